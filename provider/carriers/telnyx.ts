@@ -1,0 +1,387 @@
+/**
+ * Telnyx: webhooks are not per number. Voice webhooks live on the number's connection (a Call
+ * Control application, a TeXML application or a SIP connection) and SMS webhooks on its messaging
+ * profile; every number on the same object shares them. Writes are read-modify-write (the API
+ * requires some fields on every PATCH), serialised per object, and refused on a shared object
+ * unless the user opted in.
+ */
+import Telnyx from "telnyx";
+import { z } from "zod";
+import type { TelnyxSettings } from "../config";
+import { CarrierError, WebhookError } from "../errors";
+import { isNetworkError, retryingFetch, type RetryPolicy } from "../retry";
+import {
+  isVoiceField,
+  normalizeMethod,
+  normalizeValue,
+  UNSET_WEBHOOKS,
+  type WebhookChanges,
+  type WebhookField,
+  type WebhookSettings,
+} from "../webhooks";
+import type { Carrier, CarrierNumber, WriteOptions, WriteStep } from "./carrier";
+import { describeNetworkError } from "./twilio";
+
+type TelnyxObject = Record<string, unknown>;
+
+/** One kind of Telnyx object that holds webhooks, and how our fields map onto it. */
+interface ObjectKind {
+  label: string;
+  path: string;
+  nameField: string;
+  /** Our field → the object's field. Fields missing here cannot be set on this kind. */
+  fields: Partial<Record<WebhookField, string>>;
+  /** Fields the PATCH requires: re-sent with their current values. */
+  required: string[];
+  /** How an empty value is written (`""` where the API takes no null). */
+  empty: "" | null;
+}
+
+const sipConnection = (label: string, path: string): ObjectKind => ({
+  label,
+  path,
+  nameField: "connection_name",
+  fields: { voiceUrl: "webhook_event_url", voiceFallbackUrl: "webhook_event_failover_url" },
+  required: [],
+  empty: null,
+});
+
+/** Voice connections by the `record_type` that `GET /connections/{id}` reports. */
+const VOICE_KINDS: Record<string, ObjectKind> = {
+  call_control_application: {
+    label: "Call Control application",
+    path: "call_control_applications",
+    nameField: "application_name",
+    fields: { voiceUrl: "webhook_event_url", voiceFallbackUrl: "webhook_event_failover_url" },
+    required: ["application_name", "webhook_event_url"],
+    empty: null,
+  },
+  texml_application: {
+    label: "TeXML application",
+    path: "texml_applications",
+    nameField: "friendly_name",
+    fields: {
+      voiceUrl: "voice_url",
+      voiceMethod: "voice_method",
+      voiceFallbackUrl: "voice_fallback_url",
+      statusCallbackUrl: "status_callback",
+    },
+    required: ["friendly_name", "voice_url"],
+    empty: "",
+  },
+  credential_connection: sipConnection("credential connection", "credential_connections"),
+  fqdn_connection: sipConnection("FQDN connection", "fqdn_connections"),
+  ip_connection: sipConnection("IP connection", "ip_connections"),
+};
+
+const MESSAGING_PROFILE: ObjectKind = {
+  label: "messaging profile",
+  path: "messaging_profiles",
+  nameField: "name",
+  fields: { smsUrl: "webhook_url", smsFallbackUrl: "webhook_failover_url" },
+  required: [],
+  empty: null,
+};
+
+const numberSchema = z.object({
+  id: z.string(),
+  phone_number: z.string(),
+  connection_id: z.string().nullish(),
+  messaging_profile_id: z.string().nullish(),
+});
+const listSchema = z.object({
+  data: z.array(z.unknown()),
+  meta: z.object({ total_pages: z.number().optional(), page_number: z.number().optional() }).optional(),
+});
+const objectSchema = z.object({ data: z.object({ id: z.string().optional() }).catchall(z.unknown()) });
+const connectionSchema = z.object({ data: z.object({ id: z.string(), record_type: z.string() }) });
+const messagingSettingsSchema = z.object({ data: z.object({ messaging_profile_id: z.string().nullish() }) });
+
+const PAGE_SIZE = 250;
+
+export class TelnyxCarrier implements Carrier {
+  readonly name = "telnyx" as const;
+  private readonly client: Telnyx;
+  /** Writes to one object are serialised so that two resources never interleave a read-modify-write. */
+  private readonly objectLocks = new Map<string, Promise<unknown>>();
+
+  constructor(settings: TelnyxSettings, retry: RetryPolicy) {
+    this.client = new Telnyx({
+      apiKey: settings.apiKey,
+      baseURL: settings.baseUrl,
+      maxRetries: 0, // retries are ours, with the same policy as Twilio's
+      timeout: retry.maxElapsedMs + retry.attemptTimeoutMs,
+      fetch: retryingFetch(retry),
+      logLevel: "off",
+    });
+  }
+
+  async find(phoneNumber: string): Promise<CarrierNumber | undefined> {
+    // The filter takes digits only: "+1415..." matches nothing.
+    const digits = phoneNumber.replace(/\D/g, "");
+    const numbers = await this.listAll("list phone_numbers", "/phone_numbers", { "filter[phone_number]": digits });
+    const found = numbers.map((n) => parse(numberSchema, n, "list phone_numbers")).find((n) => n.phone_number === phoneNumber);
+    if (!found) return undefined;
+
+    let profileId = usableId(found.messaging_profile_id);
+    if (found.messaging_profile_id === "UNAVAILABLE") {
+      const call = `get phone_numbers/${found.id}/messaging`;
+      const settings = parse(messagingSettingsSchema, await this.get(call, `/phone_numbers/${found.id}/messaging`), call);
+      profileId = usableId(settings.data.messaging_profile_id);
+    }
+    const connectionId = usableId(found.connection_id);
+    const [voice, profile] = await Promise.all([
+      connectionId ? this.readVoiceObject(connectionId) : undefined,
+      profileId ? this.readObject(MESSAGING_PROFILE, profileId) : undefined,
+    ]);
+    const [onConnection, onProfile] = await Promise.all([
+      connectionId ? this.numbersOnConnection(connectionId) : [],
+      profileId ? this.numbersOnProfile(profileId) : [],
+    ]);
+    const webhooks: WebhookSettings = {
+      ...UNSET_WEBHOOKS,
+      ...(voice ? readFields(voice.kind, voice.object) : {}),
+      ...(profile ? readFields(MESSAGING_PROFILE, profile) : {}),
+    };
+    return {
+      phoneNumber,
+      webhooks,
+      ids: {
+        phoneNumberId: found.id,
+        connectionId,
+        connectionType: voice?.recordType ?? null,
+        messagingProfileId: profileId,
+      },
+      sharedWith: [...new Set([...onConnection, ...onProfile])].filter((n) => n !== phoneNumber).sort(),
+    };
+  }
+
+  unclearableFields(current: CarrierNumber): WebhookField[] {
+    const kind = current.ids.connectionType ? VOICE_KINDS[current.ids.connectionType] : undefined;
+    if (!kind) return [];
+    return (Object.keys(kind.fields) as WebhookField[]).filter((f) => kind.required.includes(kind.fields[f]!));
+  }
+
+  async planWrites(current: CarrierNumber, changes: WebhookChanges, options: WriteOptions): Promise<WriteStep[]> {
+    const fields = Object.keys(changes) as WebhookField[];
+    const voiceFields = fields.filter(isVoiceField);
+    const smsFields = fields.filter((f) => !isVoiceField(f));
+    const { connectionId, connectionType, messagingProfileId } = current.ids;
+    const problems: string[] = [];
+    const targets: Array<{ kind: ObjectKind; id: string; fields: WebhookField[]; sharedWith: string[] }> = [];
+
+    if (voiceFields.length) {
+      const kind = connectionType ? VOICE_KINDS[connectionType] : undefined;
+      if (!connectionId) {
+        problems.push(
+          `${voiceFields.join(", ")} cannot be set: ${current.phoneNumber} has no voice connection; assign it a Call Control or TeXML application in the Telnyx portal`,
+        );
+      } else if (!kind) {
+        problems.push(
+          `${voiceFields.join(", ")} cannot be set: ${current.phoneNumber} is on a connection of type ${connectionType ?? "unknown"}, which has no webhook URL`,
+        );
+      } else {
+        problems.push(...unsupported(kind, voiceFields, changes));
+        targets.push({
+          kind,
+          id: connectionId,
+          fields: voiceFields,
+          sharedWith: await this.othersOn(current.phoneNumber, this.numbersOnConnection(connectionId)),
+        });
+      }
+    }
+    if (smsFields.length) {
+      if (!messagingProfileId) {
+        problems.push(
+          `${smsFields.join(", ")} cannot be set: ${current.phoneNumber} has no messaging profile; assign it one in the Telnyx portal`,
+        );
+      } else {
+        problems.push(...unsupported(MESSAGING_PROFILE, smsFields, changes));
+        targets.push({
+          kind: MESSAGING_PROFILE,
+          id: messagingProfileId,
+          fields: smsFields,
+          sharedWith: await this.othersOn(current.phoneNumber, this.numbersOnProfile(messagingProfileId)),
+        });
+      }
+    }
+    if (problems.length) throw new WebhookError(problems.join("; "), "invalid");
+
+    const shared = targets.filter((t) => t.sharedWith.length > 0);
+    if (shared.length && !options.allowSharedUpdate) {
+      const described = shared.map(
+        (t) => `the ${t.kind.label} ${t.id} also serves ${t.sharedWith.join(", ")}`,
+      );
+      throw new WebhookError(
+        `Refusing to change webhooks shared with other numbers: ${described.join("; ")}. ` +
+          `Every number on it would get the new webhooks. Set allowSharedUpdate: true on ${current.phoneNumber} to proceed.`,
+        "conflict",
+      );
+    }
+    return targets.map((t) => this.writeStep(t.kind, t.id, t.fields, t.sharedWith, changes));
+  }
+
+  private writeStep(
+    kind: ObjectKind,
+    id: string,
+    fields: WebhookField[],
+    sharedWith: string[],
+    changes: WebhookChanges,
+  ): WriteStep {
+    let before: Partial<WebhookSettings> | undefined;
+    const patch = (values: WebhookChanges) =>
+      this.withObjectLock(`${kind.path}/${id}`, async () => {
+        // Read, modify, write: the PATCH must carry the required fields with their current values.
+        const live = await this.readObject(kind, id);
+        const current = readFields(kind, live);
+        const body: TelnyxObject = Object.fromEntries(kind.required.map((f) => [f, live[f]]));
+        for (const field of fields) body[kind.fields[field]!] = toTelnyxValue(kind, field, values[field] ?? null);
+        const call = `update ${kind.path}/${id}`;
+        const updated = parse(objectSchema, await this.call(call, () => this.client.patch(`/${kind.path}/${id}`, { body })), call);
+        return { current, written: pickFields(readFields(kind, updated.data), fields) };
+      });
+    return {
+      target: `${kind.label} ${id}`,
+      fields,
+      sharedWith,
+      write: async () => {
+        const { current, written } = await patch(changes);
+        before = pickFields(current, fields);
+        return written;
+      },
+      undo: async () => {
+        if (before) await patch(before);
+      },
+    };
+  }
+
+  private async readVoiceObject(connectionId: string) {
+    const call = `get connections/${connectionId}`;
+    const connection = parse(connectionSchema, await this.get(call, `/connections/${connectionId}`), call);
+    const recordType = connection.data.record_type;
+    const kind = VOICE_KINDS[recordType];
+    return { recordType, kind: kind ?? NO_WEBHOOK_KIND, object: kind ? await this.readObject(kind, connectionId) : {} };
+  }
+
+  private async readObject(kind: ObjectKind, id: string): Promise<TelnyxObject> {
+    const call = `get ${kind.path}/${id}`;
+    return parse(objectSchema, await this.get(call, `/${kind.path}/${id}`), call).data;
+  }
+
+  private async numbersOnConnection(connectionId: string): Promise<string[]> {
+    const items = await this.listAll(`list phone_numbers on connection ${connectionId}`, "/phone_numbers", {
+      "filter[connection_id]": connectionId,
+    });
+    return items.map((n) => parse(numberSchema, n, "list phone_numbers").phone_number);
+  }
+
+  private async numbersOnProfile(profileId: string): Promise<string[]> {
+    const call = `list messaging_profiles/${profileId}/phone_numbers`;
+    const items = await this.listAll(call, `/messaging_profiles/${profileId}/phone_numbers`, {});
+    return items.map((n) => parse(z.object({ phone_number: z.string() }), n, call).phone_number);
+  }
+
+  private async othersOn(phoneNumber: string, numbers: Promise<string[]>): Promise<string[]> {
+    return (await numbers).filter((n) => n !== phoneNumber).sort();
+  }
+
+  /** Every item of a paged list: Telnyx's default page holds 20, so reading one page is a bug. */
+  private async listAll(call: string, path: string, query: Record<string, string>): Promise<unknown[]> {
+    const items: unknown[] = [];
+    for (let page = 1; ; page++) {
+      const body = parse(
+        listSchema,
+        await this.get(call, path, { ...query, "page[number]": String(page), "page[size]": String(PAGE_SIZE) }),
+        call,
+      );
+      items.push(...body.data);
+      const totalPages = body.meta?.total_pages ?? 1;
+      if (page >= totalPages || body.data.length === 0) return items;
+    }
+  }
+
+  private get(call: string, path: string, query?: Record<string, string>): Promise<unknown> {
+    return this.call(call, () => this.client.get(path, query ? { query } : {}));
+  }
+
+  private async call<T>(call: string, run: () => PromiseLike<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw toCarrierError(call, error);
+    }
+  }
+
+  private async withObjectLock<T>(key: string, run: () => Promise<T>): Promise<T> {
+    const previous = this.objectLocks.get(key) ?? Promise.resolve();
+    const next = previous.then(run, run);
+    const settled = next.catch(() => undefined);
+    this.objectLocks.set(key, settled);
+    try {
+      return await next;
+    } finally {
+      if (this.objectLocks.get(key) === settled) this.objectLocks.delete(key);
+    }
+  }
+}
+
+const NO_WEBHOOK_KIND: ObjectKind = { label: "connection", path: "connections", nameField: "", fields: {}, required: [], empty: null };
+
+function unsupported(kind: ObjectKind, fields: WebhookField[], changes: WebhookChanges): string[] {
+  return fields
+    .filter((f) => !kind.fields[f] && changes[f] !== null)
+    .map((f) =>
+      f === "smsMethod"
+        ? "smsMethod is not supported by telnyx: messaging profile webhooks are always JSON POST; remove smsMethod"
+        : `${f} is not supported on a Telnyx ${kind.label}; only TeXML applications have ${f === "voiceMethod" ? "a voice method" : "a status callback URL"}`,
+    );
+}
+
+function readFields(kind: ObjectKind, object: TelnyxObject): Partial<WebhookSettings> {
+  const out: Partial<WebhookSettings> = {};
+  for (const [field, telnyxField] of Object.entries(kind.fields) as Array<[WebhookField, string]>) {
+    out[field] = field === "voiceMethod" ? normalizeMethod(object[telnyxField]) : normalizeValue(object[telnyxField]);
+  }
+  return out;
+}
+
+function toTelnyxValue(kind: ObjectKind, field: WebhookField, value: string | null): string | null {
+  if (value === null) return kind.empty;
+  return field === "voiceMethod" ? value.toLowerCase() : value;
+}
+
+function pickFields(values: Partial<WebhookSettings>, fields: WebhookField[]): Partial<WebhookSettings> {
+  return Object.fromEntries(fields.map((f) => [f, values[f] ?? null]));
+}
+
+function usableId(id: string | null | undefined): string | null {
+  return id && id !== "UNAVAILABLE" ? id : null;
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, call: string): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new CarrierError(
+    "telnyx",
+    call,
+    undefined,
+    `unexpected response: ${issue?.path.join(".") || "body"}: ${issue?.message ?? "invalid"}`,
+  );
+}
+
+function toCarrierError(call: string, error: unknown): WebhookError {
+  if (error instanceof WebhookError) return error;
+  if (error instanceof Telnyx.APIError && typeof error.status === "number") {
+    const body = error.error as { errors?: Array<{ code?: unknown; title?: unknown; detail?: unknown }> } | undefined;
+    const first = Array.isArray(body?.errors) ? body.errors[0] : undefined;
+    const reason = first
+      ? `${String(first.detail ?? first.title ?? "error")}${first.code ? ` (Telnyx error ${String(first.code)})` : ""}`
+      : `HTTP ${error.status} without a Telnyx error body`;
+    return new CarrierError("telnyx", call, error.status, reason);
+  }
+  if (error instanceof Telnyx.APIConnectionError || isNetworkError(error))
+    return new CarrierError("telnyx", call, undefined, `no answer from Telnyx (${describeNetworkError((error as { cause?: unknown }).cause ?? error)})`);
+  const message = error instanceof Error ? error.message : String(error);
+  return new CarrierError("telnyx", call, undefined, `unexpected response: ${message}`);
+}

@@ -1,0 +1,43 @@
+/**
+ * Errors and messages. Wording follows the REST endpoint this resource replaces, so users who
+ * know it recognise them; every text goes through `redactText` before it can reach a log.
+ */
+import { redactText, type ProviderName } from "./webhooks";
+
+export type WebhookErrorKind = "invalid" | "not-found" | "carrier" | "conflict" | "credentials";
+
+/** An error meant for the user: its message says what happened and what to do. */
+export class WebhookError extends Error {
+  constructor(
+    message: string,
+    readonly kind: WebhookErrorKind,
+  ) {
+    super(redactText(message));
+    this.name = "WebhookError";
+  }
+}
+
+/** A failed carrier call, described without credentials, headers or request bodies. */
+export class CarrierError extends WebhookError {
+  constructor(
+    readonly carrier: ProviderName,
+    readonly call: string,
+    readonly status: number | undefined,
+    readonly reason: string,
+  ) {
+    super(`${carrier} ${call} failed${status ? ` (HTTP ${status})` : ""}: ${reason}`, "carrier");
+    this.name = "CarrierError";
+  }
+}
+
+export const successMessage = (count: number, phoneNumber: string, provider: ProviderName) =>
+  `Successfully updated ${count} webhook(s) for ${phoneNumber} via ${provider}`;
+
+export const notFoundMessage = (phoneNumber: string, providers: readonly ProviderName[]) =>
+  `Phone number ${phoneNumber} not found in ${providers.join(" or ")} account`;
+
+export function updateFailed(phoneNumber: string, provider: ProviderName, cause: unknown): WebhookError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  const kind = cause instanceof WebhookError ? cause.kind : "carrier";
+  return new WebhookError(`Failed to update webhooks for ${phoneNumber} via ${provider}: ${reason}`, kind);
+}

@@ -1,0 +1,340 @@
+/**
+ * The dynamic-provider lifecycle of `PhoneNumberWebhooks`: check, diff, create (take over a number
+ * the account owns), read (drift), update and delete (give the number its previous webhooks back).
+ * Carrier specifics stay behind the `Carrier` interface.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { Carrier, CarrierIdentifiers, CarrierNumber, WriteStep } from "./carriers/carrier";
+import { TelnyxCarrier } from "./carriers/telnyx";
+import { TwilioCarrier } from "./carriers/twilio";
+import { loadSettings, NO_CREDENTIALS, type ConfigSource, type Settings } from "./config";
+import { notFoundMessage, successMessage, updateFailed, WebhookError } from "./errors";
+import { checkArgs, isUnknown, type CheckedArgs, type OnDelete } from "./validation";
+import {
+  PROVIDERS,
+  redactUrl,
+  UNSET_WEBHOOKS,
+  WEBHOOK_FIELDS,
+  type ProviderName,
+  type WebhookChanges,
+  type WebhookField,
+  type WebhookSettings,
+} from "./webhooks";
+
+/** What the resource stores: the managed settings as last applied, the live ones, and the originals. */
+export interface PhoneNumberWebhooksOutputs extends CarrierIdentifiers {
+  phoneNumber: string;
+  provider: ProviderName;
+  voiceUrl?: string;
+  voiceMethod?: string;
+  voiceFallbackUrl?: string;
+  smsUrl?: string;
+  smsMethod?: string;
+  smsFallbackUrl?: string;
+  statusCallbackUrl?: string;
+  onDelete?: OnDelete;
+  allowSharedUpdate?: boolean;
+  /** The webhook URLs this resource set (passwords masked). */
+  updatedWebhooks: { voice?: string; sms?: string };
+  message: string;
+  /** The live configuration, read back from the carrier. */
+  webhooks: WebhookSettings;
+  /** What the number had before this resource took it over: restored on delete. */
+  previousWebhooks: WebhookSettings;
+  sharedWith: string[];
+}
+
+const CARRIER_FACTORIES: Record<ProviderName, (settings: Settings) => Carrier | undefined> = {
+  twilio: (s) => (s.twilio ? new TwilioCarrier(s.twilio, s.retry) : undefined),
+  telnyx: (s) => (s.telnyx ? new TelnyxCarrier(s.telnyx, s.retry) : undefined),
+};
+
+const MISSING_CARRIER_CREDENTIALS: Record<ProviderName, string> = {
+  twilio:
+    "No twilio credentials: set twilio:accountSid and twilio:authToken (or twilio:apiKey and twilio:apiSecret) " +
+    "with `pulumi config set --secret`, or TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN in the environment",
+  telnyx:
+    "No telnyx credentials: set telnyx:apiKey with `pulumi config set --secret telnyx:apiKey`, or TELNYX_API_KEY in the environment",
+};
+
+export interface ProviderOptions {
+  /** Stack configuration; `configure` sets it under the engine. */
+  config?: ConfigSource;
+  /** Environment to read credentials from when the configuration has none (default `process.env`). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvider {
+  private settings?: Settings;
+  private readonly carriers = new Map<ProviderName, Carrier>();
+
+  constructor(private readonly options: ProviderOptions = {}) {}
+
+  async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
+    this.settings = loadSettings(req.config, this.options.env);
+    this.carriers.clear();
+  }
+
+  async check(_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
+    return checkArgs(news);
+  }
+
+  async diff(
+    _id: string,
+    olds: PhoneNumberWebhooksOutputs,
+    news: CheckedArgs,
+  ): Promise<pulumi.dynamic.DiffResult> {
+    const replaces: string[] = [];
+    if (isUnknown(news.phoneNumber) || news.phoneNumber !== olds.phoneNumber) replaces.push("phoneNumber");
+    if (news.provider !== undefined && (isUnknown(news.provider) || news.provider !== olds.provider))
+      replaces.push("provider");
+
+    let changes = replaces.length > 0;
+    for (const field of WEBHOOK_FIELDS) {
+      const wanted = news[field];
+      if (wanted !== undefined) {
+        // Against both what was applied and what the carrier holds now, so drift counts.
+        if (isUnknown(wanted) || wanted !== olds[field] || wanted !== (olds.webhooks?.[field] ?? null)) changes = true;
+      } else if (olds[field] !== undefined) {
+        changes = true; // no longer managed: goes back to its previous value
+      }
+    }
+    if ((news.onDelete ?? "restore") !== (olds.onDelete ?? "restore")) changes = true;
+    if ((news.allowSharedUpdate ?? false) !== (olds.allowSharedUpdate ?? false)) changes = true;
+    return { changes, replaces };
+  }
+
+  async create(inputs: CheckedArgs): Promise<pulumi.dynamic.CreateResult<PhoneNumberWebhooksOutputs>> {
+    const args = this.validated(inputs);
+    const { carrier, current } = await this.locate(args);
+    const desired = managedSettings(args);
+    refuseUnclearable(carrier, current, desired, args.onDelete);
+    const webhooks = await applyChanges(carrier, current, changesTowards(current.webhooks, desired), args);
+    return {
+      id: `${carrier.name}:${args.phoneNumber}`,
+      outs: buildOutputs(args, carrier.name, { ...current, webhooks }, current.webhooks),
+    };
+  }
+
+  async read(id: string, props?: PhoneNumberWebhooksOutputs): Promise<pulumi.dynamic.ReadResult> {
+    const [idProvider, idNumber] = id.split(":") as [ProviderName, string];
+    const phoneNumber = props?.phoneNumber ?? idNumber;
+    const carrier = this.carrier(props?.provider ?? idProvider);
+    const current = await carrier.find(phoneNumber);
+    // Gone from the account: drop out of the state instead of failing every later run.
+    if (!current) return {};
+    const previous = props?.previousWebhooks ?? current.webhooks;
+    const stored = props ?? ({ phoneNumber, provider: carrier.name } as PhoneNumberWebhooksOutputs);
+    const outs = buildOutputs(stored, carrier.name, current, previous);
+    // Inputs carry the live values of the managed settings, so a preview shows drift as an update.
+    const inputs: Record<string, unknown> = { phoneNumber, provider: carrier.name };
+    for (const field of WEBHOOK_FIELDS) if (stored[field] !== undefined) inputs[field] = current.webhooks[field];
+    if (stored.onDelete !== undefined) inputs.onDelete = stored.onDelete;
+    if (stored.allowSharedUpdate !== undefined) inputs.allowSharedUpdate = stored.allowSharedUpdate;
+    return { id, props: outs, inputs };
+  }
+
+  async update(
+    _id: string,
+    olds: PhoneNumberWebhooksOutputs,
+    news: CheckedArgs,
+  ): Promise<pulumi.dynamic.UpdateResult<PhoneNumberWebhooksOutputs>> {
+    const args = this.validated(news);
+    const carrier = this.carrier(olds.provider);
+    const current = await carrier.find(olds.phoneNumber);
+    if (!current) throw new WebhookError(notFoundMessage(olds.phoneNumber, [carrier.name]), "not-found");
+    const previous = olds.previousWebhooks ?? current.webhooks;
+    const desired = managedSettings(args);
+    // A setting no longer declared goes back to what the number had before.
+    for (const field of WEBHOOK_FIELDS)
+      if (olds[field] !== undefined && !(field in desired)) desired[field] = previous[field];
+    refuseUnclearable(carrier, current, managedSettings(args), args.onDelete);
+    const webhooks = await applyChanges(carrier, current, changesTowards(current.webhooks, desired), args);
+    return { outs: buildOutputs(args, carrier.name, { ...current, webhooks }, previous) };
+  }
+
+  async delete(_id: string, props: PhoneNumberWebhooksOutputs): Promise<void> {
+    const mode = props.onDelete ?? "restore";
+    if (mode === "retain") return;
+    const carrier = this.carrier(props.provider);
+    const current = await carrier.find(props.phoneNumber);
+    if (!current) return; // already gone: nothing to give back
+    const previous = props.previousWebhooks ?? UNSET_WEBHOOKS;
+    const unclearable = carrier.unclearableFields(current);
+    const target: WebhookChanges = {};
+    for (const field of WEBHOOK_FIELDS) {
+      if (props[field] === undefined) continue; // never managed: never touched
+      target[field] = mode === "clear" && !unclearable.includes(field) ? null : previous[field];
+    }
+    await applyChanges(carrier, current, changesTowards(current.webhooks, target), {
+      phoneNumber: props.phoneNumber,
+      allowSharedUpdate: props.allowSharedUpdate ?? false,
+    });
+  }
+
+  private validated(inputs: CheckedArgs): CheckedArgs {
+    const { failures } = checkArgs(inputs);
+    if (failures.length)
+      throw new WebhookError(failures.map((f) => `${f.property}: ${f.reason}`).join("; "), "invalid");
+    return inputs;
+  }
+
+  private loadedSettings(): Settings {
+    this.settings ??= loadSettings(this.options.config, this.options.env);
+    return this.settings;
+  }
+
+  private carrier(name: ProviderName): Carrier {
+    let carrier = this.carriers.get(name);
+    if (!carrier) {
+      carrier = CARRIER_FACTORIES[name](this.loadedSettings());
+      if (!carrier) throw new WebhookError(MISSING_CARRIER_CREDENTIALS[name], "credentials");
+      this.carriers.set(name, carrier);
+    }
+    return carrier;
+  }
+
+  /** Finds the number at its carrier, detecting the carrier when `provider` is not given. */
+  private async locate(args: CheckedArgs): Promise<{ carrier: Carrier; current: CarrierNumber }> {
+    const { phoneNumber } = args;
+    if (args.provider) {
+      const carrier = this.carrier(args.provider);
+      const current = await carrier.find(phoneNumber);
+      if (!current) throw new WebhookError(notFoundMessage(phoneNumber, [carrier.name]), "not-found");
+      return { carrier, current };
+    }
+    const settings = this.loadedSettings();
+    const configured = PROVIDERS.filter((p) => settings[p]);
+    if (configured.length === 0) throw new WebhookError(NO_CREDENTIALS, "credentials");
+    const carriers = configured.map((p) => this.carrier(p));
+    const found = await Promise.all(carriers.map(async (carrier) => ({ carrier, current: await carrier.find(phoneNumber) })));
+    const matches = found.filter((f): f is { carrier: Carrier; current: CarrierNumber } => f.current !== undefined);
+    if (matches.length === 1) return matches[0]!;
+    if (matches.length > 1)
+      throw new WebhookError(
+        `Phone number ${phoneNumber} is in both the twilio and the telnyx account: set provider to "twilio" or "telnyx" to choose`,
+        "conflict",
+      );
+    const unsearched = PROVIDERS.filter((p) => !configured.includes(p));
+    const note = unsearched.length ? ` (${unsearched.join(" and ")} not searched: no credentials)` : "";
+    throw new WebhookError(`${notFoundMessage(phoneNumber, PROVIDERS)}${note}`, "not-found");
+  }
+}
+
+/** The settings the arguments declare (the managed ones), methods upper case. */
+function managedSettings(args: CheckedArgs): WebhookChanges {
+  const desired: WebhookChanges = {};
+  for (const field of WEBHOOK_FIELDS) {
+    const value = args[field];
+    if (value !== undefined) desired[field] = field.endsWith("Method") ? value.toUpperCase() : value;
+  }
+  return desired;
+}
+
+/** Only what differs from the live configuration is written. */
+function changesTowards(live: WebhookSettings, desired: WebhookChanges): WebhookChanges {
+  const changes: WebhookChanges = {};
+  for (const field of Object.keys(desired) as WebhookField[]) {
+    if (desired[field] !== live[field]) changes[field] = desired[field] ?? null;
+  }
+  return changes;
+}
+
+/** `onDelete: "clear"` must be possible before the number is taken over, not discovered at destroy. */
+function refuseUnclearable(carrier: Carrier, current: CarrierNumber, desired: WebhookChanges, onDelete?: OnDelete) {
+  if (onDelete !== "clear") return;
+  const blocked = carrier.unclearableFields(current).filter((f) => f in desired);
+  if (blocked.length)
+    throw new WebhookError(
+      `onDelete: "clear" cannot empty ${blocked.join(", ")} of ${current.phoneNumber}: ${carrier.name} requires ` +
+        `${blocked.length > 1 ? "them" : "it"} on the ${current.ids.connectionType ?? "connection"}. Use onDelete: "restore" or "retain"`,
+      "invalid",
+    );
+}
+
+/**
+ * Runs the carrier's writes in order and verifies each answer. If one fails, or reads back other
+ * than written, the writes already made are undone, newest first, and the error says so.
+ */
+async function applyChanges(
+  carrier: Carrier,
+  current: CarrierNumber,
+  changes: WebhookChanges,
+  args: Pick<CheckedArgs, "phoneNumber" | "allowSharedUpdate">,
+): Promise<WebhookSettings> {
+  const live = { ...current.webhooks };
+  if (Object.keys(changes).length === 0) return live;
+  let steps: WriteStep[];
+  try {
+    steps = await carrier.planWrites(current, changes, { allowSharedUpdate: args.allowSharedUpdate ?? false });
+  } catch (error) {
+    throw updateFailed(args.phoneNumber, carrier.name, error);
+  }
+  const done: WriteStep[] = [];
+  for (const step of steps) {
+    try {
+      const answered = await step.write();
+      done.push(step);
+      const wrong = step.fields.filter((f) => (answered[f] ?? null) !== (changes[f] ?? null));
+      if (wrong.length)
+        throw new WebhookError(
+          `Verification failed: ${wrong.map((f) => `${f} reads back as ${show(answered[f])} instead of ${show(changes[f])}`).join(", ")}`,
+          "carrier",
+        );
+      Object.assign(live, answered);
+    } catch (error) {
+      const undoProblems = await undoSteps(done);
+      const failure = updateFailed(args.phoneNumber, carrier.name, error);
+      if (undoProblems.length)
+        failure.message += `. Putting back the earlier writes failed too (${undoProblems.join("; ")}): run \`pulumi up\` again to converge`;
+      else if (done.length) failure.message += `. The earlier writes (${done.map((s) => s.target).join(", ")}) were put back`;
+      throw failure;
+    }
+  }
+  return live;
+}
+
+async function undoSteps(done: WriteStep[]): Promise<string[]> {
+  const problems: string[] = [];
+  for (const step of [...done].reverse()) {
+    try {
+      await step.undo();
+    } catch (error) {
+      problems.push(`${step.target}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  return problems;
+}
+
+function show(value: string | null | undefined): string {
+  return value ? JSON.stringify(redactUrl(value)) : "empty";
+}
+
+function buildOutputs(
+  args: Partial<CheckedArgs> & { phoneNumber: string },
+  provider: ProviderName,
+  current: CarrierNumber,
+  previous: WebhookSettings,
+): PhoneNumberWebhooksOutputs {
+  const updatedWebhooks: { voice?: string; sms?: string } = {};
+  if (args.voiceUrl) updatedWebhooks.voice = redactUrl(args.voiceUrl);
+  if (args.smsUrl) updatedWebhooks.sms = redactUrl(args.smsUrl);
+  const outs: PhoneNumberWebhooksOutputs = {
+    phoneNumber: args.phoneNumber,
+    provider,
+    updatedWebhooks,
+    message: successMessage(Object.keys(updatedWebhooks).length, args.phoneNumber, provider),
+    webhooks: { ...UNSET_WEBHOOKS, ...current.webhooks },
+    previousWebhooks: { ...UNSET_WEBHOOKS, ...previous },
+    sharedWith: current.sharedWith,
+  };
+  for (const field of WEBHOOK_FIELDS) {
+    const value = args[field];
+    if (value !== undefined) outs[field] = field.endsWith("Method") ? value.toUpperCase() : value;
+  }
+  if (args.onDelete !== undefined) outs.onDelete = args.onDelete;
+  if (args.allowSharedUpdate !== undefined) outs.allowSharedUpdate = args.allowSharedUpdate;
+  for (const [key, value] of Object.entries(current.ids)) if (value !== undefined) (outs as unknown as Record<string, unknown>)[key] = value;
+  return outs;
+}
+

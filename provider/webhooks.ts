@@ -1,0 +1,72 @@
+/**
+ * The vocabulary shared by the lifecycle and every carrier: which webhook settings exist, how a
+ * number's live configuration is described, and how URLs are shown without their passwords.
+ */
+
+export const PROVIDERS = ["twilio", "telnyx"] as const;
+export type ProviderName = (typeof PROVIDERS)[number];
+
+/** Every webhook setting this resource manages, in the order they are shown. */
+export const WEBHOOK_FIELDS = [
+  "voiceUrl",
+  "voiceMethod",
+  "voiceFallbackUrl",
+  "smsUrl",
+  "smsMethod",
+  "smsFallbackUrl",
+  "statusCallbackUrl",
+] as const;
+export type WebhookField = (typeof WEBHOOK_FIELDS)[number];
+
+export const URL_FIELDS = [
+  "voiceUrl",
+  "voiceFallbackUrl",
+  "smsUrl",
+  "smsFallbackUrl",
+  "statusCallbackUrl",
+] as const satisfies readonly WebhookField[];
+
+/** A number's webhook configuration as the carrier holds it: `null` where unset. */
+export type WebhookSettings = Record<WebhookField, string | null>;
+
+/** The fields to write: a string sets the field, `null` clears it, a missing key leaves it alone. */
+export type WebhookChanges = Partial<WebhookSettings>;
+
+export const UNSET_WEBHOOKS: WebhookSettings = Object.freeze({
+  voiceUrl: null,
+  voiceMethod: null,
+  voiceFallbackUrl: null,
+  smsUrl: null,
+  smsMethod: null,
+  smsFallbackUrl: null,
+  statusCallbackUrl: null,
+});
+
+/** Carriers answer `""`, `null` or nothing for an unset value; all three mean unset. */
+export function normalizeValue(value: unknown): string | null {
+  return typeof value === "string" && value !== "" ? value : null;
+}
+
+/** Methods are stored upper case whatever the carrier's spelling (Telnyx TeXML says `post`). */
+export function normalizeMethod(value: unknown): string | null {
+  const method = normalizeValue(value);
+  return method === null ? null : method.toUpperCase();
+}
+
+export function isVoiceField(field: WebhookField): boolean {
+  return field.startsWith("voice") || field === "statusCallbackUrl";
+}
+
+/** Replaces the password of a URL with `***`, so a URL can be printed in messages and errors. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/?#@]*?:)[^/?#@]*@/i, "$1***@");
+}
+
+/** Redacts every URL with userinfo in a free text (a carrier's error message, say). */
+export function redactText(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*:)[^\s/?#@]*@/gi, "$1***@");
+}
+
+export function hasUserinfo(url: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(url);
+}
