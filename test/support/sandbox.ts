@@ -1,0 +1,42 @@
+/** Starts a sandbox with the demo seed and a provider pointed at it, as a user's stack would be. */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { PhoneNumberWebhooksProvider } from "../../provider/lifecycle";
+import { startSandbox, type Sandbox, type SandboxSeed } from "../../sandbox";
+
+export const DEMO_SEED_PATH = join(__dirname, "..", "..", "sandbox", "seeds", "demo.json");
+
+export function demoSeed(): SandboxSeed {
+  return JSON.parse(readFileSync(DEMO_SEED_PATH, "utf8")) as SandboxSeed;
+}
+
+export interface CarrierHarness {
+  sandbox: Sandbox;
+  env: Record<string, string>;
+  /** A fresh provider (a new provider process, as far as caches go). */
+  provider(envOverrides?: Record<string, string | undefined>): PhoneNumberWebhooksProvider;
+  close(): Promise<void>;
+}
+
+export async function startHarness(seed: SandboxSeed = demoSeed()): Promise<CarrierHarness> {
+  const sandbox = await startSandbox({ port: 0, seed, validateTwilio: true });
+  const env: Record<string, string> = {
+    TWILIO_ACCOUNT_SID: seed.twilio?.account_sid ?? "",
+    TWILIO_AUTH_TOKEN: seed.twilio?.auth_token ?? "",
+    TWILIO_API_BASE_URL: sandbox.twilioBaseUrl,
+    TELNYX_API_KEY: seed.telnyx?.api_key ?? "",
+    TELNYX_BASE_URL: sandbox.telnyxBaseUrl,
+    // Keep fault tests quick: a short per-attempt timeout and retry budget.
+    PHONE_WEBHOOKS_REQUEST_TIMEOUT_MS: "2000",
+    PHONE_WEBHOOKS_RETRY_TIMEOUT_MS: "6000",
+  };
+  return {
+    sandbox,
+    env,
+    provider: (overrides = {}) => {
+      const merged: Record<string, string | undefined> = { ...env, ...overrides };
+      return new PhoneNumberWebhooksProvider({ env: merged });
+    },
+    close: () => sandbox.close(),
+  };
+}

@@ -1,0 +1,61 @@
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, it } from "vitest";
+import { PhoneNumberWebhooks } from "../../provider/resource";
+
+const TOKEN = "0123456789abcdef0123456789abcdef";
+const registered: Array<{ type: string; inputs: Record<string, unknown> }> = [];
+
+beforeAll(() => {
+  // Credentials in the environment of the program must not end up in the serialized provider.
+  process.env.TWILIO_AUTH_TOKEN = TOKEN;
+  process.env.TELNYX_API_KEY = "KEY_program_side_secret";
+  void pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        registered.push({ type: args.type, inputs: args.inputs });
+        return { id: `${args.name}-id`, state: args.inputs };
+      },
+      call: () => ({}),
+    },
+    "project",
+    "stack",
+    false,
+  );
+});
+
+function waitFor(resource: pulumi.Resource): Promise<void> {
+  return new Promise((resolve) => resource.urn.apply(() => setTimeout(resolve, 50)));
+}
+
+describe("the resource under the Pulumi runtime", () => {
+  it("registers with its type token and a small __provider that holds no credential or SDK code", async () => {
+    const resource = new PhoneNumberWebhooks("n", {
+      phoneNumber: "+14155550100",
+      voiceUrl: "https://example.com/voice",
+      smsUrl: "https://example.com/sms",
+    });
+    await waitFor(resource);
+    const entry = registered.find((r) => r.inputs.phoneNumber === "+14155550100")!;
+    expect(entry.type).toBe("pulumi-nodejs:dynamic/phone-webhooks:PhoneNumberWebhooks");
+    const serialized = entry.inputs.__provider as string;
+    expect(typeof serialized).toBe("string");
+    expect(serialized.length).toBeLessThan(4096);
+    expect(serialized).toContain('require(PACKAGE_NAME)');
+    expect(serialized).toContain('PACKAGE_NAME: "pulumi-phone-webhooks"');
+    for (const leaked of [TOKEN, "KEY_program_side_secret", "RequestClient", "Telnyx", "zod"])
+      expect(serialized).not.toContain(leaked);
+    for (const method of ["check", "diff", "create", "read", "update", "delete", "configure"])
+      expect(serialized).toMatch(new RegExp(`\\b${method}: __f\\d+`));
+  });
+
+  it("makes a webhook URL with a password a secret input", async () => {
+    const resource = new PhoneNumberWebhooks("secret", {
+      phoneNumber: "+14155550101",
+      smsUrl: "https://user:hunter2@example.com/sms",
+    });
+    await waitFor(resource);
+    const entry = registered.find((r) => r.inputs.phoneNumber === "+14155550101")!;
+    // Under mocks a secret arrives wrapped with Pulumi's secret signature.
+    expect(JSON.stringify(entry.inputs.smsUrl)).toContain("1b47061264138c4ac30d75fd1eb44270");
+  });
+});
