@@ -1,0 +1,133 @@
+/**
+ * `npm run demo`: the main job, for real, on the local sandbox. Builds (once) and uses the Pulumi
+ * CLI, starts the sandbox with the demo seed, and runs examples/multi-environment with a throwaway
+ * backend: up for staging and production, a console change, the preview that shows it, the up
+ * that fixes it, and destroy, which gives every number its webhooks back. Leaves nothing behind.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { startSandbox, type Sandbox, type SandboxSeed } from "../sandbox";
+import { ensurePulumiCli, PulumiProject, REPO_ROOT } from "./pulumi-project";
+
+const SEED_PATH = join(REPO_ROOT, "sandbox", "seeds", "demo.json");
+const EXAMPLE = join(REPO_ROOT, "examples", "multi-environment");
+const STACKS = ["staging", "production"] as const;
+const DRIFTED_NUMBER = "+14155550100";
+
+const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
+const step = (s: string) => console.log(`\n${bold(`==> ${s}`)}\n`);
+
+type Snapshot = Record<string, { carrier: string; voice: string; sms: string }>;
+
+/** Every number's voice and SMS webhook, as the sandbox holds them now. */
+function snapshot(sandbox: Sandbox, seed: SandboxSeed): Snapshot {
+  const out: Snapshot = {};
+  for (const n of seed.twilio?.incoming_phone_numbers ?? []) {
+    const live = sandbox.control.twilioNumber(n.phone_number!)!;
+    out[live.phone_number!] = { carrier: "twilio", voice: live.voice_url || "-", sms: live.sms_url || "-" };
+  }
+  for (const n of seed.telnyx?.phone_numbers ?? []) {
+    const live = sandbox.control.telnyxNumber(n.phone_number!)!;
+    const id = live.connection_id ?? "";
+    const app =
+      sandbox.control.telnyxObject("call_control_applications", id) ??
+      sandbox.control.telnyxObject("texml_applications", id) ??
+      sandbox.control.telnyxObject("credential_connections", id);
+    const profile = sandbox.control.telnyxObject("messaging_profiles", live.messaging_profile_id ?? "");
+    out[live.phone_number!] = {
+      carrier: "telnyx",
+      voice: String(app?.webhook_event_url ?? app?.voice_url ?? "-"),
+      sms: String(profile?.webhook_url ?? "-"),
+    };
+  }
+  return out;
+}
+
+function printTable(columns: Array<[string, Snapshot]>): void {
+  const numbers = Object.keys(columns[0]![1]);
+  const rows = [["number", "carrier", "webhook", ...columns.map(([title]) => title)]];
+  for (const n of numbers)
+    for (const kind of ["voice", "sms"] as const)
+      rows.push([n, columns[0]![1][n]!.carrier, kind, ...columns.map(([, snap]) => snap[n]![kind])]);
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
+  console.log(line(rows[0]!));
+  console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
+  for (const r of rows.slice(1)) console.log(line(r));
+}
+
+async function main(): Promise<void> {
+  step("Provisioning the Pulumi CLI (built from the Go module proxy on first run)");
+  const binDir = await ensurePulumiCli();
+  const seed = JSON.parse(readFileSync(SEED_PATH, "utf8")) as SandboxSeed;
+  const sandbox = await startSandbox({ port: 0, seed });
+  console.log(`Sandbox carriers at ${sandbox.url} (Twilio and Telnyx APIs, seeded from sandbox/seeds/demo.json)`);
+
+  const file = (name: string) => readFileSync(join(EXAMPLE, name), "utf8");
+  const project = new PulumiProject({
+    binDir,
+    files: {
+      "Pulumi.yaml": file("../../Pulumi.yaml")
+        .replace(/^main: .*$/m, "main: index.ts")
+        .replace(/^stackConfigDir: .*\n/m, ""),
+      "index.ts": file("index.ts"),
+      "tsconfig.json": JSON.stringify({
+        compilerOptions: { strict: true, target: "ES2022", module: "commonjs", esModuleInterop: true, skipLibCheck: true },
+      }),
+      ...Object.fromEntries(STACKS.map((s) => [`Pulumi.${s}.yaml`, file(`Pulumi.${s}.yaml`)])),
+    },
+    // Credentials as a pipeline would pass them; the sandbox stands in for api.twilio.com and api.telnyx.com.
+    env: {
+      TWILIO_ACCOUNT_SID: seed.twilio!.account_sid,
+      TWILIO_AUTH_TOKEN: seed.twilio!.auth_token,
+      TWILIO_API_BASE_URL: sandbox.twilioBaseUrl,
+      TELNYX_API_KEY: seed.telnyx!.api_key,
+      TELNYX_BASE_URL: sandbox.telnyxBaseUrl,
+    },
+  });
+
+  try {
+    const before = snapshot(sandbox, seed);
+    for (const stack of STACKS) {
+      await project.must(["stack", "init", stack]);
+      step(`pulumi up --stack ${stack}`);
+      await project.must(["up", "--yes", "--stack", stack], { stream: true });
+    }
+    const applied = snapshot(sandbox, seed);
+
+    step(`Someone edits ${DRIFTED_NUMBER}'s voice URL in the Twilio console`);
+    sandbox.control.editTwilioNumber(DRIFTED_NUMBER, { voice_url: "https://old-ivr.example.net/answer" });
+    console.log(`voice_url of ${DRIFTED_NUMBER} is now https://old-ivr.example.net/answer`);
+
+    step("pulumi preview --stack production (refresh is on: the drift shows as an update)");
+    await project.must(["preview", "--diff", "--stack", "production"], { stream: true });
+
+    step("pulumi up --stack production puts it back");
+    await project.must(["up", "--yes", "--stack", "production"], { stream: true });
+
+    for (const stack of STACKS) {
+      step(`pulumi destroy --stack ${stack}: every number gets its previous webhooks back`);
+      await project.must(["destroy", "--yes", "--stack", stack], { stream: true });
+    }
+    const restored = snapshot(sandbox, seed);
+
+    step("Every number's webhooks: before, after `pulumi up`, after `pulumi destroy`");
+    printTable([
+      ["before", before],
+      ["after up", applied],
+      ["after destroy", restored],
+    ]);
+    const releases = sandbox.control.releases().length;
+    const same = JSON.stringify(before) === JSON.stringify(restored);
+    console.log(`\nRestored exactly: ${same ? "yes" : "NO"}. Numbers released: ${releases}.`);
+    if (!same || releases > 0) process.exitCode = 1;
+  } finally {
+    await sandbox.close();
+    project.dispose();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

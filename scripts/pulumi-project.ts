@@ -1,0 +1,121 @@
+/**
+ * Runs the real Pulumi CLI on a throwaway project: a temporary directory whose `node_modules`
+ * points at this checkout's (so the program imports `pulumi-phone-webhooks` as users do), its own
+ * `PULUMI_HOME`, a `file://` backend and a passphrase. Shared by the end-to-end tests, the demo
+ * and the benchmark.
+ */
+import { execFile, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export const REPO_ROOT = join(__dirname, "..");
+
+/** Provisions the CLI (see scripts/ensure-pulumi.sh) and returns the directory to put on PATH. */
+export function ensurePulumiCli(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("bash", [join(REPO_ROOT, "scripts", "ensure-pulumi.sh")], {
+      stdio: ["ignore", "pipe", "inherit"], // progress (stderr) goes straight to the user
+    });
+    let out = "";
+    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      const binDir = out.trim().split("\n").pop() ?? "";
+      if (code === 0 && binDir) resolve(binDir);
+      else reject(new Error(`scripts/ensure-pulumi.sh failed (exit ${code}): no Pulumi CLI could be provisioned`));
+    });
+  });
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface ProjectOptions {
+  binDir: string;
+  /** Files of the program, by name: at least `Pulumi.yaml` and its entry point. */
+  files: Record<string, string>;
+  /** Extra environment for every command (credentials, carrier base URLs). */
+  env?: Record<string, string | undefined>;
+  passphrase?: string;
+}
+
+export class PulumiProject {
+  readonly dir: string;
+  readonly home: string;
+  readonly backend: string;
+  readonly env: NodeJS.ProcessEnv;
+
+  constructor(options: ProjectOptions) {
+    const root = mkdtempSync(join(tmpdir(), "phone-webhooks-"));
+    this.dir = join(root, "program");
+    this.home = join(root, "pulumi-home");
+    this.backend = join(root, "state");
+    for (const dir of [this.dir, this.home, this.backend]) mkdirSync(dir, { recursive: true });
+    symlinkSync(join(REPO_ROOT, "node_modules"), join(this.dir, "node_modules"), "dir");
+    for (const [name, content] of Object.entries(options.files)) writeFileSync(join(this.dir, name), content);
+    this.env = {
+      ...process.env,
+      ...options.env,
+      PATH: `${options.binDir}:${process.env.PATH ?? ""}`,
+      PULUMI_HOME: this.home,
+      PULUMI_BACKEND_URL: `file://${this.backend}`,
+      PULUMI_CONFIG_PASSPHRASE: options.passphrase ?? "correct horse battery staple",
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+      PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
+      NO_COLOR: "1",
+    };
+  }
+
+  /** Runs `pulumi <args>` in the project; never throws on a non-zero exit. */
+  run(args: string[], options: { stream?: boolean; timeoutMs?: number } = {}): Promise<RunResult> {
+    return new Promise((resolve, reject) => {
+      const child = execFile(
+        "pulumi",
+        [...args, "--non-interactive"],
+        { cwd: this.dir, env: this.env, maxBuffer: 64 * 1024 * 1024, timeout: options.timeoutMs ?? 300_000 },
+        (error, stdout, stderr) => {
+          if (error && typeof error.code !== "number") return reject(error);
+          resolve({ code: typeof error?.code === "number" ? error.code : 0, stdout, stderr });
+        },
+      );
+      if (options.stream) {
+        child.stdout?.pipe(process.stdout);
+        child.stderr?.pipe(process.stderr);
+      }
+    });
+  }
+
+  /** Like `run`, but a non-zero exit is an error that carries the CLI's output. */
+  async must(args: string[], options: { stream?: boolean } = {}): Promise<RunResult> {
+    const result = await this.run(args, options);
+    if (result.code !== 0)
+      throw new Error(`pulumi ${args.join(" ")} exited ${result.code}\n${result.stdout}\n${result.stderr}`);
+    return result;
+  }
+
+  async initStack(stack: string, config: Record<string, string> = {}, secrets: Record<string, string> = {}) {
+    await this.must(["stack", "init", stack]);
+    for (const [key, value] of Object.entries(config)) await this.must(["config", "set", "--stack", stack, key, value]);
+    for (const [key, value] of Object.entries(secrets))
+      await this.must(["config", "set", "--stack", stack, "--secret", key, value]);
+  }
+
+  async stackOutputs(stack: string): Promise<Record<string, unknown>> {
+    const { stdout } = await this.must(["stack", "output", "--stack", stack, "--json", "--show-secrets"]);
+    return JSON.parse(stdout) as Record<string, unknown>;
+  }
+
+  /** The stack's state as `pulumi stack export` gives it (secrets stay encrypted). */
+  async exportState(stack: string): Promise<string> {
+    return (await this.must(["stack", "export", "--stack", stack])).stdout;
+  }
+
+  dispose(): void {
+    rmSync(join(this.dir, ".."), { recursive: true, force: true });
+  }
+}

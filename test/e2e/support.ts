@@ -1,0 +1,112 @@
+/**
+ * One end-to-end fixture: a fresh sandbox, and a throwaway Pulumi project whose program declares
+ * the numbers given in its stack config, with credentials set as secret stack config.
+ */
+import { inject } from "vitest";
+import { PulumiProject } from "../../scripts/pulumi-project";
+import type { Sandbox, SandboxSeed } from "../../sandbox";
+import { startSandbox } from "../../sandbox";
+import { demoSeed } from "../support/sandbox";
+
+export const binDir = inject("pulumiBinDir");
+export const RESOURCE_TYPE = "pulumi-nodejs:dynamic/phone-webhooks:PhoneNumberWebhooks";
+
+const PROGRAM = `
+const pulumi = require("@pulumi/pulumi");
+const { PhoneNumberWebhooks } = require("pulumi-phone-webhooks");
+
+const numbers = new pulumi.Config().requireObject("numbers");
+exports.results = {};
+for (const { name, ...args } of numbers) {
+  const r = new PhoneNumberWebhooks(name, args);
+  exports.results[name] = {
+    id: r.id,
+    message: r.message,
+    updatedWebhooks: r.updatedWebhooks,
+    webhooks: r.webhooks,
+    previousWebhooks: r.previousWebhooks,
+    sharedWith: r.sharedWith,
+  };
+}
+`;
+
+const PULUMI_YAML = `name: e2e
+runtime: nodejs
+main: index.js
+options:
+  refresh: always
+`;
+
+export interface NumberDeclaration extends Record<string, unknown> {
+  name: string;
+  phoneNumber: string;
+}
+
+export class E2EFixture {
+  readonly project: PulumiProject;
+  /** Every secret the run used: none may appear in state or output. */
+  readonly secrets: string[];
+
+  private constructor(
+    readonly sandbox: Sandbox,
+    readonly seed: SandboxSeed,
+  ) {
+    this.project = new PulumiProject({ binDir, files: { "Pulumi.yaml": PULUMI_YAML, "index.js": PROGRAM } });
+    this.secrets = [seed.twilio!.auth_token!, seed.telnyx!.api_key!];
+  }
+
+  static async start(seed: SandboxSeed = demoSeed()): Promise<E2EFixture> {
+    const sandbox = await startSandbox({ port: 0, seed });
+    return new E2EFixture(sandbox, seed);
+  }
+
+  async initStack(stack: string, numbers: NumberDeclaration[]): Promise<void> {
+    await this.project.initStack(
+      stack,
+      {
+        "twilio:accountSid": this.seed.twilio!.account_sid!,
+        "twilio:apiBaseUrl": this.sandbox.twilioBaseUrl,
+        "telnyx:baseUrl": this.sandbox.telnyxBaseUrl,
+        // Keep injected-fault runs short.
+        "phoneWebhooks:retryTimeoutMs": "3000",
+        "phoneWebhooks:requestTimeoutMs": "2000",
+      },
+      { "twilio:authToken": this.seed.twilio!.auth_token!, "telnyx:apiKey": this.seed.telnyx!.api_key! },
+    );
+    await this.declare(stack, numbers);
+  }
+
+  declare(stack: string, numbers: NumberDeclaration[]) {
+    return this.project.must(["config", "set", "--stack", stack, "numbers", JSON.stringify(numbers)]);
+  }
+
+  up(stack: string) {
+    return this.project.run(["up", "--yes", "--stack", stack]);
+  }
+
+  preview(stack: string, ...flags: string[]) {
+    return this.project.run(["preview", "--stack", stack, ...flags]);
+  }
+
+  async results(stack: string): Promise<Record<string, Record<string, unknown>>> {
+    return (await this.project.stackOutputs(stack)).results as Record<string, Record<string, unknown>>;
+  }
+
+  /** Resources of our type in the exported state. */
+  async resourcesInState(stack: string): Promise<Array<{ id: string; outputs: Record<string, unknown> }>> {
+    const state = JSON.parse(await this.project.exportState(stack)) as {
+      deployment: { resources?: Array<{ type: string; id: string; outputs: Record<string, unknown> }> };
+    };
+    return (state.deployment.resources ?? []).filter((r) => r.type === RESOURCE_TYPE);
+  }
+
+  async close(): Promise<void> {
+    await this.sandbox.close();
+    this.project.dispose();
+  }
+}
+
+/** Fails with the CLI's output, so a failing step says why. */
+export function expectSuccess(result: { code: number; stdout: string; stderr: string }, what: string): void {
+  if (result.code !== 0) throw new Error(`${what} failed (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
+}
