@@ -43,14 +43,19 @@ export interface ConfigSource {
 }
 
 const baseUrl = (key: string) =>
-  z.url({ protocol: /^https?$/, error: `${key} must be an http(s) URL` }).transform((u) => u.replace(/\/+$/, ""));
+  z
+    .url({ protocol: /^https?$/, error: `${key} must be an http(s) URL` })
+    .transform((u) => u.replace(/\/+$/, ""));
 const milliseconds = (key: string) =>
   z.coerce
     .number({ error: `${key} must be a number of milliseconds` })
     .int(`${key} must be a whole number of milliseconds`)
     .positive(`${key} must be positive`);
 
-export function loadSettings(config: ConfigSource | undefined, env: NodeJS.ProcessEnv = process.env): Settings {
+export function loadSettings(
+  config: ConfigSource | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): Settings {
   const read = (name: keyof typeof SETTING_SOURCES): string | undefined => {
     const [configKey, envKey] = SETTING_SOURCES[name];
     const value = config?.get(configKey) ?? env[envKey];
@@ -64,9 +69,19 @@ export function loadSettings(config: ConfigSource | undefined, env: NodeJS.Proce
 
   const settings: Settings = { retry: { ...DEFAULT_RETRY_POLICY } };
   const timeout = read("requestTimeoutMs");
-  if (timeout) settings.retry.attemptTimeoutMs = parse(milliseconds("phoneWebhooks:requestTimeoutMs"), "requestTimeoutMs", timeout);
+  if (timeout)
+    settings.retry.attemptTimeoutMs = parse(
+      milliseconds("phoneWebhooks:requestTimeoutMs"),
+      "requestTimeoutMs",
+      timeout,
+    );
   const budget = read("retryTimeoutMs");
-  if (budget) settings.retry.maxElapsedMs = parse(milliseconds("phoneWebhooks:retryTimeoutMs"), "retryTimeoutMs", budget);
+  if (budget)
+    settings.retry.maxElapsedMs = parse(
+      milliseconds("phoneWebhooks:retryTimeoutMs"),
+      "retryTimeoutMs",
+      budget,
+    );
 
   const accountSid = read("twilioAccountSid");
   const authToken = read("twilioAuthToken");
@@ -78,7 +93,11 @@ export function loadSettings(config: ConfigSource | undefined, env: NodeJS.Proce
         "Twilio credentials are incomplete: set twilio:accountSid (or TWILIO_ACCOUNT_SID) as well",
         "credentials",
       );
-    parse(z.string().regex(/^AC[0-9a-fA-F]{32}$/, "twilio:accountSid must be AC followed by 32 hex digits"), "twilioAccountSid", accountSid);
+    parse(
+      z.string().regex(/^AC[0-9a-fA-F]{32}$/, "twilio:accountSid must be AC followed by 32 hex digits"),
+      "twilioAccountSid",
+      accountSid,
+    );
     let username: string, password: string;
     if (apiKey || apiSecret) {
       if (!apiKey || !apiSecret)
@@ -95,13 +114,21 @@ export function loadSettings(config: ConfigSource | undefined, env: NodeJS.Proce
         "credentials",
       );
     }
-    const apiBaseUrl = parse(baseUrl("twilio:apiBaseUrl"), "twilioApiBaseUrl", read("twilioApiBaseUrl") ?? "https://api.twilio.com");
+    const apiBaseUrl = parse(
+      baseUrl("twilio:apiBaseUrl"),
+      "twilioApiBaseUrl",
+      read("twilioApiBaseUrl") ?? "https://api.twilio.com",
+    );
     settings.twilio = { accountSid, username, password, apiBaseUrl };
   }
 
   const telnyxKey = read("telnyxApiKey");
   if (telnyxKey) {
-    const telnyxBase = parse(baseUrl("telnyx:baseUrl"), "telnyxBaseUrl", read("telnyxBaseUrl") ?? "https://api.telnyx.com/v2");
+    const telnyxBase = parse(
+      baseUrl("telnyx:baseUrl"),
+      "telnyxBaseUrl",
+      read("telnyxBaseUrl") ?? "https://api.telnyx.com/v2",
+    );
     settings.telnyx = { apiKey: telnyxKey, baseUrl: telnyxBase };
   }
   return settings;

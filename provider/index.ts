@@ -5,7 +5,11 @@
 import { PhoneNumberWebhooksProvider } from "./lifecycle";
 
 export { PhoneNumberWebhooks, type PhoneNumberWebhooksArgs } from "./resource";
-export { PhoneNumberWebhooksProvider, type PhoneNumberWebhooksOutputs, type ProviderOptions } from "./lifecycle";
+export {
+  PhoneNumberWebhooksProvider,
+  type PhoneNumberWebhooksOutputs,
+  type ProviderOptions,
+} from "./lifecycle";
 export { BaseUrlRequestClient } from "./carriers/twilio-request-client";
 export type { Carrier, CarrierNumber, WriteStep } from "./carriers/carrier";
 export { WebhookError, CarrierError } from "./errors";

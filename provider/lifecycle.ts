@@ -94,7 +94,8 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
       const wanted = news[field];
       if (wanted !== undefined) {
         // Against both what was applied and what the carrier holds now, so drift counts.
-        if (isUnknown(wanted) || wanted !== olds[field] || wanted !== (olds.webhooks?.[field] ?? null)) changes = true;
+        if (isUnknown(wanted) || wanted !== olds[field] || wanted !== (olds.webhooks?.[field] ?? null))
+          changes = true;
       } else if (olds[field] !== undefined) {
         changes = true; // no longer managed: goes back to its previous value
       }
@@ -128,7 +129,8 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     const outs = buildOutputs(stored, carrier.name, current, previous);
     // Inputs carry the live values of the managed settings, so a preview shows drift as an update.
     const inputs: Record<string, unknown> = { phoneNumber, provider: carrier.name };
-    for (const field of WEBHOOK_FIELDS) if (stored[field] !== undefined) inputs[field] = current.webhooks[field];
+    for (const field of WEBHOOK_FIELDS)
+      if (stored[field] !== undefined) inputs[field] = current.webhooks[field];
     if (stored.onDelete !== undefined) inputs.onDelete = stored.onDelete;
     if (stored.allowSharedUpdate !== undefined) inputs.allowSharedUpdate = stored.allowSharedUpdate;
     return { id, props: outs, inputs };
@@ -207,8 +209,12 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     const configured = PROVIDERS.filter((p) => settings[p]);
     if (configured.length === 0) throw new WebhookError(NO_CREDENTIALS, "credentials");
     const carriers = configured.map((p) => this.carrier(p));
-    const found = await Promise.all(carriers.map(async (carrier) => ({ carrier, current: await carrier.find(phoneNumber) })));
-    const matches = found.filter((f): f is { carrier: Carrier; current: CarrierNumber } => f.current !== undefined);
+    const found = await Promise.all(
+      carriers.map(async (carrier) => ({ carrier, current: await carrier.find(phoneNumber) })),
+    );
+    const matches = found.filter(
+      (f): f is { carrier: Carrier; current: CarrierNumber } => f.current !== undefined,
+    );
     if (matches.length === 1) return matches[0]!;
     if (matches.length > 1)
       throw new WebhookError(
@@ -241,7 +247,12 @@ function changesTowards(live: WebhookSettings, desired: WebhookChanges): Webhook
 }
 
 /** `onDelete: "clear"` must be possible before the number is taken over, not discovered at destroy. */
-function refuseUnclearable(carrier: Carrier, current: CarrierNumber, desired: WebhookChanges, onDelete?: OnDelete) {
+function refuseUnclearable(
+  carrier: Carrier,
+  current: CarrierNumber,
+  desired: WebhookChanges,
+  onDelete?: OnDelete,
+) {
   if (onDelete !== "clear") return;
   const blocked = carrier.unclearableFields(current).filter((f) => f in desired);
   if (blocked.length)
@@ -266,7 +277,9 @@ async function applyChanges(
   if (Object.keys(changes).length === 0) return live;
   let steps: WriteStep[];
   try {
-    steps = await carrier.planWrites(current, changes, { allowSharedUpdate: args.allowSharedUpdate ?? false });
+    steps = await carrier.planWrites(current, changes, {
+      allowSharedUpdate: args.allowSharedUpdate ?? false,
+    });
   } catch (error) {
     throw updateFailed(args.phoneNumber, carrier.name, error);
   }
@@ -287,7 +300,8 @@ async function applyChanges(
       const failure = updateFailed(args.phoneNumber, carrier.name, error);
       if (undoProblems.length)
         failure.message += `. Putting back the earlier writes failed too (${undoProblems.join("; ")}): run \`pulumi up\` again to converge`;
-      else if (done.length) failure.message += `. The earlier writes (${done.map((s) => s.target).join(", ")}) were put back`;
+      else if (done.length)
+        failure.message += `. The earlier writes (${done.map((s) => s.target).join(", ")}) were put back`;
       throw failure;
     }
   }
@@ -334,7 +348,7 @@ function buildOutputs(
   }
   if (args.onDelete !== undefined) outs.onDelete = args.onDelete;
   if (args.allowSharedUpdate !== undefined) outs.allowSharedUpdate = args.allowSharedUpdate;
-  for (const [key, value] of Object.entries(current.ids)) if (value !== undefined) (outs as unknown as Record<string, unknown>)[key] = value;
+  for (const [key, value] of Object.entries(current.ids))
+    if (value !== undefined) (outs as unknown as Record<string, unknown>)[key] = value;
   return outs;
 }
-

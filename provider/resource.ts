@@ -4,7 +4,7 @@
  * `__provider` (no SDKs, no credentials), and refresh and destroy run the installed code.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { PhoneNumberWebhooksOutputs } from "./lifecycle";
+import type { PhoneNumberWebhooksOutputs, PhoneNumberWebhooksProvider } from "./lifecycle";
 import type { OnDelete } from "./validation";
 import { hasUserinfo, URL_FIELDS, type ProviderName, type WebhookSettings } from "./webhooks";
 
@@ -30,17 +30,22 @@ export interface PhoneNumberWebhooksArgs {
 const PACKAGE_NAME = "pulumi-phone-webhooks";
 
 /**
- * Serialized into the state. Every method loads the installed package at call time; `require` is
- * the provider process's own, resolving from the program's directory.
+ * The provider of the installed package. Called in the provider process, where `require` is that
+ * process's own and resolves from the program's directory.
  */
+const installed = (): PhoneNumberWebhooksProvider =>
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- resolved at run time, on purpose
+  require(PACKAGE_NAME).sharedProvider();
+
+/** Serialized into the state: every method forwards to the installed package. */
 const providerShim: pulumi.dynamic.ResourceProvider = {
-  configure: (req) => require(PACKAGE_NAME).sharedProvider().configure(req),
-  check: (olds, news) => require(PACKAGE_NAME).sharedProvider().check(olds, news),
-  diff: (id, olds, news) => require(PACKAGE_NAME).sharedProvider().diff(id, olds, news),
-  create: (inputs) => require(PACKAGE_NAME).sharedProvider().create(inputs),
-  read: (id, props) => require(PACKAGE_NAME).sharedProvider().read(id, props),
-  update: (id, olds, news) => require(PACKAGE_NAME).sharedProvider().update(id, olds, news),
-  delete: (id, props) => require(PACKAGE_NAME).sharedProvider().delete(id, props),
+  configure: (req) => installed().configure(req),
+  check: (olds, news) => installed().check(olds, news),
+  diff: (id, olds, news) => installed().diff(id, olds, news),
+  create: (inputs) => installed().create(inputs),
+  read: (id, props) => installed().read(id, props),
+  update: (id, olds, news) => installed().update(id, olds, news),
+  delete: (id, props) => installed().delete(id, props),
 };
 
 /** Outputs that may hold webhook URLs the carrier already had, which can embed passwords. */
@@ -66,7 +71,8 @@ export class PhoneNumberWebhooks extends pulumi.dynamic.Resource {
   constructor(name: string, args: PhoneNumberWebhooksArgs, opts?: pulumi.CustomResourceOptions) {
     const inputs: Record<string, unknown> = { ...args };
     // A URL with a password is a secret input, so it is encrypted in the state and its output is secret.
-    for (const field of URL_FIELDS) if (args[field] !== undefined) inputs[field] = secretIfCredentialed(args[field]);
+    for (const field of URL_FIELDS)
+      if (args[field] !== undefined) inputs[field] = secretIfCredentialed(args[field]);
     const outputs: Record<keyof Omit<PhoneNumberWebhooksOutputs, "phoneNumber" | "provider">, undefined> = {
       voiceUrl: undefined,
       voiceMethod: undefined,
@@ -106,5 +112,7 @@ export class PhoneNumberWebhooks extends pulumi.dynamic.Resource {
 
 function secretIfCredentialed(url: pulumi.Input<string> | undefined): pulumi.Input<string> | undefined {
   if (typeof url === "string") return hasUserinfo(url) ? pulumi.secret(url) : url;
-  return pulumi.output(url).apply((u) => (typeof u === "string" && hasUserinfo(u) ? pulumi.secret(u) : u)) as pulumi.Output<string>;
+  return pulumi
+    .output(url)
+    .apply((u) => (typeof u === "string" && hasUserinfo(u) ? pulumi.secret(u) : u)) as pulumi.Output<string>;
 }

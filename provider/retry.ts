@@ -36,7 +36,11 @@ export function isRetryableStatus(status: number): boolean {
 }
 
 /** Delay before the next attempt: the carrier's `Retry-After` when it gives one, else backoff. */
-export function retryDelayMs(attempt: number, retryAfter: string | null | undefined, policy: RetryPolicy): number {
+export function retryDelayMs(
+  attempt: number,
+  retryAfter: string | null | undefined,
+  policy: RetryPolicy,
+): number {
   if (retryAfter) {
     const seconds = Number(retryAfter);
     const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(retryAfter) - Date.now();
@@ -93,7 +97,10 @@ export function isNetworkError(error: unknown): boolean {
     const candidate = e as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown };
     if (typeof candidate.code === "string" && NETWORK_CODES.has(candidate.code)) return true;
     if (candidate.name === "AbortError" || candidate.name === "TimeoutError") return true;
-    if (typeof candidate.message === "string" && /socket hang up|fetch failed|timeout/i.test(candidate.message))
+    if (
+      typeof candidate.message === "string" &&
+      /socket hang up|fetch failed|timeout/i.test(candidate.message)
+    )
       return true;
     e = candidate.cause;
   }

@@ -61,7 +61,9 @@ async function main(): Promise<void> {
   const binDir = await ensurePulumiCli();
   const seed = JSON.parse(readFileSync(SEED_PATH, "utf8")) as SandboxSeed;
   const sandbox = await startSandbox({ port: 0, seed });
-  console.log(`Sandbox carriers at ${sandbox.url} (Twilio and Telnyx APIs, seeded from sandbox/seeds/demo.json)`);
+  console.log(
+    `Sandbox carriers at ${sandbox.url} (Twilio and Telnyx APIs, seeded from sandbox/seeds/demo.json)`,
+  );
 
   const file = (name: string) => readFileSync(join(EXAMPLE, name), "utf8");
   const project = new PulumiProject({
@@ -72,7 +74,13 @@ async function main(): Promise<void> {
         .replace(/^stackConfigDir: .*\n/m, ""),
       "index.ts": file("index.ts"),
       "tsconfig.json": JSON.stringify({
-        compilerOptions: { strict: true, target: "ES2022", module: "commonjs", esModuleInterop: true, skipLibCheck: true },
+        compilerOptions: {
+          strict: true,
+          target: "ES2022",
+          module: "commonjs",
+          esModuleInterop: true,
+          skipLibCheck: true,
+        },
       }),
       ...Object.fromEntries(STACKS.map((s) => [`Pulumi.${s}.yaml`, file(`Pulumi.${s}.yaml`)])),
     },

@@ -23,7 +23,10 @@ export function ensurePulumiCli(): Promise<string> {
     child.on("close", (code) => {
       const binDir = out.trim().split("\n").pop() ?? "";
       if (code === 0 && binDir) resolve(binDir);
-      else reject(new Error(`scripts/ensure-pulumi.sh failed (exit ${code}): no Pulumi CLI could be provisioned`));
+      else
+        reject(
+          new Error(`scripts/ensure-pulumi.sh failed (exit ${code}): no Pulumi CLI could be provisioned`),
+        );
     });
   });
 }
@@ -100,7 +103,8 @@ export class PulumiProject {
 
   async initStack(stack: string, config: Record<string, string> = {}, secrets: Record<string, string> = {}) {
     await this.must(["stack", "init", stack]);
-    for (const [key, value] of Object.entries(config)) await this.must(["config", "set", "--stack", stack, key, value]);
+    for (const [key, value] of Object.entries(config))
+      await this.must(["config", "set", "--stack", stack, key, value]);
     for (const [key, value] of Object.entries(secrets))
       await this.must(["config", "set", "--stack", stack, "--secret", key, value]);
   }

@@ -22,7 +22,10 @@ const stackSchema = z.object({
 });
 
 const config = new pulumi.Config();
-const parsed = stackSchema.safeParse({ baseUrl: config.get("baseUrl"), numbers: config.getObject("numbers") });
+const parsed = stackSchema.safeParse({
+  baseUrl: config.get("baseUrl"),
+  numbers: config.getObject("numbers"),
+});
 if (!parsed.success) {
   const issue = parsed.error.issues[0];
   throw new Error(`Stack config ${issue?.path.join(".") ?? ""}: ${issue?.message}`);

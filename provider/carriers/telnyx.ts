@@ -119,14 +119,22 @@ export class TelnyxCarrier implements Carrier {
   async find(phoneNumber: string): Promise<CarrierNumber | undefined> {
     // The filter takes digits only: "+1415..." matches nothing.
     const digits = phoneNumber.replace(/\D/g, "");
-    const numbers = await this.listAll("list phone_numbers", "/phone_numbers", { "filter[phone_number]": digits });
-    const found = numbers.map((n) => parse(numberSchema, n, "list phone_numbers")).find((n) => n.phone_number === phoneNumber);
+    const numbers = await this.listAll("list phone_numbers", "/phone_numbers", {
+      "filter[phone_number]": digits,
+    });
+    const found = numbers
+      .map((n) => parse(numberSchema, n, "list phone_numbers"))
+      .find((n) => n.phone_number === phoneNumber);
     if (!found) return undefined;
 
     let profileId = usableId(found.messaging_profile_id);
     if (found.messaging_profile_id === "UNAVAILABLE") {
       const call = `get phone_numbers/${found.id}/messaging`;
-      const settings = parse(messagingSettingsSchema, await this.get(call, `/phone_numbers/${found.id}/messaging`), call);
+      const settings = parse(
+        messagingSettingsSchema,
+        await this.get(call, `/phone_numbers/${found.id}/messaging`),
+        call,
+      );
       profileId = usableId(settings.data.messaging_profile_id);
     }
     const connectionId = usableId(found.connection_id);
@@ -159,10 +167,16 @@ export class TelnyxCarrier implements Carrier {
   unclearableFields(current: CarrierNumber): WebhookField[] {
     const kind = current.ids.connectionType ? VOICE_KINDS[current.ids.connectionType] : undefined;
     if (!kind) return [];
-    return (Object.keys(kind.fields) as WebhookField[]).filter((f) => kind.required.includes(kind.fields[f]!));
+    return (Object.keys(kind.fields) as WebhookField[]).filter((f) =>
+      kind.required.includes(kind.fields[f]!),
+    );
   }
 
-  async planWrites(current: CarrierNumber, changes: WebhookChanges, options: WriteOptions): Promise<WriteStep[]> {
+  async planWrites(
+    current: CarrierNumber,
+    changes: WebhookChanges,
+    options: WriteOptions,
+  ): Promise<WriteStep[]> {
     const fields = Object.keys(changes) as WebhookField[];
     const voiceFields = fields.filter(isVoiceField);
     const smsFields = fields.filter((f) => !isVoiceField(f));
@@ -235,9 +249,14 @@ export class TelnyxCarrier implements Carrier {
         const live = await this.readObject(kind, id);
         const current = readFields(kind, live);
         const body: TelnyxObject = Object.fromEntries(kind.required.map((f) => [f, live[f]]));
-        for (const field of fields) body[kind.fields[field]!] = toTelnyxValue(kind, field, values[field] ?? null);
+        for (const field of fields)
+          body[kind.fields[field]!] = toTelnyxValue(kind, field, values[field] ?? null);
         const call = `update ${kind.path}/${id}`;
-        const updated = parse(objectSchema, await this.call(call, () => this.client.patch(`/${kind.path}/${id}`, { body })), call);
+        const updated = parse(
+          objectSchema,
+          await this.call(call, () => this.client.patch(`/${kind.path}/${id}`, { body })),
+          call,
+        );
         return { current, written: pickFields(readFields(kind, updated.data), fields) };
       });
     return {
@@ -260,7 +279,11 @@ export class TelnyxCarrier implements Carrier {
     const connection = parse(connectionSchema, await this.get(call, `/connections/${connectionId}`), call);
     const recordType = connection.data.record_type;
     const kind = VOICE_KINDS[recordType];
-    return { recordType, kind: kind ?? NO_WEBHOOK_KIND, object: kind ? await this.readObject(kind, connectionId) : {} };
+    return {
+      recordType,
+      kind: kind ?? NO_WEBHOOK_KIND,
+      object: kind ? await this.readObject(kind, connectionId) : {},
+    };
   }
 
   private async readObject(kind: ObjectKind, id: string): Promise<TelnyxObject> {
@@ -291,7 +314,11 @@ export class TelnyxCarrier implements Carrier {
     for (let page = 1; ; page++) {
       const body = parse(
         listSchema,
-        await this.get(call, path, { ...query, "page[number]": String(page), "page[size]": String(PAGE_SIZE) }),
+        await this.get(call, path, {
+          ...query,
+          "page[number]": String(page),
+          "page[size]": String(PAGE_SIZE),
+        }),
         call,
       );
       items.push(...body.data);
@@ -325,7 +352,14 @@ export class TelnyxCarrier implements Carrier {
   }
 }
 
-const NO_WEBHOOK_KIND: ObjectKind = { label: "connection", path: "connections", nameField: "", fields: {}, required: [], empty: null };
+const NO_WEBHOOK_KIND: ObjectKind = {
+  label: "connection",
+  path: "connections",
+  nameField: "",
+  fields: {},
+  required: [],
+  empty: null,
+};
 
 function unsupported(kind: ObjectKind, fields: WebhookField[], changes: WebhookChanges): string[] {
   return fields
@@ -340,7 +374,8 @@ function unsupported(kind: ObjectKind, fields: WebhookField[], changes: WebhookC
 function readFields(kind: ObjectKind, object: TelnyxObject): Partial<WebhookSettings> {
   const out: Partial<WebhookSettings> = {};
   for (const [field, telnyxField] of Object.entries(kind.fields) as Array<[WebhookField, string]>) {
-    out[field] = field === "voiceMethod" ? normalizeMethod(object[telnyxField]) : normalizeValue(object[telnyxField]);
+    out[field] =
+      field === "voiceMethod" ? normalizeMethod(object[telnyxField]) : normalizeValue(object[telnyxField]);
   }
   return out;
 }
@@ -373,7 +408,8 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, call: string): T {
 function toCarrierError(call: string, error: unknown): WebhookError {
   if (error instanceof WebhookError) return error;
   if (error instanceof Telnyx.APIError && typeof error.status === "number") {
-    const body = error.error as { errors?: Array<{ code?: unknown; title?: unknown; detail?: unknown }> } | undefined;
+    const body = error.error as
+      { errors?: Array<{ code?: unknown; title?: unknown; detail?: unknown }> } | undefined;
     const first = Array.isArray(body?.errors) ? body.errors[0] : undefined;
     const reason = first
       ? `${String(first.detail ?? first.title ?? "error")}${first.code ? ` (Telnyx error ${String(first.code)})` : ""}`
@@ -381,7 +417,12 @@ function toCarrierError(call: string, error: unknown): WebhookError {
     return new CarrierError("telnyx", call, error.status, reason);
   }
   if (error instanceof Telnyx.APIConnectionError || isNetworkError(error))
-    return new CarrierError("telnyx", call, undefined, `no answer from Telnyx (${describeNetworkError((error as { cause?: unknown }).cause ?? error)})`);
+    return new CarrierError(
+      "telnyx",
+      call,
+      undefined,
+      `no answer from Telnyx (${describeNetworkError((error as { cause?: unknown }).cause ?? error)})`,
+    );
   const message = error instanceof Error ? error.message : String(error);
   return new CarrierError("telnyx", call, undefined, `unexpected response: ${message}`);
 }

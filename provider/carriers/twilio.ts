@@ -72,7 +72,8 @@ export class TwilioCarrier implements Carrier {
   async planWrites(current: CarrierNumber, changes: WebhookChanges): Promise<WriteStep[]> {
     refuseOverriddenUrls(current, changes);
     const sid = current.ids.phoneNumberSid;
-    if (!sid) throw new WebhookError(`No Twilio phone number SID known for ${current.phoneNumber}`, "not-found");
+    if (!sid)
+      throw new WebhookError(`No Twilio phone number SID known for ${current.phoneNumber}`, "not-found");
     const fields = Object.keys(changes) as WebhookField[];
     if (fields.length === 0) return [];
     const previous: WebhookChanges = Object.fromEntries(fields.map((f) => [f, current.webhooks[f]]));
@@ -185,7 +186,12 @@ async function twilioCall<T>(call: string, run: () => Promise<T>): Promise<T> {
       throw new CarrierError("twilio", call, e.status, `${message}${code}`);
     }
     if (isNetworkError(error))
-      throw new CarrierError("twilio", call, undefined, `no answer from Twilio (${describeNetworkError(error)})`);
+      throw new CarrierError(
+        "twilio",
+        call,
+        undefined,
+        `no answer from Twilio (${describeNetworkError(error)})`,
+      );
     throw new CarrierError("twilio", call, undefined, `unexpected response: ${String(e.message ?? error)}`);
   }
 }

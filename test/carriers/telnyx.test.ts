@@ -23,13 +23,19 @@ const connection = (phone: string) => {
     : "texml_applications";
   return h.sandbox.control.telnyxObject(kind, n.connection_id!)!;
 };
-const profile = (phone: string) => h.sandbox.control.telnyxObject("messaging_profiles", number(phone).messaging_profile_id!)!;
+const profile = (phone: string) =>
+  h.sandbox.control.telnyxObject("messaging_profiles", number(phone).messaging_profile_id!)!;
 
 describe("Telnyx lifecycle", () => {
   it("takes over a number on a TeXML application: voice on the application, SMS on its profile", async () => {
     const before = { voice: connection(ALONE).voice_url, sms: profile(ALONE).webhook_url };
     const provider = h.provider();
-    const { id, outs } = await provider.create({ phoneNumber: ALONE, voiceUrl: VOICE, smsUrl: SMS, voiceMethod: "GET" });
+    const { id, outs } = await provider.create({
+      phoneNumber: ALONE,
+      voiceUrl: VOICE,
+      smsUrl: SMS,
+      voiceMethod: "GET",
+    });
     expect(id).toBe(`telnyx:${ALONE}`);
     expect(outs!.message).toBe(`Successfully updated 2 webhook(s) for ${ALONE} via telnyx`);
     expect(outs!.connectionType).toBe("texml_application");
@@ -51,7 +57,9 @@ describe("Telnyx lifecycle", () => {
   it("refuses to change a shared connection without opt-in, listing the other numbers, and changes nothing", async () => {
     const before = { voice: connection(SHARED_A).webhook_event_url, sms: profile(SHARED_A).webhook_url };
     const provider = h.provider();
-    const error = await provider.create({ phoneNumber: SHARED_A, voiceUrl: VOICE, smsUrl: SMS }).catch((e: Error) => e);
+    const error = await provider
+      .create({ phoneNumber: SHARED_A, voiceUrl: VOICE, smsUrl: SMS })
+      .catch((e: Error) => e);
     expect(String(error)).toContain(`Failed to update webhooks for ${SHARED_A} via telnyx`);
     expect(String(error)).toContain(SHARED_B);
     expect(String(error)).toContain("allowSharedUpdate: true");
@@ -61,7 +69,12 @@ describe("Telnyx lifecycle", () => {
 
   it("changes a shared connection with allowSharedUpdate and reports who shares it", async () => {
     const provider = h.provider();
-    const { outs } = await provider.create({ phoneNumber: SHARED_A, voiceUrl: VOICE, smsUrl: SMS, allowSharedUpdate: true });
+    const { outs } = await provider.create({
+      phoneNumber: SHARED_A,
+      voiceUrl: VOICE,
+      smsUrl: SMS,
+      allowSharedUpdate: true,
+    });
     expect(outs!.sharedWith).toEqual([SHARED_B]);
     expect(outs!.connectionType).toBe("call_control_application");
     expect(connection(SHARED_B).webhook_event_url).toBe(VOICE);
@@ -70,12 +83,21 @@ describe("Telnyx lifecycle", () => {
 
   it("puts the voice webhook back when the SMS write fails (no half-applied change)", async () => {
     const before = { voice: connection(ALONE).voice_url, sms: profile(ALONE).webhook_url };
-    h.sandbox.control.injectFault({ status: 500, times: 1000, method: "PATCH", path: "/v2/messaging_profiles/" });
+    h.sandbox.control.injectFault({
+      status: 500,
+      times: 1000,
+      method: "PATCH",
+      path: "/v2/messaging_profiles/",
+    });
     const error = await h
       .provider()
       .create({ phoneNumber: ALONE, voiceUrl: VOICE, smsUrl: SMS })
       .catch((e: Error) => e);
-    expect(String(error)).toMatch(new RegExp(`Failed to update webhooks for \\${ALONE} via telnyx: telnyx update messaging_profiles/\\S+ failed \\(HTTP 500\\)`));
+    expect(String(error)).toMatch(
+      new RegExp(
+        `Failed to update webhooks for \\${ALONE} via telnyx: telnyx update messaging_profiles/\\S+ failed \\(HTTP 500\\)`,
+      ),
+    );
     expect(String(error)).toContain("were put back");
     expect(connection(ALONE).voice_url).toBe(before.voice);
     expect(profile(ALONE).webhook_url).toBe(before.sms);
@@ -84,16 +106,24 @@ describe("Telnyx lifecycle", () => {
   it("refuses settings the connection cannot hold", async () => {
     const provider = h.provider();
     await expect(
-      provider.create({ phoneNumber: SHARED_A, voiceUrl: VOICE, voiceMethod: "GET", allowSharedUpdate: true }),
+      provider.create({
+        phoneNumber: SHARED_A,
+        voiceUrl: VOICE,
+        voiceMethod: "GET",
+        allowSharedUpdate: true,
+      }),
     ).rejects.toThrow(/voiceMethod is not supported on a Telnyx Call Control application/);
-    const { failures } = await provider.check({}, { phoneNumber: ALONE, provider: "telnyx", smsUrl: SMS, smsMethod: "GET" });
-    expect(failures[0]?.property).toBe("smsMethod");
+    const { failures } = await provider.check(
+      {},
+      { phoneNumber: ALONE, provider: "telnyx", smsUrl: SMS, smsMethod: "GET" },
+    );
+    expect(failures?.[0]?.property).toBe("smsMethod");
   });
 
   it("refuses onDelete: clear up front where Telnyx requires the voice URL", async () => {
-    await expect(h.provider().create({ phoneNumber: ALONE, voiceUrl: VOICE, onDelete: "clear" })).rejects.toThrow(
-      /onDelete: "clear" cannot empty voiceUrl/,
-    );
+    await expect(
+      h.provider().create({ phoneNumber: ALONE, voiceUrl: VOICE, onDelete: "clear" }),
+    ).rejects.toThrow(/onDelete: "clear" cannot empty voiceUrl/);
     // SMS URLs can be emptied.
     const provider = h.provider();
     const { id, outs } = await provider.create({ phoneNumber: ALONE, smsUrl: SMS, onDelete: "clear" });
@@ -104,7 +134,9 @@ describe("Telnyx lifecycle", () => {
   it("sees console drift on the application, and drops a number deleted out of band", async () => {
     const provider = h.provider();
     const { id, outs } = await provider.create({ phoneNumber: ALONE, voiceUrl: VOICE });
-    h.sandbox.control.editTelnyx("texml_applications", number(ALONE).connection_id!, { voice_url: "https://console.example.com/x" });
+    h.sandbox.control.editTelnyx("texml_applications", number(ALONE).connection_id!, {
+      voice_url: "https://console.example.com/x",
+    });
     const read = await provider.read(id, outs!);
     expect(read.props.webhooks.voiceUrl).toBe("https://console.example.com/x");
     expect(read.inputs).toMatchObject({ voiceUrl: "https://console.example.com/x" });

@@ -21,7 +21,7 @@ const live = (phone: string) => h.sandbox.control.twilioNumber(phone)!;
 const postCount = () =>
   Object.entries(h.sandbox.control.counts())
     .filter(([endpoint]) => endpoint.startsWith("POST "))
-    .reduce((sum, [, n]) => sum + n, 0);
+    .reduce((sum, [, n]) => sum + Number(n), 0);
 
 async function create(args: Record<string, unknown>) {
   const provider = h.provider();
@@ -52,7 +52,10 @@ describe("Twilio lifecycle", () => {
     const { provider, result } = await create({ phoneNumber: PLAIN, voiceUrl: VOICE });
     expect(live(PLAIN).sms_url).toBe(result.outs!.previousWebhooks.smsUrl ?? "");
     h.sandbox.control.clearLog();
-    const { outs } = await provider.update(result.id, result.outs!, { phoneNumber: PLAIN, voiceUrl: `${VOICE}/v2` });
+    const { outs } = await provider.update(result.id, result.outs!, {
+      phoneNumber: PLAIN,
+      voiceUrl: `${VOICE}/v2`,
+    });
     expect(live(PLAIN).voice_url).toBe(`${VOICE}/v2`);
     expect(outs!.previousWebhooks).toEqual(result.outs!.previousWebhooks);
     expect(postCount()).toBe(1);
@@ -80,7 +83,11 @@ describe("Twilio lifecycle", () => {
       smsUrl: SMS,
     });
     expect(diff).toEqual({ changes: true, replaces: [] });
-    await provider.update(result.id, read.props as PhoneNumberWebhooksOutputs, { phoneNumber: PLAIN, voiceUrl: VOICE, smsUrl: SMS });
+    await provider.update(result.id, read.props as PhoneNumberWebhooksOutputs, {
+      phoneNumber: PLAIN,
+      voiceUrl: VOICE,
+      smsUrl: SMS,
+    });
     expect(live(PLAIN).voice_url).toBe(VOICE);
   });
 
@@ -126,7 +133,9 @@ describe("Twilio lifecycle", () => {
     expect(app).toMatch(/^AP/);
     const provider = h.provider();
     await expect(provider.create({ phoneNumber: WITH_APP, voiceUrl: VOICE })).rejects.toThrow(
-      new RegExp(`Failed to update webhooks for \\${WITH_APP} via twilio: voiceUrl would have no effect: .*voice_application_sid ${app}`),
+      new RegExp(
+        `Failed to update webhooks for \\${WITH_APP} via twilio: voiceUrl would have no effect: .*voice_application_sid ${app}`,
+      ),
     );
     expect(live(WITH_APP).voice_url).not.toBe(VOICE);
     // SMS is not overridden: that works.
@@ -147,14 +156,18 @@ describe("Twilio lifecycle", () => {
     const before = live(PLAIN);
     h.sandbox.control.injectFault({ status: 500, times: 1000, method: "POST" });
     await expect(create({ phoneNumber: PLAIN, voiceUrl: VOICE })).rejects.toThrow(
-      new RegExp(`^Failed to update webhooks for \\${PLAIN} via twilio: twilio update IncomingPhoneNumber PN\\w+ failed \\(HTTP 500\\)`),
+      new RegExp(
+        `^Failed to update webhooks for \\${PLAIN} via twilio: twilio update IncomingPhoneNumber PN\\w+ failed \\(HTTP 500\\)`,
+      ),
     );
     expect(live(PLAIN)).toEqual(before);
   });
 
   it("reports a 401 without leaking the credentials", async () => {
     const provider = h.provider({ TWILIO_AUTH_TOKEN: "0".repeat(32) });
-    const error = await provider.create({ phoneNumber: PLAIN, voiceUrl: VOICE, provider: "twilio" }).catch((e: Error) => e);
+    const error = await provider
+      .create({ phoneNumber: PLAIN, voiceUrl: VOICE, provider: "twilio" })
+      .catch((e: Error) => e);
     expect(String(error)).toMatch(/HTTP 401/);
     expect(String(error)).not.toContain(h.env.TWILIO_AUTH_TOKEN);
   });

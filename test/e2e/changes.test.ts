@@ -6,12 +6,14 @@ const STACK = "dev";
 
 describe.skipIf(!binDir)("changes to the declaration and to the account", () => {
   let f: E2EFixture;
-  let original: { voice_url?: string; sms_url?: string };
+  let original: { voice_url?: string | null; sms_url?: string | null };
 
   beforeAll(async () => {
     f = await E2EFixture.start();
     original = { ...f.sandbox.control.twilioNumber("+14155550100")! };
-    await f.initStack(STACK, [{ name: "main", phoneNumber: "+14155550100", voiceUrl: "https://a.example.com/voice" }]);
+    await f.initStack(STACK, [
+      { name: "main", phoneNumber: "+14155550100", voiceUrl: "https://a.example.com/voice" },
+    ]);
     expectSuccess(await f.up(STACK), "first up");
   });
   afterAll(async () => {
@@ -19,7 +21,9 @@ describe.skipIf(!binDir)("changes to the declaration and to the account", () => 
   });
 
   it("4a. a new URL in config is an in-place update, not a replace", async () => {
-    await f.declare(STACK, [{ name: "main", phoneNumber: "+14155550100", voiceUrl: "https://b.example.com/voice" }]);
+    await f.declare(STACK, [
+      { name: "main", phoneNumber: "+14155550100", voiceUrl: "https://b.example.com/voice" },
+    ]);
     const preview = await f.preview(STACK);
     expectSuccess(preview, "preview");
     expect(preview.stdout).toMatch(/main +update/);
@@ -29,13 +33,18 @@ describe.skipIf(!binDir)("changes to the declaration and to the account", () => 
   });
 
   it("4b. a new phone number is a replace, and the old number gets its previous webhooks back", async () => {
-    await f.declare(STACK, [{ name: "main", phoneNumber: "+14155550101", smsUrl: "https://b.example.com/sms" }]);
+    await f.declare(STACK, [
+      { name: "main", phoneNumber: "+14155550101", smsUrl: "https://b.example.com/sms" },
+    ]);
     const preview = await f.preview(STACK);
     expectSuccess(preview, "preview");
     expect(preview.stdout).toMatch(/main +replace/);
     expectSuccess(await f.up(STACK), "up");
     expect(f.sandbox.control.twilioNumber("+14155550101")!.sms_url).toBe("https://b.example.com/sms");
-    expect(f.sandbox.control.twilioNumber("+14155550100")).toMatchObject({ voice_url: original.voice_url, sms_url: original.sms_url });
+    expect(f.sandbox.control.twilioNumber("+14155550100")).toMatchObject({
+      voice_url: original.voice_url,
+      sms_url: original.sms_url,
+    });
   });
 
   it("5. a number deleted out of band drops out on refresh; nothing fails", async () => {

@@ -32,7 +32,12 @@ describe.skipIf(!binDir)("a stack's life under the real engine", () => {
         const x = f.sandbox.control.telnyxNumber(n);
         const texml = x && f.sandbox.control.telnyxObject("texml_applications", x.connection_id!);
         const profile = x && f.sandbox.control.telnyxObject("messaging_profiles", x.messaging_profile_id!);
-        return [n, t ? { voice: t.voice_url!, sms: t.sms_url! } : { voice: String(texml!.voice_url), sms: String(profile!.webhook_url) }];
+        return [
+          n,
+          t
+            ? { voice: t.voice_url!, sms: t.sms_url! }
+            : { voice: String(texml!.voice_url), sms: String(profile!.webhook_url) },
+        ];
       }),
     );
     await f.initStack(STACK, [
@@ -49,9 +54,14 @@ describe.skipIf(!binDir)("a stack's life under the real engine", () => {
     output.push(up.stdout, up.stderr);
     expectSuccess(up, "pulumi up");
     expect(up.stdout).toMatch(/\+ +2 created|2 created/);
-    expect(f.sandbox.control.twilioNumber("+14155550100")).toMatchObject({ voice_url: VOICE, sms_url: SMS_WITH_PASSWORD });
+    expect(f.sandbox.control.twilioNumber("+14155550100")).toMatchObject({
+      voice_url: VOICE,
+      sms_url: SMS_WITH_PASSWORD,
+    });
     const telnyx = f.sandbox.control.telnyxNumber("+13125550202")!;
-    expect(f.sandbox.control.telnyxObject("texml_applications", telnyx.connection_id!)!.voice_url).toBe(VOICE);
+    expect(f.sandbox.control.telnyxObject("texml_applications", telnyx.connection_id!)!.voice_url).toBe(
+      VOICE,
+    );
 
     const results = await f.results(STACK);
     expect(results["twilio-main"]).toMatchObject({
@@ -59,9 +69,15 @@ describe.skipIf(!binDir)("a stack's life under the real engine", () => {
       message: "Successfully updated 2 webhook(s) for +14155550100 via twilio",
       updatedWebhooks: { voice: VOICE, sms: "https://hook-user:***@dev.example.com/sms" },
       webhooks: { voiceUrl: VOICE, smsUrl: SMS_WITH_PASSWORD },
-      previousWebhooks: { voiceUrl: originals["+14155550100"]!.voice, smsUrl: originals["+14155550100"]!.sms },
+      previousWebhooks: {
+        voiceUrl: originals["+14155550100"]!.voice,
+        smsUrl: originals["+14155550100"]!.sms,
+      },
     });
-    expect(results["telnyx-alone"]).toMatchObject({ id: "telnyx:+13125550202", webhooks: { voiceUrl: VOICE } });
+    expect(results["telnyx-alone"]).toMatchObject({
+      id: "telnyx:+13125550202",
+      webhooks: { voiceUrl: VOICE },
+    });
 
     const state = await f.project.exportState(STACK);
     const stateFiles = filesUnder(f.project.backend).map((p) => readFileSync(p, "utf8"));
@@ -85,7 +101,9 @@ describe.skipIf(!binDir)("a stack's life under the real engine", () => {
     const preview = await f.preview(STACK, "--expect-no-changes");
     output.push(preview.stdout, preview.stderr);
     expect(preview.code).not.toBe(0);
-    expect(preview.stdout).toMatch(/~ +pulumi-nodejs:dynamic\/phone-webhooks:PhoneNumberWebhooks +twilio-main +update/);
+    expect(preview.stdout).toMatch(
+      /~ +pulumi-nodejs:dynamic\/phone-webhooks:PhoneNumberWebhooks +twilio-main +update/,
+    );
     expect(preview.stdout).toMatch(/1 to update/);
     expect(preview.stdout).not.toMatch(/telnyx-alone +update/);
 

@@ -12,7 +12,12 @@ describe.skipIf(!binDir)("two stacks of one program", () => {
     ]);
     await f.initStack("production", [
       { name: "sms", phoneNumber: "+14155550101", smsUrl: "https://example.com/sms" },
-      { name: "voice", phoneNumber: "+13125550200", voiceUrl: "https://example.com/voice", allowSharedUpdate: true },
+      {
+        name: "voice",
+        phoneNumber: "+13125550200",
+        voiceUrl: "https://example.com/voice",
+        allowSharedUpdate: true,
+      },
     ]);
   });
   afterAll(async () => {

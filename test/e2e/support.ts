@@ -108,5 +108,6 @@ export class E2EFixture {
 
 /** Fails with the CLI's output, so a failing step says why. */
 export function expectSuccess(result: { code: number; stdout: string; stderr: string }, what: string): void {
-  if (result.code !== 0) throw new Error(`${what} failed (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
+  if (result.code !== 0)
+    throw new Error(`${what} failed (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
 }

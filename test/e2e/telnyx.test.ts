@@ -25,7 +25,10 @@ describe.skipIf(!binDir)("Telnyx under the engine", () => {
     return app!.webhook_event_url ?? app!.voice_url;
   };
   const smsOf = (n: string) =>
-    f.sandbox.control.telnyxObject("messaging_profiles", f.sandbox.control.telnyxNumber(n)!.messaging_profile_id!)!.webhook_url;
+    f.sandbox.control.telnyxObject(
+      "messaging_profiles",
+      f.sandbox.control.telnyxNumber(n)!.messaging_profile_id!,
+    )!.webhook_url;
 
   it("6. a shared connection without opt-in fails listing the other numbers; with allowSharedUpdate it succeeds", async () => {
     const before = voiceOf(A);
@@ -48,11 +51,21 @@ describe.skipIf(!binDir)("Telnyx under the engine", () => {
     const original = { voice: voiceOf(ALONE), sms: smsOf(ALONE) };
     const declared = [
       { name: "shared", phoneNumber: A, voiceUrl: "https://x.example.com/voice", allowSharedUpdate: true },
-      { name: "alone", phoneNumber: ALONE, voiceUrl: "https://y.example.com/voice", smsUrl: "https://y.example.com/sms" },
+      {
+        name: "alone",
+        phoneNumber: ALONE,
+        voiceUrl: "https://y.example.com/voice",
+        smsUrl: "https://y.example.com/sms",
+      },
     ];
     await f.declare(STACK, declared);
     // Voice goes to the TeXML application first; the messaging profile then keeps failing.
-    f.sandbox.control.injectFault({ status: 503, times: 10_000, method: "PATCH", path: "/v2/messaging_profiles/" });
+    f.sandbox.control.injectFault({
+      status: 503,
+      times: 10_000,
+      method: "PATCH",
+      path: "/v2/messaging_profiles/",
+    });
     const failed = await f.up(STACK);
     expect(failed.code).not.toBe(0);
     expect(failed.stdout + failed.stderr).toContain(`Failed to update webhooks for ${ALONE} via telnyx`);

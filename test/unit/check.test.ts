@@ -12,7 +12,9 @@ describe("check", () => {
   });
 
   it("requires at least one webhook URL, in the seed's words", () => {
-    expect(failuresOf({ phoneNumber: "+14155550100" })).toEqual([{ property: "voiceUrl", reason: MISSING_WEBHOOK }]);
+    expect(failuresOf({ phoneNumber: "+14155550100" })).toEqual([
+      { property: "voiceUrl", reason: MISSING_WEBHOOK },
+    ]);
     expect(MISSING_WEBHOOK).toBe("At least one webhook URL (voiceUrl or smsUrl) must be provided");
   });
 
@@ -30,7 +32,9 @@ describe("check", () => {
   });
 
   it("rejects an impossible number and a missing one", () => {
-    expect(failuresOf({ ...valid, phoneNumber: "+1415555" })[0]?.reason).toContain("not a possible phone number");
+    expect(failuresOf({ ...valid, phoneNumber: "+1415555" })[0]?.reason).toContain(
+      "not a possible phone number",
+    );
     expect(failuresOf({ voiceUrl: valid.voiceUrl })[0]).toMatchObject({ property: "phoneNumber" });
   });
 

@@ -15,7 +15,11 @@ const stored: PhoneNumberWebhooksOutputs = {
   previousWebhooks: { ...UNSET_WEBHOOKS, voiceUrl: "https://old.example.com/voice" },
   sharedWith: [],
 };
-const same: CheckedArgs = { phoneNumber: "+14155550100", voiceUrl: "https://example.com/voice", smsUrl: "https://example.com/sms" };
+const same: CheckedArgs = {
+  phoneNumber: "+14155550100",
+  voiceUrl: "https://example.com/voice",
+  smsUrl: "https://example.com/sms",
+};
 const diff = (news: CheckedArgs, olds = stored) => provider.diff("twilio:+14155550100", olds, news);
 
 describe("diff", () => {
@@ -25,20 +29,32 @@ describe("diff", () => {
   });
 
   it("updates in place when a URL changes", async () => {
-    expect(await diff({ ...same, voiceUrl: "https://example.com/v2" })).toEqual({ changes: true, replaces: [] });
+    expect(await diff({ ...same, voiceUrl: "https://example.com/v2" })).toEqual({
+      changes: true,
+      replaces: [],
+    });
   });
 
   it("sees drift: a live value that differs from the declaration is a change", async () => {
-    const drifted = { ...stored, webhooks: { ...stored.webhooks, voiceUrl: "https://console.example.com/x" } };
+    const drifted = {
+      ...stored,
+      webhooks: { ...stored.webhooks, voiceUrl: "https://console.example.com/x" },
+    };
     expect(await diff(same, drifted)).toEqual({ changes: true, replaces: [] });
   });
 
   it("treats a setting no longer declared as a change (it goes back to its previous value)", async () => {
-    expect(await diff({ phoneNumber: same.phoneNumber, voiceUrl: same.voiceUrl })).toEqual({ changes: true, replaces: [] });
+    expect(await diff({ phoneNumber: same.phoneNumber, voiceUrl: same.voiceUrl })).toEqual({
+      changes: true,
+      replaces: [],
+    });
   });
 
   it("replaces on a new phone number or provider", async () => {
-    expect(await diff({ ...same, phoneNumber: "+14155550101" })).toEqual({ changes: true, replaces: ["phoneNumber"] });
+    expect(await diff({ ...same, phoneNumber: "+14155550101" })).toEqual({
+      changes: true,
+      replaces: ["phoneNumber"],
+    });
     expect(await diff({ ...same, provider: "telnyx" })).toEqual({ changes: true, replaces: ["provider"] });
   });
 
@@ -50,6 +66,9 @@ describe("diff", () => {
 
   it("handles values unknown during a preview", async () => {
     expect(await diff({ ...same, voiceUrl: UNKNOWN })).toEqual({ changes: true, replaces: [] });
-    expect(await diff({ ...same, phoneNumber: UNKNOWN })).toEqual({ changes: true, replaces: ["phoneNumber"] });
+    expect(await diff({ ...same, phoneNumber: UNKNOWN })).toEqual({
+      changes: true,
+      replaces: ["phoneNumber"],
+    });
   });
 });

@@ -40,7 +40,7 @@ describe("the resource under the Pulumi runtime", () => {
     const serialized = entry.inputs.__provider as string;
     expect(typeof serialized).toBe("string");
     expect(serialized.length).toBeLessThan(4096);
-    expect(serialized).toContain('require(PACKAGE_NAME)');
+    expect(serialized).toContain("require(PACKAGE_NAME).sharedProvider()");
     expect(serialized).toContain('PACKAGE_NAME: "pulumi-phone-webhooks"');
     for (const leaked of [TOKEN, "KEY_program_side_secret", "RequestClient", "Telnyx", "zod"])
       expect(serialized).not.toContain(leaked);
