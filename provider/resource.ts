@@ -33,9 +33,7 @@ const PACKAGE_NAME = "pulumi-phone-webhooks";
  * The provider of the installed package. Called in the provider process, where `require` is that
  * process's own and resolves from the program's directory.
  */
-const installed = (): PhoneNumberWebhooksProvider =>
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- resolved at run time, on purpose
-  require(PACKAGE_NAME).sharedProvider();
+const installed = (): PhoneNumberWebhooksProvider => require(PACKAGE_NAME).sharedProvider();
 
 /** Serialized into the state: every method forwards to the installed package. */
 const providerShim: pulumi.dynamic.ResourceProvider = {
