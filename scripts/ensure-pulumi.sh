@@ -121,7 +121,7 @@ fi
 # --- d. build from the Go module proxy --------------------------------------
 if ! $installed; then
 	command -v go >/dev/null 2>&1 ||
-		die "no 'go' on PATH: install Go >= 1.25 (Debian: apt-get install golang-go; or go.dev) to build the Pulumi CLI offline"
+		die "no 'go' on PATH: Go >= 1.25.11 (what Pulumi $PULUMI_VERSION's go.mod asks for) is needed to build the Pulumi CLI offline"
 	proxy=$(go env GOPROXY)
 	[[ -n $proxy && $proxy != off ]] ||
 		die "GOPROXY is '${proxy:-empty}': the Go module proxy is needed to fetch the Pulumi sources"

@@ -1,0 +1,175 @@
+/**
+ * Twilio fidelity check: every request the sandbox receives for an IncomingPhoneNumber operation,
+ * and every response it sends, is validated against Twilio's own OpenAPI description
+ * (`twilio_api_v2010.json`, shipped in `@twilio/cli-core`, loaded from the installed package at
+ * run time) with `openapi-backend`'s validator (Ajv under the hood).
+ *
+ * Both packages are development dependencies: they are loaded only when validation is turned on.
+ *
+ * Deliberate adjustments to the spec, applied to an in-memory copy:
+ * - Request bodies get `additionalProperties: false`. Twilio silently ignores an unknown form
+ *   parameter, so a client that sends one has a bug nobody would see; here it is a violation.
+ * - Request body strings with a `pattern` (SIDs) also accept "", because Twilio documents that an
+ *   empty value clears a field (`VoiceApplicationSid=`), which the spec's patterns do not express.
+ * - Twilio's custom formats get definitions: `uri` (requests: "" or an absolute http(s) URL;
+ *   responses: also the relative `/2010-04-01/...` page URIs the spec marks as `uri`),
+ *   `phone-number` (requests: partial numbers and `*` wildcards, as the list filter allows;
+ *   responses: E.164), `date-time-rfc-2822`, `http-method`, `phone-number-capabilities`.
+ */
+import { readFileSync } from "node:fs";
+import { isHttpUrl, E164 } from "./seed";
+
+export const TWILIO_SPEC_MODULE = "@twilio/cli-core/src/services/twilio-api/twilio_api_v2010.json";
+
+export const TWILIO_OPERATIONS = {
+  ListIncomingPhoneNumber: "GET /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json",
+  FetchIncomingPhoneNumber: "GET /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json",
+  UpdateIncomingPhoneNumber: "POST /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json",
+  DeleteIncomingPhoneNumber: "DELETE /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json",
+  CreateIncomingPhoneNumber: "POST /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json",
+} as const;
+export type TwilioOperationId = keyof typeof TWILIO_OPERATIONS;
+
+const PATHS = [
+  "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json",
+  "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json",
+];
+
+export interface TwilioRequestToValidate {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string | string[] | undefined>;
+  body?: Record<string, string>;
+}
+
+export interface TwilioValidator {
+  /** Violations of the operation's parameters and request body schema ([] when valid). */
+  validateRequest(operationId: TwilioOperationId, req: TwilioRequestToValidate): string[];
+  /** Violations of the operation's response schema for that status ([] when valid, or no schema). */
+  validateResponse(operationId: TwilioOperationId, status: number, body: unknown): string[];
+}
+
+type Json = Record<string, unknown>;
+
+const RFC_2822 =
+  /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}$/;
+
+function isAbsoluteUrl(v: string): boolean {
+  try {
+    return new URL(v).protocol.length > 1;
+  } catch {
+    return false;
+  }
+}
+
+/** Make request form bodies strict and let patterned strings be "" (Twilio's "empty clears"). */
+function tightenRequestBody(operation: Json): void {
+  const content = (operation["requestBody"] as Json | undefined)?.["content"] as Json | undefined;
+  const form = content?.["application/x-www-form-urlencoded"] as Json | undefined;
+  const schema = form?.["schema"] as Json | undefined;
+  if (!schema) return;
+  schema["additionalProperties"] = false;
+  const props = (schema["properties"] ?? {}) as Record<string, Json>;
+  for (const prop of Object.values(props)) {
+    if (prop["type"] === "string" && typeof prop["pattern"] === "string") {
+      prop["pattern"] = `^$|(?:${prop["pattern"]})`;
+      delete prop["minLength"];
+    }
+  }
+}
+
+function loadDefinition(): Json {
+  const file = require.resolve(TWILIO_SPEC_MODULE);
+  const spec = JSON.parse(readFileSync(file, "utf8")) as Json;
+  const allPaths = spec["paths"] as Record<string, Json>;
+  const paths: Record<string, Json> = {};
+  for (const p of PATHS) {
+    const item = allPaths[p];
+    if (!item) throw new Error(`${TWILIO_SPEC_MODULE} has no path ${p}`);
+    const copy = structuredClone(item);
+    for (const method of ["post", "put", "patch"]) {
+      const op = copy[method] as Json | undefined;
+      if (op) tightenRequestBody(op);
+    }
+    paths[p] = copy;
+  }
+  return { openapi: spec["openapi"], info: spec["info"], paths, components: spec["components"] };
+}
+
+interface AjvLike {
+  addFormat(name: string, format: (value: string) => boolean): unknown;
+}
+interface AjvErrorLike {
+  instancePath: string;
+  message?: string;
+  params?: unknown;
+}
+
+function describe(prefix: string, errors: AjvErrorLike[] | null | undefined): string[] {
+  return (errors ?? []).map((e) => {
+    const where = e.instancePath || "/";
+    return `${prefix} ${where} ${e.message ?? "is invalid"} ${JSON.stringify(e.params ?? {})}`;
+  });
+}
+
+async function buildValidator(): Promise<TwilioValidator> {
+  const { OpenAPIBackend } = await import("openapi-backend");
+  const definition = loadDefinition();
+  const api = new OpenAPIBackend({
+    // The definition is an in-memory object built from Twilio's JSON above.
+    definition: definition as never,
+    quick: true,
+    validate: true,
+    ajvOpts: { allErrors: true },
+    customizeAjv: (ajv, _opts, context) => {
+      const a = ajv as unknown as AjvLike;
+      const isResponse = String(context) === "responseValidator";
+      a.addFormat(
+        "uri",
+        (v) => v === "" || (isResponse ? isAbsoluteUrl(v) || v.startsWith("/") : isHttpUrl(v)),
+      );
+      a.addFormat("phone-number", (v) => (isResponse ? E164.test(v) : /^\+?[0-9A-Za-z*]{1,16}$/.test(v)));
+      a.addFormat("http-method", (v) => /^[A-Z]+$/.test(v));
+      a.addFormat("date-time-rfc-2822", (v) => RFC_2822.test(v));
+      a.addFormat("phone-number-capabilities", () => true);
+      return ajv;
+    },
+  });
+  await api.init();
+  const validator = api.validator;
+  return {
+    validateRequest(operationId, req) {
+      const result = validator.validateRequest(
+        {
+          method: req.method.toLowerCase(),
+          path: req.path,
+          query: req.query,
+          headers: req.headers as Record<string, string | string[]>,
+          body: req.body,
+        },
+        operationId,
+      );
+      return result.valid ? [] : describe(`${TWILIO_OPERATIONS[operationId]} request`, result.errors);
+    },
+    validateResponse(operationId, status, body) {
+      const result = validator.validateResponse(body, operationId, status);
+      return result.valid
+        ? []
+        : describe(`${TWILIO_OPERATIONS[operationId]} response ${status}`, result.errors);
+    },
+  };
+}
+
+let cached: Promise<TwilioValidator> | undefined;
+
+/** The validator, built once per process (sandboxes share it; it holds no state). */
+export function twilioValidator(): Promise<TwilioValidator> {
+  cached ??= buildValidator().catch((e: unknown) => {
+    cached = undefined;
+    throw new Error(
+      `Twilio OpenAPI validation needs the dev dependencies openapi-backend and @twilio/cli-core: ${String(e)}`,
+    );
+  });
+  return cached;
+}

@@ -1,0 +1,881 @@
+/**
+ * Telnyx API v2 endpoints the sandbox serves: phone numbers, their messaging settings, voice
+ * connections (Call Control, TeXML, credential) and messaging profiles.
+ *
+ * Telnyx publishes no machine-readable spec, so fidelity comes from the `telnyx` SDK's own types:
+ * every request body is parsed by a schema keyed by the SDK's `...UpdateParams` type (`Fields<T>`:
+ * one schema per SDK field, so an unknown field name fails tsc), the required fields of a PATCH
+ * are checked against the SDK's required keys at compile time, and every response body is typed
+ * as the SDK's `...RetrieveResponse` / `...UpdateResponse`.
+ *
+ * Errors use Telnyx's shape `{errors: [{code, title, detail, source}]}`, so the SDK raises its own
+ * classes (`NotFoundError`, `UnprocessableEntityError`, `RateLimitError`, ...).
+ */
+import { z } from "zod";
+import type {
+  CallControlApplicationRetrieveResponse,
+  CallControlApplicationUpdateParams,
+  CallControlApplicationUpdateResponse,
+} from "telnyx/resources/call-control-applications";
+import type {
+  TexmlApplicationRetrieveResponse,
+  TexmlApplicationUpdateParams,
+  TexmlApplicationUpdateResponse,
+} from "telnyx/resources/texml-applications";
+import type {
+  CredentialConnectionRetrieveResponse,
+  CredentialConnectionUpdateParams,
+  CredentialConnectionUpdateResponse,
+} from "telnyx/resources/credential-connections/credential-connections";
+import type {
+  MessagingProfileRetrieveResponse,
+  MessagingProfileUpdateParams,
+  MessagingProfileUpdateResponse,
+} from "telnyx/resources/messaging-profiles/messaging-profiles";
+import type {
+  PhoneNumberDeleteResponse,
+  PhoneNumberRetrieveResponse,
+  PhoneNumberUpdateParams,
+  PhoneNumberUpdateResponse,
+} from "telnyx/resources/phone-numbers/phone-numbers";
+import type {
+  MessagingRetrieveResponse,
+  MessagingUpdateParams,
+  MessagingUpdateResponse,
+} from "telnyx/resources/phone-numbers/messaging";
+import type { Connection, ConnectionRetrieveResponse } from "telnyx/resources/connections";
+import type { PhoneNumberWithMessagingSettings } from "telnyx/resources/shared";
+import type { DefaultFlatPaginationResponse } from "telnyx/core/pagination";
+import {
+  callControlApplicationFields,
+  connectionDisplayName,
+  credentialConnectionFields,
+  findConnection,
+  messagingProfileFields,
+  refreshTelnyxNames,
+  texmlApplicationFields,
+  type Fields,
+  type NormalizedState,
+  type StoredCallControlApplication,
+  type StoredCredentialConnection,
+  type StoredTexmlApplication,
+  type TelnyxConnectionKind,
+  type TelnyxKind,
+  type TelnyxPhoneNumber,
+  TELNYX_KINDS,
+} from "./seed";
+import type { CarrierResponse, Release } from "./twilio";
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+export interface TelnyxErrorObject {
+  code: string;
+  title: string;
+  detail: string;
+  source?: { pointer?: string; parameter?: string };
+  meta?: { url: string };
+}
+
+function errorObject(code: string, title: string, detail: string, pointer?: string): TelnyxErrorObject {
+  return {
+    code,
+    title,
+    detail,
+    ...(pointer ? { source: { pointer } } : {}),
+    meta: { url: `https://developers.telnyx.com/docs/overview/errors/${code}` },
+  };
+}
+
+export function telnyxError(
+  status: number,
+  code: string,
+  title: string,
+  detail: string,
+  pointer?: string,
+): CarrierResponse {
+  return { status, body: { errors: [errorObject(code, title, detail, pointer)] } };
+}
+
+export const telnyxNotFound = (detail = "The requested resource or URL could not be found.") =>
+  telnyxError(404, "10005", "Resource not found", detail);
+
+export function telnyxUnauthorized(): CarrierResponse {
+  return telnyxError(
+    401,
+    "10009",
+    "Authentication failed",
+    "The required authentication headers were either invalid or not included in the request.",
+  );
+}
+
+/** The response for an injected status fault, in Telnyx's shape. */
+export function telnyxFaultResponse(status: number, retryAfter: number | undefined): CarrierResponse {
+  const known: Record<number, [string, string, string]> = {
+    400: ["10015", "Bad Request", "The request could not be understood."],
+    401: [
+      "10009",
+      "Authentication failed",
+      "The required authentication headers were either invalid or not included in the request.",
+    ],
+    403: ["10010", "Authorization failed", "You are not authorized to access the requested resource."],
+    404: ["10005", "Resource not found", "The requested resource or URL could not be found."],
+    422: ["10015", "Invalid parameter", "The request failed validation."],
+    429: ["10011", "Too many requests", "You have exceeded the rate limit. Please wait and try again."],
+    500: ["10007", "Unexpected error", "An unexpected error occurred."],
+    502: ["10007", "Unexpected error", "Bad gateway."],
+    503: ["10007", "Service unavailable", "The service is temporarily unavailable. Please try again later."],
+  };
+  const [code, title, detail] = known[status] ?? ["10007", "Unexpected error", `HTTP ${status}`];
+  const r = telnyxError(status, code, title, detail);
+  if (status === 429 || retryAfter !== undefined) {
+    r.headers = {
+      "Retry-After": String(retryAfter ?? 1),
+      "x-ratelimit-limit": "100",
+      "x-ratelimit-remaining": "0",
+      "x-ratelimit-reset": String(Math.ceil(Date.now() / 1000) + (retryAfter ?? 1)),
+    };
+  }
+  return r;
+}
+
+function zodToTelnyx(err: z.ZodError): CarrierResponse {
+  const errors: TelnyxErrorObject[] = [];
+  for (const issue of err.issues) {
+    const pointer = "/" + issue.path.map(String).join("/");
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys) {
+        const p = pointer === "/" ? `/${key}` : `${pointer}/${key}`;
+        errors.push(
+          errorObject("10015", "Invalid parameter", `'${key}' is not a valid parameter for this request.`, p),
+        );
+      }
+    } else if (issue.code === "invalid_type" && /received undefined/.test(issue.message)) {
+      errors.push(
+        errorObject("10015", "Missing required parameter", `${pointer.slice(1)} is required.`, pointer),
+      );
+    } else {
+      errors.push(
+        errorObject("10015", "Invalid value for parameter", `${pointer.slice(1)}: ${issue.message}`, pointer),
+      );
+    }
+  }
+  return { status: 422, body: { errors } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// PATCH schemas, keyed by the SDK's update params
+
+type RequiredKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? never : K }[keyof T];
+type Equal<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/** `f` must have exactly the keys of `T` (no extra, none missing). */
+const exact =
+  <T>() =>
+  <F extends Fields<T>>(f: F & Record<Exclude<keyof F, keyof T>, never>): Fields<T> =>
+    f;
+
+const {
+  id: _ccaId,
+  created_at: _ccaCreated,
+  updated_at: _ccaUpdated,
+  record_type: _ccaType,
+  ...ccaUpdatable
+} = callControlApplicationFields;
+const ccaUpdate = z
+  .strictObject(exact<CallControlApplicationUpdateParams>()(ccaUpdatable))
+  .partial()
+  .required({ application_name: true, webhook_event_url: true });
+
+const {
+  id: _texmlId,
+  created_at: _texmlCreated,
+  updated_at: _texmlUpdated,
+  record_type: _texmlType,
+  ...texmlUpdatable
+} = texmlApplicationFields;
+const texmlUpdate = z
+  .strictObject(exact<TexmlApplicationUpdateParams>()(texmlUpdatable))
+  .partial()
+  .required({ friendly_name: true, voice_url: true });
+
+const {
+  id: _credId,
+  created_at: _credCreated,
+  updated_at: _credUpdated,
+  record_type: _credType,
+  ...credentialUpdatable
+} = credentialConnectionFields;
+const credentialUpdate = z
+  .strictObject(exact<CredentialConnectionUpdateParams>()(credentialUpdatable))
+  .partial();
+
+const {
+  id: _mpId,
+  created_at: _mpCreated,
+  updated_at: _mpUpdated,
+  record_type: _mpType,
+  organization_id: _mpOrg,
+  health_webhook_url: _mpHealth,
+  resource_group_id: _mpGroup,
+  ...profileUpdatable
+} = messagingProfileFields;
+const profileUpdate = z.strictObject(exact<MessagingProfileUpdateParams>()(profileUpdatable)).partial();
+
+const phoneNumberUpdate = z
+  .strictObject(
+    exact<PhoneNumberUpdateParams>()({
+      address_id: z.string(),
+      billing_group_id: z.string(),
+      connection_id: z.string(),
+      customer_reference: z.string(),
+      external_pin: z.string(),
+      hd_voice_enabled: z.boolean(),
+      tags: z.array(z.string()),
+    }),
+  )
+  .partial();
+
+const messagingUpdate = z
+  .strictObject(
+    exact<MessagingUpdateParams>()({
+      messaging_product: z.string().min(1),
+      messaging_profile_id: z.string(),
+      tags: z.array(z.string()),
+    }),
+  )
+  .partial();
+
+// The required fields of each PATCH are the SDK's required fields: if the SDK changes, tsc fails.
+const _requiredMatchSdk: [
+  Equal<RequiredKeys<z.output<typeof ccaUpdate>>, RequiredKeys<CallControlApplicationUpdateParams>>,
+  Equal<RequiredKeys<z.output<typeof texmlUpdate>>, RequiredKeys<TexmlApplicationUpdateParams>>,
+  Equal<RequiredKeys<z.output<typeof credentialUpdate>>, RequiredKeys<CredentialConnectionUpdateParams>>,
+  Equal<RequiredKeys<z.output<typeof profileUpdate>>, RequiredKeys<MessagingProfileUpdateParams>>,
+  Equal<RequiredKeys<z.output<typeof phoneNumberUpdate>>, RequiredKeys<PhoneNumberUpdateParams>>,
+  Equal<RequiredKeys<z.output<typeof messagingUpdate>>, RequiredKeys<MessagingUpdateParams>>,
+] = [true, true, true, true, true, true];
+void _requiredMatchSdk;
+
+// ---------------------------------------------------------------------------------------------
+// Routing
+
+export interface TelnyxRoute {
+  /** Normalised endpoint, e.g. "PATCH /v2/call_control_applications/{id}". */
+  endpoint: string;
+  handler?: TelnyxHandler;
+  id?: string;
+  methodNotAllowed?: boolean;
+}
+
+type TelnyxHandler =
+  | "listPhoneNumbers"
+  | "listMessagingNumbers"
+  | "getPhoneNumber"
+  | "patchPhoneNumber"
+  | "deletePhoneNumber"
+  | "getNumberMessaging"
+  | "patchNumberMessaging"
+  | "getConnection"
+  | "getObject"
+  | "patchObject"
+  | "listProfileNumbers";
+
+function decode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+export function routeTelnyx(method: string, pathname: string): TelnyxRoute & { kind?: TelnyxKind } {
+  const seg = pathname.slice("/v2/".length).split("/");
+  const pick = (
+    template: string,
+    methods: Partial<Record<string, TelnyxHandler>>,
+    extra: { id?: string; kind?: TelnyxKind } = {},
+  ) => {
+    const handler = methods[method];
+    return handler
+      ? { endpoint: `${method} ${template}`, handler, ...extra }
+      : { endpoint: `${method} ${template}`, methodNotAllowed: true, ...extra };
+  };
+  const [a, b, c, d] = seg;
+  if (d !== undefined || a === undefined) return { endpoint: `${method} ${pathname}` };
+  if (a === "phone_numbers") {
+    if (b === undefined) return pick("/v2/phone_numbers", { GET: "listPhoneNumbers" });
+    if (b === "messaging" && c === undefined) {
+      return pick("/v2/phone_numbers/messaging", { GET: "listMessagingNumbers" });
+    }
+    if (b !== "" && c === undefined) {
+      return pick(
+        "/v2/phone_numbers/{id}",
+        { GET: "getPhoneNumber", PATCH: "patchPhoneNumber", DELETE: "deletePhoneNumber" },
+        { id: decode(b) },
+      );
+    }
+    if (b !== "" && c === "messaging") {
+      return pick(
+        "/v2/phone_numbers/{id}/messaging",
+        { GET: "getNumberMessaging", PATCH: "patchNumberMessaging" },
+        { id: decode(b) },
+      );
+    }
+  }
+  if (a === "connections" && b && c === undefined) {
+    return pick("/v2/connections/{id}", { GET: "getConnection" }, { id: decode(b) });
+  }
+  const kind = TELNYX_KINDS.find((k) => k === a);
+  if (kind && b && c === undefined) {
+    return pick(`/v2/${kind}/{id}`, { GET: "getObject", PATCH: "patchObject" }, { id: decode(b), kind });
+  }
+  if (a === "messaging_profiles" && b && c === "phone_numbers") {
+    return pick(
+      "/v2/messaging_profiles/{id}/phone_numbers",
+      { GET: "listProfileNumbers" },
+      { id: decode(b) },
+    );
+  }
+  return { endpoint: `${method} ${pathname}` };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lists
+
+/** Telnyx list metadata (the SDK reads page_number and total_pages to decide on a next page). */
+export interface TelnyxListMeta extends DefaultFlatPaginationResponse.Meta {
+  page_size: number;
+  total_results: number;
+}
+export interface TelnyxList<T> extends DefaultFlatPaginationResponse<T> {
+  meta: TelnyxListMeta;
+}
+
+const MAX_PAGE_SIZE = 250;
+
+type Paged = { ok: true; number: number; size: number } | { ok: false; response: CarrierResponse };
+function paging(query: Record<string, string>): Paged {
+  const rawNumber = query["page[number]"];
+  const rawSize = query["page[size]"];
+  const number = rawNumber === undefined ? 1 : Number(rawNumber);
+  const size = rawSize === undefined ? 20 : Number(rawSize);
+  if (!Number.isInteger(number) || number < 1) {
+    return {
+      ok: false,
+      response: telnyxError(
+        400,
+        "10015",
+        "Invalid value for parameter",
+        "page[number] must be an integer >= 1",
+        undefined,
+      ),
+    };
+  }
+  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
+    return {
+      ok: false,
+      response: telnyxError(
+        400,
+        "10015",
+        "Invalid value for parameter",
+        `page[size] must be an integer between 1 and ${MAX_PAGE_SIZE}`,
+      ),
+    };
+  }
+  return { ok: true, number, size };
+}
+
+function page<T>(items: T[], p: { number: number; size: number }): TelnyxList<T> {
+  const total = items.length;
+  return {
+    data: items.slice((p.number - 1) * p.size, p.number * p.size),
+    meta: {
+      page_number: p.number,
+      page_size: p.size,
+      total_pages: Math.ceil(total / p.size),
+      total_results: total,
+    },
+  };
+}
+
+function unknownQuery(
+  query: Record<string, string>,
+  allowed: ReadonlySet<string>,
+): CarrierResponse | undefined {
+  for (const k of Object.keys(query)) {
+    if (!allowed.has(k)) {
+      return {
+        status: 400,
+        body: {
+          errors: [
+            {
+              ...errorObject(
+                "10015",
+                "Invalid parameter",
+                `'${k}' is not a valid query parameter for this request.`,
+              ),
+              source: { parameter: k },
+            },
+          ],
+        },
+      };
+    }
+  }
+  return undefined;
+}
+
+const PHONE_NUMBERS_QUERY = new Set([
+  "page[number]",
+  "page[size]",
+  "filter[phone_number]",
+  "filter[connection_id]",
+  "filter[status]",
+  "filter[tag]",
+  "filter[customer_reference]",
+  "filter[country_iso_alpha2]",
+  "filter[billing_group_id]",
+  "sort",
+  "handle_messaging_profile_error",
+]);
+const MESSAGING_NUMBERS_QUERY = new Set([
+  "page[number]",
+  "page[size]",
+  "filter[messaging_profile_id]",
+  "filter[phone_number]",
+  "filter[phone_number][contains]",
+  "filter[type]",
+  "sort[phone_number]",
+]);
+const PAGE_QUERY = new Set(["page[number]", "page[size]"]);
+
+// ---------------------------------------------------------------------------------------------
+// The API
+
+const now = () => new Date().toISOString();
+type ConnectionObject = StoredCallControlApplication | StoredTexmlApplication | StoredCredentialConnection;
+const RECORD_TYPE: Record<TelnyxConnectionKind, string> = {
+  call_control_applications: "call_control_application",
+  texml_applications: "texml_application",
+  credential_connections: "credential_connection",
+};
+
+/** Shallow merge, one level deeper for nested objects (inbound, outbound, ...). */
+function merge<T extends object>(target: T, patch: Partial<T>): T {
+  const out = { ...target } as Record<string, unknown>;
+  for (const [k, v] of Object.entries(patch)) {
+    const prev = out[k];
+    out[k] =
+      v &&
+      typeof v === "object" &&
+      !Array.isArray(v) &&
+      prev &&
+      typeof prev === "object" &&
+      !Array.isArray(prev)
+        ? { ...prev, ...v }
+        : v;
+  }
+  return out as T;
+}
+
+export class TelnyxApi {
+  /** Per-number messaging product (not part of the phone number object). */
+  private readonly messagingProducts = new Map<string, string>();
+
+  constructor(
+    private readonly getState: () => NormalizedState["telnyx"],
+    private readonly onRelease: (r: Release) => void,
+  ) {}
+
+  reset(): void {
+    this.messagingProducts.clear();
+  }
+
+  authenticate(authorization: string | undefined): CarrierResponse | undefined {
+    const m = /^Bearer\s+(.+)$/i.exec(authorization ?? "");
+    return m?.[1]?.trim() === this.getState().api_key ? undefined : telnyxUnauthorized();
+  }
+
+  handle(
+    route: TelnyxRoute & { kind?: TelnyxKind },
+    query: Record<string, string>,
+    body: () => { ok: true; value: unknown } | { ok: false; response: CarrierResponse },
+  ): CarrierResponse {
+    if (route.methodNotAllowed) {
+      return telnyxError(
+        405,
+        "10005",
+        "Method not allowed",
+        `${route.endpoint} is not supported by the sandbox.`,
+      );
+    }
+    const id = route.id ?? "";
+    const withBody = (fn: (value: unknown) => CarrierResponse): CarrierResponse => {
+      const b = body();
+      return b.ok ? fn(b.value) : b.response;
+    };
+    switch (route.handler) {
+      case "listPhoneNumbers":
+        return this.listPhoneNumbers(query);
+      case "listMessagingNumbers":
+        return this.listMessagingNumbers(query);
+      case "getPhoneNumber":
+        return this.withNumber(id, (n): CarrierResponse => {
+          const body: PhoneNumberRetrieveResponse = { data: n };
+          return { status: 200, body };
+        });
+      case "patchPhoneNumber":
+        return this.withNumber(id, (n) => withBody((v) => this.patchPhoneNumber(n, v)));
+      case "deletePhoneNumber":
+        return this.withNumber(id, (n) => this.deletePhoneNumber(n));
+      case "getNumberMessaging":
+        return this.withNumber(id, (n): CarrierResponse => {
+          const body: MessagingRetrieveResponse = { data: this.messagingSettings(n) };
+          return { status: 200, body };
+        });
+      case "patchNumberMessaging":
+        return this.withNumber(id, (n) => withBody((v) => this.patchNumberMessaging(n, v)));
+      case "getConnection":
+        return this.getConnection(id);
+      case "getObject":
+        return route.kind ? this.getObject(route.kind, id) : telnyxNotFound();
+      case "patchObject":
+        return route.kind
+          ? withBody((v) => this.patchObject(route.kind as TelnyxKind, id, v))
+          : telnyxNotFound();
+      case "listProfileNumbers":
+        return this.listProfileNumbers(id, query);
+      default:
+        return telnyxNotFound(`Route not found: ${route.endpoint}`);
+    }
+  }
+
+  // -- phone numbers ----------------------------------------------------------------------------
+
+  private number(id: string): TelnyxPhoneNumber | undefined {
+    const n = this.getState().phone_numbers.get(id);
+    return n ? refreshTelnyxNames(this.getState(), n) : undefined;
+  }
+
+  private withNumber(id: string, fn: (n: TelnyxPhoneNumber) => CarrierResponse): CarrierResponse {
+    const n = this.number(id);
+    return n ? fn(structuredClone(n)) : telnyxNotFound(`Phone number ${id} not found.`);
+  }
+
+  private listPhoneNumbers(query: Record<string, string>): CarrierResponse {
+    const bad = unknownQuery(query, PHONE_NUMBERS_QUERY);
+    if (bad) return bad;
+    const p = paging(query);
+    if (!p.ok) return p.response;
+    const state = this.getState();
+    const byNumber = query["filter[phone_number]"];
+    if (byNumber !== undefined && /^\d+$/.test(byNumber) && byNumber.length < 3) {
+      return telnyxError(
+        400,
+        "10015",
+        "Invalid value for parameter",
+        "filter[phone_number] requires at least three digits.",
+      );
+    }
+    let items = [...state.phone_numbers.values()].filter((n) => {
+      // Digits only: a "+" or any other non-digit matches nothing (as the real API).
+      if (byNumber !== undefined && !(/^\d+$/.test(byNumber) && n.phone_number.slice(1).includes(byNumber))) {
+        return false;
+      }
+      const eq = (param: string, value: string | null | undefined) =>
+        query[param] === undefined || query[param] === value;
+      return (
+        eq("filter[connection_id]", n.connection_id) &&
+        eq("filter[status]", n.status) &&
+        eq("filter[customer_reference]", n.customer_reference) &&
+        eq("filter[country_iso_alpha2]", n.country_iso_alpha2) &&
+        eq("filter[billing_group_id]", n.billing_group_id) &&
+        (query["filter[tag]"] === undefined || n.tags.includes(query["filter[tag]"]))
+      );
+    });
+    items = items.map((n) => structuredClone(refreshTelnyxNames(state, n)));
+    const sort = query["sort"];
+    if (sort) {
+      const key = sort.replace(/^-/, "");
+      if (key === "phone_number" || key === "purchased_at" || key === "connection_name") {
+        items.sort((x, y) => String(x[key] ?? "").localeCompare(String(y[key] ?? "")));
+        if (sort.startsWith("-")) items.reverse();
+      }
+    }
+    const body: TelnyxList<TelnyxPhoneNumber> = page(items, p);
+    return { status: 200, body };
+  }
+
+  private patchPhoneNumber(n: TelnyxPhoneNumber, raw: unknown): CarrierResponse {
+    const parsed = phoneNumberUpdate.safeParse(raw);
+    if (!parsed.success) return zodToTelnyx(parsed.error);
+    const patch = parsed.data;
+    const state = this.getState();
+    if (patch.connection_id !== undefined && patch.connection_id !== "") {
+      if (!findConnection(state, patch.connection_id)) {
+        return telnyxError(
+          422,
+          "10015",
+          "Invalid value for parameter",
+          `connection_id: no connection with id ${patch.connection_id}.`,
+          "/connection_id",
+        );
+      }
+    }
+    const stored = state.phone_numbers.get(n.id);
+    if (!stored) return telnyxNotFound();
+    const { address_id: _address, connection_id, ...rest } = patch;
+    Object.assign(stored, rest);
+    if (connection_id !== undefined) stored.connection_id = connection_id === "" ? null : connection_id;
+    stored.updated_at = now();
+    const body: PhoneNumberUpdateResponse = { data: structuredClone(refreshTelnyxNames(state, stored)) };
+    return { status: 200, body };
+  }
+
+  private deletePhoneNumber(n: TelnyxPhoneNumber): CarrierResponse {
+    this.getState().phone_numbers.delete(n.id);
+    this.onRelease({ carrier: "telnyx", sid: n.id, phoneNumber: n.phone_number, kind: "release" });
+    const data: PhoneNumberDeleteResponse.Data = {
+      id: n.id,
+      phone_number: n.phone_number,
+      record_type: "phone_number",
+      status: "deleted",
+      created_at: n.created_at,
+      updated_at: now(),
+    };
+    const body: PhoneNumberDeleteResponse = { data };
+    return { status: 200, body };
+  }
+
+  // -- messaging settings -----------------------------------------------------------------------
+
+  private messagingSettings(n: TelnyxPhoneNumber): PhoneNumberWithMessagingSettings {
+    const tollFree = n.phone_number_type === "toll_free" || n.phone_number_type === "tollfree";
+    return {
+      record_type: "messaging_settings",
+      id: n.id,
+      phone_number: n.phone_number,
+      messaging_profile_id: n.messaging_profile_id ?? null,
+      messaging_product: this.messagingProducts.get(n.id) ?? "P2P",
+      eligible_messaging_products: ["A2P", "P2P"],
+      traffic_type: this.messagingProducts.get(n.id) ?? "P2P",
+      type: tollFree ? "toll-free" : "long-code",
+      country_code: n.country_iso_alpha2,
+      features: {
+        sms: { domestic_two_way: true, international_inbound: true, international_outbound: true },
+        mms: null,
+      },
+      tags: [...n.tags],
+      created_at: n.created_at,
+      updated_at: n.updated_at ?? n.created_at,
+    };
+  }
+
+  private listMessagingNumbers(query: Record<string, string>): CarrierResponse {
+    const bad = unknownQuery(query, MESSAGING_NUMBERS_QUERY);
+    if (bad) return bad;
+    const p = paging(query);
+    if (!p.ok) return p.response;
+    const exactNumbers = query["filter[phone_number]"]?.split(",").map((s) => s.trim());
+    const contains = query["filter[phone_number][contains]"];
+    const type = query["filter[type]"];
+    const items = [...this.getState().phone_numbers.values()]
+      .filter(
+        (n) =>
+          (query["filter[messaging_profile_id]"] === undefined ||
+            n.messaging_profile_id === query["filter[messaging_profile_id]"]) &&
+          (!exactNumbers || exactNumbers.includes(n.phone_number)) &&
+          (contains === undefined || n.phone_number.includes(contains)) &&
+          (type === undefined ||
+            (type === "tollfree") ===
+              (n.phone_number_type === "toll_free" || n.phone_number_type === "tollfree")),
+      )
+      .map((n) => this.messagingSettings(n));
+    if (query["sort[phone_number]"] === "desc") items.reverse();
+    const body: TelnyxList<PhoneNumberWithMessagingSettings> = page(items, p);
+    return { status: 200, body };
+  }
+
+  private patchNumberMessaging(n: TelnyxPhoneNumber, raw: unknown): CarrierResponse {
+    const parsed = messagingUpdate.safeParse(raw);
+    if (!parsed.success) return zodToTelnyx(parsed.error);
+    const patch = parsed.data;
+    const state = this.getState();
+    const profileId = patch.messaging_profile_id;
+    if (profileId !== undefined && profileId !== "" && !state.messaging_profiles.has(profileId)) {
+      return telnyxError(
+        422,
+        "10015",
+        "Invalid value for parameter",
+        `messaging_profile_id: no messaging profile with id ${profileId}.`,
+        "/messaging_profile_id",
+      );
+    }
+    const stored = state.phone_numbers.get(n.id);
+    if (!stored) return telnyxNotFound();
+    if (profileId !== undefined) stored.messaging_profile_id = profileId === "" ? null : profileId;
+    if (patch.tags !== undefined) stored.tags = patch.tags;
+    if (patch.messaging_product !== undefined) this.messagingProducts.set(n.id, patch.messaging_product);
+    stored.updated_at = now();
+    const body: MessagingUpdateResponse = { data: this.messagingSettings(refreshTelnyxNames(state, stored)) };
+    return { status: 200, body };
+  }
+
+  private listProfileNumbers(id: string, query: Record<string, string>): CarrierResponse {
+    if (!this.getState().messaging_profiles.has(id))
+      return telnyxNotFound(`Messaging profile ${id} not found.`);
+    const bad = unknownQuery(query, PAGE_QUERY);
+    if (bad) return bad;
+    const p = paging(query);
+    if (!p.ok) return p.response;
+    const items = [...this.getState().phone_numbers.values()]
+      .filter((n) => n.messaging_profile_id === id)
+      .map((n) => this.messagingSettings(n));
+    const body: TelnyxList<PhoneNumberWithMessagingSettings> = page(items, p);
+    return { status: 200, body };
+  }
+
+  // -- connections, applications, profiles ------------------------------------------------------
+
+  private getConnection(id: string): CarrierResponse {
+    const found = findConnection(this.getState(), id);
+    if (!found) return telnyxNotFound(`Connection ${id} not found.`);
+    const o: ConnectionObject = found.obj;
+    const webhooks =
+      found.kind === "texml_applications"
+        ? { webhook_event_url: null, webhook_event_failover_url: null, webhook_api_version: "2" as const }
+        : {
+            webhook_event_url:
+              (o as StoredCallControlApplication | StoredCredentialConnection).webhook_event_url ?? null,
+            webhook_event_failover_url:
+              (o as StoredCallControlApplication | StoredCredentialConnection).webhook_event_failover_url ??
+              null,
+            webhook_api_version: (o as StoredCallControlApplication | StoredCredentialConnection)
+              .webhook_api_version,
+          };
+    const data: Connection = {
+      id: o.id,
+      record_type: RECORD_TYPE[found.kind],
+      connection_name: connectionDisplayName(o) ?? "",
+      active: o.active,
+      anchorsite_override: o.anchorsite_override === "Chennai, IN" ? "Latency" : o.anchorsite_override,
+      outbound_voice_profile_id: o.outbound?.outbound_voice_profile_id,
+      tags: [...(o.tags ?? [])],
+      created_at: o.created_at,
+      updated_at: o.updated_at,
+      ...webhooks,
+    };
+    const body: ConnectionRetrieveResponse = { data };
+    return { status: 200, body };
+  }
+
+  private getObject(kind: TelnyxKind, id: string): CarrierResponse {
+    const state = this.getState();
+    switch (kind) {
+      case "call_control_applications": {
+        const o = state.call_control_applications.get(id);
+        if (!o) return telnyxNotFound(`Call control application ${id} not found.`);
+        const body: CallControlApplicationRetrieveResponse = { data: structuredClone(o) };
+        return { status: 200, body };
+      }
+      case "texml_applications": {
+        const o = state.texml_applications.get(id);
+        if (!o) return telnyxNotFound(`TeXML application ${id} not found.`);
+        const body: TexmlApplicationRetrieveResponse = { data: structuredClone(o) };
+        return { status: 200, body };
+      }
+      case "credential_connections": {
+        const o = state.credential_connections.get(id);
+        if (!o) return telnyxNotFound(`Credential connection ${id} not found.`);
+        const body: CredentialConnectionRetrieveResponse = { data: structuredClone(o) };
+        return { status: 200, body };
+      }
+      case "messaging_profiles": {
+        const o = state.messaging_profiles.get(id);
+        if (!o) return telnyxNotFound(`Messaging profile ${id} not found.`);
+        const body: MessagingProfileRetrieveResponse = { data: structuredClone(o) };
+        return { status: 200, body };
+      }
+    }
+  }
+
+  private patchObject(kind: TelnyxKind, id: string, raw: unknown): CarrierResponse {
+    const state = this.getState();
+    const updated_at = now();
+    switch (kind) {
+      case "call_control_applications": {
+        const o = state.call_control_applications.get(id);
+        if (!o) return telnyxNotFound(`Call control application ${id} not found.`);
+        const parsed = ccaUpdate.safeParse(raw);
+        if (!parsed.success) return zodToTelnyx(parsed.error);
+        const next = { ...merge(o, parsed.data), updated_at };
+        state.call_control_applications.set(id, next);
+        const body: CallControlApplicationUpdateResponse = { data: structuredClone(next) };
+        return { status: 200, body };
+      }
+      case "texml_applications": {
+        const o = state.texml_applications.get(id);
+        if (!o) return telnyxNotFound(`TeXML application ${id} not found.`);
+        const parsed = texmlUpdate.safeParse(raw);
+        if (!parsed.success) return zodToTelnyx(parsed.error);
+        const next = { ...merge(o, parsed.data), updated_at };
+        state.texml_applications.set(id, next);
+        const body: TexmlApplicationUpdateResponse = { data: structuredClone(next) };
+        return { status: 200, body };
+      }
+      case "credential_connections": {
+        const o = state.credential_connections.get(id);
+        if (!o) return telnyxNotFound(`Credential connection ${id} not found.`);
+        const parsed = credentialUpdate.safeParse(raw);
+        if (!parsed.success) return zodToTelnyx(parsed.error);
+        const next = { ...merge(o, parsed.data), updated_at };
+        state.credential_connections.set(id, next);
+        const body: CredentialConnectionUpdateResponse = { data: structuredClone(next) };
+        return { status: 200, body };
+      }
+      case "messaging_profiles": {
+        const o = state.messaging_profiles.get(id);
+        if (!o) return telnyxNotFound(`Messaging profile ${id} not found.`);
+        const parsed = profileUpdate.safeParse(raw);
+        if (!parsed.success) return zodToTelnyx(parsed.error);
+        const next = { ...merge(o, parsed.data), updated_at };
+        state.messaging_profiles.set(id, next);
+        const body: MessagingProfileUpdateResponse = { data: structuredClone(next) };
+        return { status: 200, body };
+      }
+    }
+  }
+}
+
+/** Parse a Telnyx JSON request body. */
+export function parseJsonBody(
+  contentType: string | undefined,
+  text: string,
+): { ok: true; value: unknown } | { ok: false; response: CarrierResponse } {
+  const type = (contentType ?? "").split(";")[0]?.trim().toLowerCase();
+  if (type !== "application/json") {
+    return {
+      ok: false,
+      response: telnyxError(
+        400,
+        "10015",
+        "Bad Request",
+        `The request body must be JSON (Content-Type: application/json), not ${type || "(none)"}.`,
+      ),
+    };
+  }
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      return {
+        ok: false,
+        response: telnyxError(400, "10015", "Bad Request", "The request body must be a JSON object."),
+      };
+    }
+    return { ok: true, value };
+  } catch {
+    return {
+      ok: false,
+      response: telnyxError(400, "10015", "Bad Request", "The request body is not valid JSON."),
+    };
+  }
+}
