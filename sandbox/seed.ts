@@ -181,7 +181,7 @@ export interface SandboxSeed {
 
 // Default, obviously fake, well-formed credentials (used when a seed gives none).
 export const DEFAULT_TWILIO_ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef";
-export const DEFAULT_TWILIO_AUTH_TOKEN = "0123456789abcdef0123456789abcdef";
+export const DEFAULT_TWILIO_AUTH_TOKEN = "5f2b8c1e9d7a4063b1e8f0c2a9d4e7b3";
 export const DEFAULT_TELNYX_API_KEY = "KEY0000000000000000000000000SANDBOX_NotARealTelnyxKeyForTests";
 
 // ---------------------------------------------------------------------------------------------

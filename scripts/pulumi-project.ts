@@ -59,7 +59,8 @@ export class PulumiProject {
     this.backend = join(root, "state");
     for (const dir of [this.dir, this.home, this.backend]) mkdirSync(dir, { recursive: true });
     symlinkSync(join(REPO_ROOT, "node_modules"), join(this.dir, "node_modules"), "dir");
-    for (const [name, content] of Object.entries(options.files)) writeFileSync(join(this.dir, name), content);
+    const files = { "package.json": '{ "name": "program", "private": true }\n', ...options.files };
+    for (const [name, content] of Object.entries(files)) writeFileSync(join(this.dir, name), content);
     this.env = {
       ...process.env,
       ...options.env,

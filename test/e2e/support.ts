@@ -15,10 +15,12 @@ const PROGRAM = `
 const pulumi = require("@pulumi/pulumi");
 const { PhoneNumberWebhooks } = require("pulumi-phone-webhooks");
 
-const numbers = new pulumi.Config().requireObject("numbers");
+const config = new pulumi.Config();
+// "secret:<key>" stands for the secret config value <key>: how a URL with a password is given.
+const resolve = (v) => (typeof v === "string" && v.startsWith("secret:") ? config.requireSecret(v.slice(7)) : v);
 exports.results = {};
-for (const { name, ...args } of numbers) {
-  const r = new PhoneNumberWebhooks(name, args);
+for (const { name, ...args } of config.requireObject("numbers")) {
+  const r = new PhoneNumberWebhooks(name, Object.fromEntries(Object.entries(args).map(([k, v]) => [k, resolve(v)])));
   exports.results[name] = {
     id: r.id,
     message: r.message,
@@ -74,6 +76,11 @@ export class E2EFixture {
       { "twilio:authToken": this.seed.twilio!.auth_token!, "telnyx:apiKey": this.seed.telnyx!.api_key! },
     );
     await this.declare(stack, numbers);
+  }
+
+  /** Sets a secret config value, for a declaration to refer to as "secret:<key>". */
+  setSecret(stack: string, key: string, value: string) {
+    return this.project.must(["config", "set", "--stack", stack, "--secret", key, value]);
   }
 
   declare(stack: string, numbers: NumberDeclaration[]) {

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { PhoneNumberWebhooks } from "../../provider/resource";
 
-const TOKEN = "0123456789abcdef0123456789abcdef";
+const TOKEN = "5f2b8c1e9d7a4063b1e8f0c2a9d4e7b3";
 const registered: Array<{ type: string; inputs: Record<string, unknown> }> = [];
 
 beforeAll(() => {
