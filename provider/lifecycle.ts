@@ -34,6 +34,8 @@ export interface PhoneNumberWebhooksOutputs extends CarrierIdentifiers {
   statusCallbackUrl?: string;
   onDelete?: OnDelete;
   allowSharedUpdate?: boolean;
+  /** True when `provider` was not declared and the carrier was found by looking the number up. */
+  providerDetected?: boolean;
   /** The webhook URLs this resource set (passwords masked). */
   updatedWebhooks: { voice?: string; sms?: string };
   message: string;
@@ -111,10 +113,9 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     const desired = managedSettings(args);
     refuseUnclearable(carrier, current, desired, args.onDelete);
     const webhooks = await applyChanges(carrier, current, changesTowards(current.webhooks, desired), args);
-    return {
-      id: `${carrier.name}:${args.phoneNumber}`,
-      outs: buildOutputs(args, carrier.name, { ...current, webhooks }, current.webhooks),
-    };
+    const outs = buildOutputs(args, carrier.name, { ...current, webhooks }, current.webhooks);
+    if (args.provider === undefined) outs.providerDetected = true;
+    return { id: `${carrier.name}:${args.phoneNumber}`, outs };
   }
 
   async read(id: string, props?: PhoneNumberWebhooksOutputs): Promise<pulumi.dynamic.ReadResult> {
@@ -127,8 +128,11 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     const previous = props?.previousWebhooks ?? current.webhooks;
     const stored = props ?? ({ phoneNumber, provider: carrier.name } as PhoneNumberWebhooksOutputs);
     const outs = buildOutputs(stored, carrier.name, current, previous);
-    // Inputs carry the live values of the managed settings, so a preview shows drift as an update.
-    const inputs: Record<string, unknown> = { phoneNumber, provider: carrier.name };
+    if (stored.providerDetected) outs.providerDetected = true;
+    // Inputs mirror what was declared, with the live values of the managed settings, so a preview
+    // shows drift as an update and nothing else.
+    const inputs: Record<string, unknown> = { phoneNumber };
+    if (!stored.providerDetected) inputs.provider = carrier.name;
     for (const field of WEBHOOK_FIELDS)
       if (stored[field] !== undefined) inputs[field] = current.webhooks[field];
     if (stored.onDelete !== undefined) inputs.onDelete = stored.onDelete;
@@ -152,7 +156,9 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
       if (olds[field] !== undefined && !(field in desired)) desired[field] = previous[field];
     refuseUnclearable(carrier, current, managedSettings(args), args.onDelete);
     const webhooks = await applyChanges(carrier, current, changesTowards(current.webhooks, desired), args);
-    return { outs: buildOutputs(args, carrier.name, { ...current, webhooks }, previous) };
+    const outs = buildOutputs(args, carrier.name, { ...current, webhooks }, previous);
+    if (args.provider === undefined) outs.providerDetected = true;
+    return { outs };
   }
 
   async delete(_id: string, props: PhoneNumberWebhooksOutputs): Promise<void> {

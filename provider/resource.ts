@@ -81,6 +81,7 @@ export class PhoneNumberWebhooks extends pulumi.dynamic.Resource {
       statusCallbackUrl: undefined,
       onDelete: undefined,
       allowSharedUpdate: undefined,
+      providerDetected: undefined,
       updatedWebhooks: undefined,
       message: undefined,
       webhooks: undefined,
