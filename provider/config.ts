@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { WebhookError } from "./errors";
+import { DEFAULT_JOURNAL_DIR } from "./journal";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry";
 
 export interface TwilioSettings {
@@ -23,6 +24,8 @@ export interface Settings {
   twilio?: TwilioSettings;
   telnyx?: TelnyxSettings;
   retry: RetryPolicy;
+  /** Where originals are kept until a takeover completes; `undefined` turns the journal off. */
+  journalDir?: string;
 }
 
 /** Where each setting comes from: a stack config key, then an environment variable. */
@@ -36,6 +39,7 @@ export const SETTING_SOURCES = {
   telnyxBaseUrl: ["telnyx:baseUrl", "TELNYX_BASE_URL"],
   requestTimeoutMs: ["phoneWebhooks:requestTimeoutMs", "PHONE_WEBHOOKS_REQUEST_TIMEOUT_MS"],
   retryTimeoutMs: ["phoneWebhooks:retryTimeoutMs", "PHONE_WEBHOOKS_RETRY_TIMEOUT_MS"],
+  journalDir: ["phoneWebhooks:journalDir", "PHONE_WEBHOOKS_JOURNAL_DIR"],
 } as const;
 
 export interface ConfigSource {
@@ -67,7 +71,11 @@ export function loadSettings(
     throw new WebhookError(result.error.issues[0]?.message ?? `${name} is invalid`, "credentials");
   };
 
-  const settings: Settings = { retry: { ...DEFAULT_RETRY_POLICY } };
+  const journal = read("journalDir");
+  const settings: Settings = {
+    retry: { ...DEFAULT_RETRY_POLICY },
+    journalDir: journal === "off" ? undefined : (journal ?? DEFAULT_JOURNAL_DIR),
+  };
   const timeout = read("requestTimeoutMs");
   if (timeout)
     settings.retry.attemptTimeoutMs = parse(

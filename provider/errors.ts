@@ -8,6 +8,9 @@ export type WebhookErrorKind = "invalid" | "not-found" | "carrier" | "conflict" 
 
 /** An error meant for the user: its message says what happened and what to do. */
 export class WebhookError extends Error {
+  /** Set when a failed change could not be fully put back: the carrier holds part of it. */
+  partiallyApplied = false;
+
   constructor(
     message: string,
     readonly kind: WebhookErrorKind,

@@ -9,6 +9,7 @@ import { TelnyxCarrier } from "./carriers/telnyx";
 import { TwilioCarrier } from "./carriers/twilio";
 import { loadSettings, NO_CREDENTIALS, type ConfigSource, type Settings } from "./config";
 import { notFoundMessage, successMessage, updateFailed, WebhookError } from "./errors";
+import { TakeoverJournal } from "./journal";
 import { checkArgs, isUnknown, type CheckedArgs, type OnDelete } from "./validation";
 import {
   PROVIDERS,
@@ -112,8 +113,18 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     const { carrier, current } = await this.locate(args);
     const desired = managedSettings(args);
     refuseUnclearable(carrier, current, desired, args.onDelete);
-    const webhooks = await applyChanges(carrier, current, changesTowards(current.webhooks, desired), args);
-    const outs = buildOutputs(args, carrier.name, { ...current, webhooks }, current.webhooks);
+    // The originals are on disk before the first write: they survive a crash between two writes.
+    const journal = this.journal();
+    const previous = await journal.remember(carrier.name, args.phoneNumber, current.webhooks);
+    let webhooks: WebhookSettings;
+    try {
+      webhooks = await applyChanges(carrier, current, changesTowards(current.webhooks, desired), args);
+    } catch (error) {
+      const leftover = error instanceof WebhookError && error.partiallyApplied;
+      if (!previous.recovered && !leftover) await journal.forget(carrier.name, args.phoneNumber);
+      throw error;
+    }
+    const outs = buildOutputs(args, carrier.name, { ...current, webhooks }, previous.webhooks);
     if (args.provider === undefined) outs.providerDetected = true;
     return { id: `${carrier.name}:${args.phoneNumber}`, outs };
   }
@@ -163,10 +174,12 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
 
   async delete(_id: string, props: PhoneNumberWebhooksOutputs): Promise<void> {
     const mode = props.onDelete ?? "restore";
-    if (mode === "retain") return;
+    const journal = this.journal();
+    if (mode === "retain") return journal.forget(props.provider, props.phoneNumber);
     const carrier = this.carrier(props.provider);
     const current = await carrier.find(props.phoneNumber);
-    if (!current) return; // already gone: nothing to give back
+    // Already gone: nothing to give back.
+    if (!current) return journal.forget(props.provider, props.phoneNumber);
     const previous = props.previousWebhooks ?? UNSET_WEBHOOKS;
     const unclearable = carrier.unclearableFields(current);
     const target: WebhookChanges = {};
@@ -177,7 +190,9 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     await applyChanges(carrier, current, changesTowards(current.webhooks, target), {
       phoneNumber: props.phoneNumber,
       allowSharedUpdate: props.allowSharedUpdate ?? false,
+      restoring: true,
     });
+    await journal.forget(props.provider, props.phoneNumber);
   }
 
   private validated(inputs: CheckedArgs): CheckedArgs {
@@ -185,6 +200,10 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     if (failures.length)
       throw new WebhookError(failures.map((f) => `${f.property}: ${f.reason}`).join("; "), "invalid");
     return inputs;
+  }
+
+  private journal(): TakeoverJournal {
+    return new TakeoverJournal(this.loadedSettings().journalDir);
   }
 
   private loadedSettings(): Settings {
@@ -277,7 +296,7 @@ async function applyChanges(
   carrier: Carrier,
   current: CarrierNumber,
   changes: WebhookChanges,
-  args: Pick<CheckedArgs, "phoneNumber" | "allowSharedUpdate">,
+  args: Pick<CheckedArgs, "phoneNumber" | "allowSharedUpdate"> & { restoring?: boolean },
 ): Promise<WebhookSettings> {
   const live = { ...current.webhooks };
   if (Object.keys(changes).length === 0) return live;
@@ -285,6 +304,7 @@ async function applyChanges(
   try {
     steps = await carrier.planWrites(current, changes, {
       allowSharedUpdate: args.allowSharedUpdate ?? false,
+      restoring: args.restoring,
     });
   } catch (error) {
     throw updateFailed(args.phoneNumber, carrier.name, error);
@@ -304,9 +324,10 @@ async function applyChanges(
     } catch (error) {
       const undoProblems = await undoSteps(done);
       const failure = updateFailed(args.phoneNumber, carrier.name, error);
-      if (undoProblems.length)
+      if (undoProblems.length) {
+        failure.partiallyApplied = true;
         failure.message += `. Putting back the earlier writes failed too (${undoProblems.join("; ")}): run \`pulumi up\` again to converge`;
-      else if (done.length)
+      } else if (done.length)
         failure.message += `. The earlier writes (${done.map((s) => s.target).join(", ")}) were put back`;
       throw failure;
     }

@@ -43,6 +43,11 @@ export interface WriteStep {
 export interface WriteOptions {
   /** Telnyx: allow writing to a connection or profile that other numbers use. */
   allowSharedUpdate: boolean;
+  /**
+   * The writes give a number its previous webhooks back (delete): on a shared object they give
+   * way to another resource of the same run that still declares a value.
+   */
+  restoring?: boolean;
 }
 
 export interface Carrier {

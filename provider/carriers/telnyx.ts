@@ -9,11 +9,13 @@ import Telnyx from "telnyx";
 import { z } from "zod";
 import type { TelnyxSettings } from "../config";
 import { CarrierError, WebhookError } from "../errors";
+import { NumberDirectory, ReadCache } from "../directory";
 import { isNetworkError, retryingFetch, type RetryPolicy } from "../retry";
 import {
   isVoiceField,
   normalizeMethod,
   normalizeValue,
+  redactUrl,
   UNSET_WEBHOOKS,
   type WebhookChanges,
   type WebhookField,
@@ -89,21 +91,42 @@ const numberSchema = z.object({
   connection_id: z.string().nullish(),
   messaging_profile_id: z.string().nullish(),
 });
+type TelnyxNumber = z.infer<typeof numberSchema>;
 const listSchema = z.object({
   data: z.array(z.unknown()),
   meta: z.object({ total_pages: z.number().optional(), page_number: z.number().optional() }).optional(),
 });
 const objectSchema = z.object({ data: z.object({ id: z.string().optional() }).catchall(z.unknown()) });
+const numberResponseSchema = z.object({ data: numberSchema });
 const connectionSchema = z.object({ data: z.object({ id: z.string(), record_type: z.string() }) });
 const messagingSettingsSchema = z.object({ data: z.object({ messaging_profile_id: z.string().nullish() }) });
 
+/** The largest page Telnyx serves: the fewest calls for a long list. */
 const PAGE_SIZE = 250;
+const CACHE_TTL_MS = 30_000;
+
+interface WriteTarget {
+  kind: ObjectKind;
+  id: string;
+  fields: WebhookField[];
+  sharedWith: string[];
+}
 
 export class TelnyxCarrier implements Carrier {
   readonly name = "telnyx" as const;
   private readonly client: Telnyx;
+  private readonly directory: NumberDirectory<TelnyxNumber>;
+  /** Connections, applications and profiles read in this process, shared by numbers on them. */
+  private readonly objects = new ReadCache<TelnyxObject>(CACHE_TTL_MS);
+  private readonly recordTypes = new ReadCache<string>(CACHE_TTL_MS);
+  private readonly numbersOn = new ReadCache<string[]>(CACHE_TTL_MS);
   /** Writes to one object are serialised so that two resources never interleave a read-modify-write. */
   private readonly objectLocks = new Map<string, Promise<unknown>>();
+  /**
+   * What each number asked of a shared object's fields in this run: two resources that want
+   * different values for the same shared webhook are a conflict, not a race.
+   */
+  private readonly claims = new Map<string, { phoneNumber: string; value: string | null }>();
 
   constructor(settings: TelnyxSettings, retry: RetryPolicy) {
     this.client = new Telnyx({
@@ -114,35 +137,28 @@ export class TelnyxCarrier implements Carrier {
       fetch: retryingFetch(retry),
       logLevel: "off",
     });
+    const call = "list phone_numbers";
+    const parseNumbers = (items: unknown[]) => items.map((n) => parse(numberSchema, n, call));
+    this.directory = new NumberDirectory({
+      listAll: async () => parseNumbers(await this.listAll(call, "/phone_numbers", {})),
+      // The filter takes digits only: "+1415..." matches nothing.
+      listOne: async (phoneNumber) =>
+        parseNumbers(
+          await this.listAll(call, "/phone_numbers", {
+            "filter[phone_number]": phoneNumber.replace(/\D/g, ""),
+          }),
+        ),
+      phoneNumberOf: (n) => n.phone_number,
+    });
   }
 
   async find(phoneNumber: string): Promise<CarrierNumber | undefined> {
-    // The filter takes digits only: "+1415..." matches nothing.
-    const digits = phoneNumber.replace(/\D/g, "");
-    const numbers = await this.listAll("list phone_numbers", "/phone_numbers", {
-      "filter[phone_number]": digits,
-    });
-    const found = numbers
-      .map((n) => parse(numberSchema, n, "list phone_numbers"))
-      .find((n) => n.phone_number === phoneNumber);
+    const found = await this.directory.find(phoneNumber);
     if (!found) return undefined;
-
-    let profileId = usableId(found.messaging_profile_id);
-    if (found.messaging_profile_id === "UNAVAILABLE") {
-      const call = `get phone_numbers/${found.id}/messaging`;
-      const settings = parse(
-        messagingSettingsSchema,
-        await this.get(call, `/phone_numbers/${found.id}/messaging`),
-        call,
-      );
-      profileId = usableId(settings.data.messaging_profile_id);
-    }
-    const connectionId = usableId(found.connection_id);
-    const [voice, profile] = await Promise.all([
+    const { connectionId, profileId } = await this.assignments(found);
+    const [voice, profile, onConnection, onProfile] = await Promise.all([
       connectionId ? this.readVoiceObject(connectionId) : undefined,
       profileId ? this.readObject(MESSAGING_PROFILE, profileId) : undefined,
-    ]);
-    const [onConnection, onProfile] = await Promise.all([
       connectionId ? this.numbersOnConnection(connectionId) : [],
       profileId ? this.numbersOnProfile(profileId) : [],
     ]);
@@ -182,7 +198,7 @@ export class TelnyxCarrier implements Carrier {
     const smsFields = fields.filter((f) => !isVoiceField(f));
     const { connectionId, connectionType, messagingProfileId } = current.ids;
     const problems: string[] = [];
-    const targets: Array<{ kind: ObjectKind; id: string; fields: WebhookField[]; sharedWith: string[] }> = [];
+    const targets: WriteTarget[] = [];
 
     if (voiceFields.length) {
       const kind = connectionType ? VOICE_KINDS[connectionType] : undefined;
@@ -196,12 +212,10 @@ export class TelnyxCarrier implements Carrier {
         );
       } else {
         problems.push(...unsupported(kind, voiceFields, changes));
-        targets.push({
-          kind,
-          id: connectionId,
-          fields: voiceFields,
-          sharedWith: await this.othersOn(current.phoneNumber, this.numbersOnConnection(connectionId)),
-        });
+        const others = (await this.numbersOnConnection(connectionId)).filter(
+          (n) => n !== current.phoneNumber,
+        );
+        targets.push({ kind, id: connectionId, fields: voiceFields, sharedWith: others.sort() });
       }
     }
     if (smsFields.length) {
@@ -211,11 +225,14 @@ export class TelnyxCarrier implements Carrier {
         );
       } else {
         problems.push(...unsupported(MESSAGING_PROFILE, smsFields, changes));
+        const others = (await this.numbersOnProfile(messagingProfileId)).filter(
+          (n) => n !== current.phoneNumber,
+        );
         targets.push({
           kind: MESSAGING_PROFILE,
           id: messagingProfileId,
           fields: smsFields,
-          sharedWith: await this.othersOn(current.phoneNumber, this.numbersOnProfile(messagingProfileId)),
+          sharedWith: others.sort(),
         });
       }
     }
@@ -232,22 +249,56 @@ export class TelnyxCarrier implements Carrier {
         "conflict",
       );
     }
-    return targets.map((t) => this.writeStep(t.kind, t.id, t.fields, t.sharedWith, changes));
+    for (const target of shared) this.claim(current.phoneNumber, target, changes, options.restoring ?? false);
+
+    // The number is read again just before the first write: if it moved to another connection or
+    // profile since it was read, writing the old one would change other numbers and not this one.
+    let confirmed: Promise<void> | undefined;
+    const confirmAssignments = () => (confirmed ??= this.confirmAssignments(current));
+    return targets.map((t) => this.writeStep(t, changes, confirmAssignments));
+  }
+
+  /**
+   * Two resources in one run that want different values for a field of the same shared object
+   * would otherwise be settled by whichever write came last. A restore (delete) gives way to a
+   * resource that still declares the field.
+   */
+  private claim(phoneNumber: string, target: WriteTarget, changes: WebhookChanges, restoring: boolean): void {
+    for (const field of target.fields) {
+      const key = `${target.kind.path}/${target.id}#${field}`;
+      const value = changes[field] ?? null;
+      const other = this.claims.get(key);
+      if (other && other.phoneNumber !== phoneNumber && other.value !== value) {
+        if (restoring) {
+          delete changes[field];
+          continue;
+        }
+        throw new WebhookError(
+          `Conflicting declarations for the shared ${target.kind.label} ${target.id}: ${other.phoneNumber} sets ${field} to ` +
+            `${show(other.value)} and ${phoneNumber} sets it to ${show(value)}. Every number on it shares one value: declare the same URL on both`,
+          "conflict",
+        );
+      }
+      if (!restoring) this.claims.set(key, { phoneNumber, value });
+    }
+    target.fields = target.fields.filter((f) => f in changes);
   }
 
   private writeStep(
-    kind: ObjectKind,
-    id: string,
-    fields: WebhookField[],
-    sharedWith: string[],
+    target: WriteTarget,
     changes: WebhookChanges,
+    confirmAssignments: () => Promise<void>,
   ): WriteStep {
+    const { kind, id, fields } = target;
     let before: Partial<WebhookSettings> | undefined;
     const patch = (values: WebhookChanges) =>
       this.withObjectLock(`${kind.path}/${id}`, async () => {
         // Read, modify, write: the PATCH must carry the required fields with their current values.
-        const live = await this.readObject(kind, id);
+        const live = await this.readObject(kind, id, { fresh: true });
         const current = readFields(kind, live);
+        // Another resource of this run may have just written the same value: one write is enough.
+        if (fields.every((f) => (current[f] ?? null) === (values[f] ?? null)))
+          return { current, written: pickFields(current, fields) };
         const body: TelnyxObject = Object.fromEntries(kind.required.map((f) => [f, live[f]]));
         for (const field of fields)
           body[kind.fields[field]!] = toTelnyxValue(kind, field, values[field] ?? null);
@@ -256,14 +307,17 @@ export class TelnyxCarrier implements Carrier {
           objectSchema,
           await this.call(call, () => this.client.patch(`/${kind.path}/${id}`, { body })),
           call,
-        );
-        return { current, written: pickFields(readFields(kind, updated.data), fields) };
+        ).data;
+        this.objects.set(`${kind.path}/${id}`, updated);
+        return { current, written: pickFields(readFields(kind, updated), fields) };
       });
     return {
       target: `${kind.label} ${id}`,
       fields,
-      sharedWith,
+      sharedWith: target.sharedWith,
       write: async () => {
+        if (fields.length === 0) return {};
+        await confirmAssignments();
         const { current, written } = await patch(changes);
         before = pickFields(current, fields);
         return written;
@@ -274,10 +328,51 @@ export class TelnyxCarrier implements Carrier {
     };
   }
 
+  /** Fails when the number no longer points at the connection and profile it was read with. */
+  private async confirmAssignments(current: CarrierNumber): Promise<void> {
+    const id = current.ids.phoneNumberId;
+    if (!id) return;
+    const call = `get phone_numbers/${id}`;
+    const fresh = parse(numberResponseSchema, await this.get(call, `/phone_numbers/${id}`), call).data;
+    this.directory.update(fresh);
+    const now = await this.assignments(fresh);
+    const moved: string[] = [];
+    if (now.connectionId !== (current.ids.connectionId ?? null))
+      moved.push(`connection ${current.ids.connectionId ?? "none"} → ${now.connectionId ?? "none"}`);
+    if (now.profileId !== (current.ids.messagingProfileId ?? null))
+      moved.push(
+        `messaging profile ${current.ids.messagingProfileId ?? "none"} → ${now.profileId ?? "none"}`,
+      );
+    if (moved.length)
+      throw new WebhookError(
+        `${current.phoneNumber} was moved while this update ran (${moved.join(", ")}); nothing was written. Run pulumi up again`,
+        "conflict",
+      );
+  }
+
+  /** The connection and messaging profile a number points at. */
+  private async assignments(
+    n: TelnyxNumber,
+  ): Promise<{ connectionId: string | null; profileId: string | null }> {
+    let profileId = usableId(n.messaging_profile_id);
+    if (n.messaging_profile_id === "UNAVAILABLE") {
+      const call = `get phone_numbers/${n.id}/messaging`;
+      const settings = parse(
+        messagingSettingsSchema,
+        await this.get(call, `/phone_numbers/${n.id}/messaging`),
+        call,
+      );
+      profileId = usableId(settings.data.messaging_profile_id);
+    }
+    return { connectionId: usableId(n.connection_id), profileId };
+  }
+
   private async readVoiceObject(connectionId: string) {
-    const call = `get connections/${connectionId}`;
-    const connection = parse(connectionSchema, await this.get(call, `/connections/${connectionId}`), call);
-    const recordType = connection.data.record_type;
+    const recordType = await this.recordTypes.get(connectionId, async () => {
+      const call = `get connections/${connectionId}`;
+      return parse(connectionSchema, await this.get(call, `/connections/${connectionId}`), call).data
+        .record_type;
+    });
     const kind = VOICE_KINDS[recordType];
     return {
       recordType,
@@ -286,26 +381,36 @@ export class TelnyxCarrier implements Carrier {
     };
   }
 
-  private async readObject(kind: ObjectKind, id: string): Promise<TelnyxObject> {
-    const call = `get ${kind.path}/${id}`;
-    return parse(objectSchema, await this.get(call, `/${kind.path}/${id}`), call).data;
-  }
-
-  private async numbersOnConnection(connectionId: string): Promise<string[]> {
-    const items = await this.listAll(`list phone_numbers on connection ${connectionId}`, "/phone_numbers", {
-      "filter[connection_id]": connectionId,
+  private readObject(kind: ObjectKind, id: string, options: { fresh?: boolean } = {}): Promise<TelnyxObject> {
+    const key = `${kind.path}/${id}`;
+    if (options.fresh) this.objects.delete(key);
+    return this.objects.get(key, async () => {
+      const call = `get ${key}`;
+      return parse(objectSchema, await this.get(call, `/${key}`), call).data;
     });
-    return items.map((n) => parse(numberSchema, n, "list phone_numbers").phone_number);
   }
 
-  private async numbersOnProfile(profileId: string): Promise<string[]> {
-    const call = `list messaging_profiles/${profileId}/phone_numbers`;
-    const items = await this.listAll(call, `/messaging_profiles/${profileId}/phone_numbers`, {});
-    return items.map((n) => parse(z.object({ phone_number: z.string() }), n, call).phone_number);
+  /** Numbers on a connection: from the account listing when one is fresh, else every page of a filtered list. */
+  private numbersOnConnection(connectionId: string): Promise<string[]> {
+    const listing = this.directory.freshListing();
+    if (listing) return Promise.resolve(numbersWhere(listing, (n) => n.connection_id === connectionId));
+    return this.numbersOn.get(`connection/${connectionId}`, async () => {
+      const call = `list phone_numbers on connection ${connectionId}`;
+      const items = await this.listAll(call, "/phone_numbers", { "filter[connection_id]": connectionId });
+      return items.map((n) => parse(numberSchema, n, call).phone_number);
+    });
   }
 
-  private async othersOn(phoneNumber: string, numbers: Promise<string[]>): Promise<string[]> {
-    return (await numbers).filter((n) => n !== phoneNumber).sort();
+  private numbersOnProfile(profileId: string): Promise<string[]> {
+    const listing = this.directory.freshListing();
+    // A listing that says "UNAVAILABLE" for some profile cannot answer this.
+    if (listing && ![...listing.values()].some((n) => n.messaging_profile_id === "UNAVAILABLE"))
+      return Promise.resolve(numbersWhere(listing, (n) => n.messaging_profile_id === profileId));
+    return this.numbersOn.get(`profile/${profileId}`, async () => {
+      const call = `list messaging_profiles/${profileId}/phone_numbers`;
+      const items = await this.listAll(call, `/messaging_profiles/${profileId}/phone_numbers`, {});
+      return items.map((n) => parse(z.object({ phone_number: z.string() }), n, call).phone_number);
+    });
   }
 
   /** Every item of a paged list: Telnyx's default page holds 20, so reading one page is a bug. */
@@ -350,6 +455,14 @@ export class TelnyxCarrier implements Carrier {
       if (this.objectLocks.get(key) === settled) this.objectLocks.delete(key);
     }
   }
+}
+
+function numbersWhere(listing: Map<string, TelnyxNumber>, on: (n: TelnyxNumber) => boolean): string[] {
+  return [...listing.values()].filter(on).map((n) => n.phone_number);
+}
+
+function show(value: string | null): string {
+  return value ? JSON.stringify(redactUrl(value)) : "empty";
 }
 
 const NO_WEBHOOK_KIND: ObjectKind = {

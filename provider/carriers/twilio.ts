@@ -6,6 +6,7 @@ import twilio from "twilio";
 import { z } from "zod";
 import type { TwilioSettings } from "../config";
 import { CarrierError, WebhookError } from "../errors";
+import { NumberDirectory } from "../directory";
 import { isNetworkError, type RetryPolicy } from "../retry";
 import {
   isVoiceField,
@@ -52,6 +53,7 @@ type IncomingNumber = z.infer<typeof incomingNumberSchema>;
 export class TwilioCarrier implements Carrier {
   readonly name = "twilio" as const;
   private readonly numbers;
+  private readonly directory: NumberDirectory<IncomingNumber>;
 
   constructor(settings: TwilioSettings, retry: RetryPolicy) {
     const client = twilio(settings.username, settings.password, {
@@ -59,14 +61,25 @@ export class TwilioCarrier implements Carrier {
       httpClient: new BaseUrlRequestClient(settings.apiBaseUrl, { keepAlive: true }, retry),
     });
     this.numbers = client.api.v2010.accounts(settings.accountSid).incomingPhoneNumbers;
+    const call = "list IncomingPhoneNumbers";
+    this.directory = new NumberDirectory({
+      // PageSize 1000 is Twilio's maximum: the fewest pages for a whole account.
+      listAll: async () =>
+        (await twilioCall(call, () => this.numbers.list({ pageSize: 1000 }))).map((n) =>
+          parseIncomingNumber(call, n),
+        ),
+      // The PhoneNumber filter also matches partial numbers and wildcards: the directory compares exactly.
+      listOne: async (phoneNumber) =>
+        (await twilioCall(call, () => this.numbers.list({ phoneNumber, pageSize: 100 }))).map((n) =>
+          parseIncomingNumber(call, n),
+        ),
+      phoneNumberOf: (n) => n.phoneNumber,
+    });
   }
 
   async find(phoneNumber: string): Promise<CarrierNumber | undefined> {
-    const call = "list IncomingPhoneNumbers";
-    // The PhoneNumber filter also matches partial numbers and wildcards: compare exactly.
-    const listed = await twilioCall(call, () => this.numbers.list({ phoneNumber, pageSize: 100 }));
-    const match = listed.map((n) => parseIncomingNumber(call, n)).find((n) => n.phoneNumber === phoneNumber);
-    return match && toCarrierNumber(match);
+    const found = await this.directory.find(phoneNumber);
+    return found && toCarrierNumber(found);
   }
 
   async planWrites(current: CarrierNumber, changes: WebhookChanges): Promise<WriteStep[]> {
@@ -81,8 +94,12 @@ export class TwilioCarrier implements Carrier {
       const params: Record<string, string> = {};
       for (const field of fields) params[TWILIO_PARAMS[field]] = values[field] ?? "";
       const call = `update IncomingPhoneNumber ${sid}`;
-      const updated = await twilioCall(call, () => this.numbers(sid).update(params));
-      return toCarrierNumber(parseIncomingNumber(call, updated)).webhooks;
+      const updated = parseIncomingNumber(
+        call,
+        await twilioCall(call, () => this.numbers(sid).update(params)),
+      );
+      this.directory.update(updated);
+      return toCarrierNumber(updated).webhooks;
     };
     return [
       {

@@ -132,17 +132,17 @@ describe("Telnyx lifecycle", () => {
   });
 
   it("sees console drift on the application, and drops a number deleted out of band", async () => {
-    const provider = h.provider();
-    const { id, outs } = await provider.create({ phoneNumber: ALONE, voiceUrl: VOICE });
+    const { id, outs } = await h.provider().create({ phoneNumber: ALONE, voiceUrl: VOICE });
     h.sandbox.control.editTelnyx("texml_applications", number(ALONE).connection_id!, {
       voice_url: "https://console.example.com/x",
     });
-    const read = await provider.read(id, outs!);
+    // Each Pulumi operation is a new provider process, with nothing cached from the last one.
+    const read = await h.provider().read(id, outs!);
     expect(read.props.webhooks.voiceUrl).toBe("https://console.example.com/x");
     expect(read.inputs).toMatchObject({ voiceUrl: "https://console.example.com/x" });
     h.sandbox.control.deleteNumber("telnyx", ALONE);
-    expect(await provider.read(id, outs!)).toEqual({});
-    await expect(provider.delete(id, outs!)).resolves.toBeUndefined();
+    expect(await h.provider().read(id, outs!)).toEqual({});
+    await expect(h.provider().delete(id, outs!)).resolves.toBeUndefined();
   });
 
   it("retries a 429 with Retry-After, then succeeds", async () => {

@@ -156,3 +156,72 @@ describe("latency", () => {
     expect(Date.now() - t2).toBeLessThan(150);
   });
 });
+
+describe("body faults", () => {
+  it("answer with exactly the given status, body and content type, then serve normally", async () => {
+    const html = "<html><body><h1>502 Bad Gateway</h1></body></html>";
+    sb.control.injectFault({
+      kind: "body",
+      body: html,
+      contentType: "text/html",
+      carrier: "telnyx",
+      method: "GET",
+      path: "/v2/phone_numbers",
+    });
+    const r = await raw(sb, "GET", "/v2/phone_numbers", { auth: "telnyx" });
+    expect([r.status, r.headers.get("content-type"), r.text]).toEqual([200, "text/html", html]);
+    expect(r.headers.get("x-request-id")).toBeTruthy(); // still the carrier's usual headers
+    expect((await raw(sb, "GET", "/v2/phone_numbers", { auth: "telnyx" })).json.data).toHaveLength(3);
+
+    // An empty 500 without a content type; the POST never reaches the handler.
+    const n = sb.control.twilioNumber(PLAIN)!;
+    sb.control.injectFault({ kind: "body", status: 500, carrier: "twilio", method: "POST" });
+    const path = `/2010-04-01/Accounts/${AC}/IncomingPhoneNumbers/${n.sid}.json`;
+    const empty = await raw(sb, "POST", path, {
+      auth: "twilio",
+      contentType: "application/x-www-form-urlencoded",
+      body: "VoiceUrl=https%3A%2F%2Fx.example.com",
+    });
+    expect([empty.status, empty.headers.get("content-type"), empty.text]).toEqual([500, null, ""]);
+    expect(empty.headers.get("twilio-request-id")).toMatch(/^RQ/);
+    expect(sb.control.twilioNumber(PLAIN)).toEqual(n);
+    expect(sb.control.requests().map((e) => [e.status, e.fault])).toEqual([
+      [200, "body"],
+      [200, undefined],
+      [500, "body"],
+    ]);
+  });
+
+  it("reach the SDKs as a malformed answer: invalid JSON, wrong shapes", async () => {
+    sb.control.injectFault({ kind: "body", body: "{not json", contentType: "application/json", times: 2 });
+    await expect(telnyxClient(sb).phoneNumbers.list()).rejects.toThrow(/JSON/);
+    await expect(twilioClient(sb).list({ phoneNumber: PLAIN })).rejects.toThrow(/JSON/);
+    sb.control.injectFault({ kind: "body", body: '{"data":"nope"}', contentType: "application/json" });
+    expect(await telnyxClient(sb).get("/phone_numbers")).toEqual({ data: "nope" });
+  });
+
+  it("are validated, and available over the control API", async () => {
+    expect(() => sb.control.injectFault({ kind: "body", status: 99 })).toThrow(/status/);
+    expect(() => sb.control.injectFault({ kind: "status", status: 500, body: "x" })).toThrow(/body fault/);
+    const post = (spec: unknown) =>
+      fetch(`${sb.url}/_sandbox/faults`, { method: "POST", body: JSON.stringify(spec) });
+    expect((await post({ kind: "body", body: 1 })).status).toBe(400);
+    expect((await post({ kind: "drop", contentType: "text/html" })).status).toBe(400);
+    const ok = await post({
+      kind: "body",
+      status: 503,
+      body: "<h1>down</h1>",
+      contentType: "text/html; charset=utf-8",
+      pathRegex: "^/v2/messaging_profiles/",
+    });
+    expect(ok.status).toBe(200);
+    const profile = sb.control.telnyxNumber(A)!.messaging_profile_id!;
+    const r = await raw(sb, "GET", `/v2/messaging_profiles/${profile}`, { auth: "telnyx" });
+    expect([r.status, r.headers.get("content-type"), r.text]).toEqual([
+      503,
+      "text/html; charset=utf-8",
+      "<h1>down</h1>",
+    ]);
+    expect((await raw(sb, "GET", `/v2/messaging_profiles/${profile}`, { auth: "telnyx" })).status).toBe(200);
+  });
+});

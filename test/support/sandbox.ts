@@ -1,5 +1,6 @@
 /** Starts a sandbox with the demo seed and a provider pointed at it, as a user's stack would be. */
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PhoneNumberWebhooksProvider } from "../../provider/lifecycle";
 import { startSandbox, type Sandbox, type SandboxSeed } from "../../sandbox";
@@ -13,6 +14,8 @@ export function demoSeed(): SandboxSeed {
 export interface CarrierHarness {
   sandbox: Sandbox;
   env: Record<string, string>;
+  /** The takeover journal of every provider this harness makes. */
+  journalDir: string;
   /** A fresh provider (a new provider process, as far as caches go). */
   provider(envOverrides?: Record<string, string | undefined>): PhoneNumberWebhooksProvider;
   close(): Promise<void>;
@@ -20,7 +23,9 @@ export interface CarrierHarness {
 
 export async function startHarness(seed: SandboxSeed = demoSeed()): Promise<CarrierHarness> {
   const sandbox = await startSandbox({ port: 0, seed, validateTwilio: true });
+  const journalDir = mkdtempSync(join(tmpdir(), "phone-webhooks-journal-"));
   const env: Record<string, string> = {
+    PHONE_WEBHOOKS_JOURNAL_DIR: journalDir,
     TWILIO_ACCOUNT_SID: seed.twilio?.account_sid ?? "",
     TWILIO_AUTH_TOKEN: seed.twilio?.auth_token ?? "",
     TWILIO_API_BASE_URL: sandbox.twilioBaseUrl,
@@ -37,6 +42,10 @@ export async function startHarness(seed: SandboxSeed = demoSeed()): Promise<Carr
       const merged: Record<string, string | undefined> = { ...env, ...overrides };
       return new PhoneNumberWebhooksProvider({ env: merged });
     },
-    close: () => sandbox.close(),
+    journalDir,
+    close: async () => {
+      await sandbox.close();
+      rmSync(journalDir, { recursive: true, force: true });
+    },
   };
 }

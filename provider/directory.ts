@@ -1,0 +1,137 @@
+/**
+ * A short-lived, per-process view of the numbers of one carrier account. The engine reads and
+ * updates resources in parallel; looking each number up separately would cost one call per
+ * number. Lookups that arrive together are batched: a few are looked up one by one, more than a
+ * few trigger one paged listing of the whole account, which then answers every lookup until it
+ * goes stale. Writes update the cached entry, so a later lookup sees what was written.
+ */
+
+export interface DirectorySource<T> {
+  /** Every number of the account (all pages). */
+  listAll(): Promise<T[]>;
+  /** The entries for one number (a filtered list call); may hold partial matches. */
+  listOne(phoneNumber: string): Promise<T[]>;
+  phoneNumberOf(entry: T): string;
+}
+
+export interface DirectoryOptions {
+  /** How long a full listing answers lookups. */
+  ttlMs: number;
+  /** How long to wait for more lookups before deciding how to serve a batch. */
+  batchWindowMs: number;
+  /** From this many lookups in one batch, one full listing is cheaper than separate calls. */
+  listAllFrom: number;
+}
+
+export const DEFAULT_DIRECTORY_OPTIONS: DirectoryOptions = {
+  ttlMs: 30_000,
+  batchWindowMs: 15,
+  listAllFrom: 4,
+};
+
+interface Pending<T> {
+  phoneNumber: string;
+  resolve: (entry: T | undefined) => void;
+  reject: (error: unknown) => void;
+}
+
+export class NumberDirectory<T> {
+  private listing?: { at: number; byNumber: Map<string, T> };
+  private inFlightListing?: Promise<Map<string, T>>;
+  private batch: Pending<T>[] = [];
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly source: DirectorySource<T>,
+    private readonly options: DirectoryOptions = DEFAULT_DIRECTORY_OPTIONS,
+  ) {}
+
+  find(phoneNumber: string): Promise<T | undefined> {
+    const fresh = this.freshListing();
+    if (fresh) return Promise.resolve(fresh.get(phoneNumber));
+    return new Promise((resolve, reject) => {
+      this.batch.push({ phoneNumber, resolve, reject });
+      this.timer ??= setTimeout(() => void this.flush(), this.options.batchWindowMs);
+    });
+  }
+
+  /** The full listing when one is fresh: lets callers answer "who else is on this object" locally. */
+  freshListing(): Map<string, T> | undefined {
+    return this.listing && Date.now() - this.listing.at < this.options.ttlMs
+      ? this.listing.byNumber
+      : undefined;
+  }
+
+  /** Records what a write answered, so the cached view stays true. */
+  update(entry: T): void {
+    this.listing?.byNumber.set(this.source.phoneNumberOf(entry), entry);
+  }
+
+  forget(phoneNumber: string): void {
+    this.listing?.byNumber.delete(phoneNumber);
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.batch;
+    this.batch = [];
+    this.timer = undefined;
+    if (batch.length >= this.options.listAllFrom || this.inFlightListing) {
+      try {
+        const byNumber = await this.loadListing();
+        for (const p of batch) p.resolve(byNumber.get(p.phoneNumber));
+      } catch (error) {
+        for (const p of batch) p.reject(error);
+      }
+      return;
+    }
+    await Promise.all(
+      batch.map(async (p) => {
+        try {
+          // Filters can match partially: only an exact match counts.
+          const entries = await this.source.listOne(p.phoneNumber);
+          p.resolve(entries.find((e) => this.source.phoneNumberOf(e) === p.phoneNumber));
+        } catch (error) {
+          p.reject(error);
+        }
+      }),
+    );
+  }
+
+  private loadListing(): Promise<Map<string, T>> {
+    this.inFlightListing ??= this.source
+      .listAll()
+      .then((entries) => {
+        const byNumber = new Map(entries.map((e) => [this.source.phoneNumberOf(e), e] as const));
+        this.listing = { at: Date.now(), byNumber };
+        return byNumber;
+      })
+      .finally(() => {
+        this.inFlightListing = undefined;
+      });
+    return this.inFlightListing;
+  }
+}
+
+/** Caches one read per key for a while, sharing an in-flight read between concurrent callers. */
+export class ReadCache<T> {
+  private readonly entries = new Map<string, { at: number; value: Promise<T> }>();
+
+  constructor(private readonly ttlMs: number) {}
+
+  get(key: string, load: () => Promise<T>): Promise<T> {
+    const hit = this.entries.get(key);
+    if (hit && Date.now() - hit.at < this.ttlMs) return hit.value;
+    const value = load();
+    this.entries.set(key, { at: Date.now(), value });
+    value.catch(() => this.entries.delete(key));
+    return value;
+  }
+
+  set(key: string, value: T): void {
+    this.entries.set(key, { at: Date.now(), value: Promise.resolve(value) });
+  }
+
+  delete(key: string): void {
+    this.entries.delete(key);
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * The takeover journal: a number's webhooks as they were before this package first wrote to it,
+ * kept on the machine that runs Pulumi until the resource is deleted.
+ *
+ * Why: on Telnyx a create writes two objects (connection, then messaging profile). If the process
+ * dies between them, the state never hears of the resource, and the next `pulumi up` would read
+ * the half-written configuration and record it as "previous". With the journal, the next create
+ * finds the originals here instead, so a later destroy still restores them. The file holds
+ * webhook URLs (which may carry passwords): it is written with mode 0600 in a 0700 directory.
+ */
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { z } from "zod";
+import { WEBHOOK_FIELDS, type ProviderName, type WebhookSettings } from "./webhooks";
+
+export const DEFAULT_JOURNAL_DIR = join(homedir(), ".pulumi-phone-webhooks", "journal");
+
+const entrySchema = z.object({
+  phoneNumber: z.string(),
+  provider: z.string(),
+  recordedAt: z.string(),
+  webhooks: z.object(Object.fromEntries(WEBHOOK_FIELDS.map((f) => [f, z.string().nullable()]))),
+});
+
+export class TakeoverJournal {
+  /** `dir` undefined: no journal (documented: a crash mid-create then loses the originals). */
+  constructor(private readonly dir: string | undefined) {}
+
+  /**
+   * Returns the originals of a number: the journal's, if an earlier run recorded them and never
+   * finished, else `current`, which is recorded first. Must run before the first write.
+   */
+  async remember(
+    provider: ProviderName,
+    phoneNumber: string,
+    current: WebhookSettings,
+  ): Promise<{ webhooks: WebhookSettings; recovered: boolean }> {
+    if (!this.dir) return { webhooks: current, recovered: false };
+    const existing = await this.read(provider, phoneNumber);
+    if (existing) return { webhooks: existing, recovered: true };
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const path = this.path(provider, phoneNumber);
+    const entry = { phoneNumber, provider, recordedAt: new Date().toISOString(), webhooks: current };
+    // Write-then-rename, so a crash never leaves half an entry.
+    await writeFile(`${path}.tmp`, JSON.stringify(entry, null, 2), { mode: 0o600 });
+    await rename(`${path}.tmp`, path);
+    return { webhooks: current, recovered: false };
+  }
+
+  /** Called once the number has its previous webhooks back (or was left to the user on purpose). */
+  async forget(provider: ProviderName, phoneNumber: string): Promise<void> {
+    if (this.dir) await rm(this.path(provider, phoneNumber), { force: true });
+  }
+
+  async read(provider: ProviderName, phoneNumber: string): Promise<WebhookSettings | undefined> {
+    if (!this.dir) return undefined;
+    let text: string;
+    try {
+      text = await readFile(this.path(provider, phoneNumber), "utf8");
+    } catch {
+      return undefined;
+    }
+    const parsed = entrySchema.safeParse(JSON.parse(text));
+    return parsed.success ? (parsed.data.webhooks as WebhookSettings) : undefined;
+  }
+
+  private path(provider: ProviderName, phoneNumber: string): string {
+    return join(this.dir!, `${provider}-${phoneNumber.replace(/\D/g, "")}.json`);
+  }
+}
