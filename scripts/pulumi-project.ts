@@ -69,6 +69,8 @@ export class PulumiProject {
       PULUMI_BACKEND_URL: `file://${this.backend}`,
       PULUMI_CONFIG_PASSPHRASE: options.passphrase ?? "correct horse battery staple",
       PULUMI_SKIP_UPDATE_CHECK: "true",
+      // The provider's takeover journal lives and dies with the project, not in the user's home.
+      PHONE_WEBHOOKS_JOURNAL_DIR: join(root, "journal"),
       PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
       PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
       NO_COLOR: "1",
@@ -92,6 +94,26 @@ export class PulumiProject {
         child.stderr?.pipe(process.stderr);
       }
     });
+  }
+
+  /**
+   * Starts `pulumi <args>` in its own process group and returns at once, for tests that kill it
+   * (and every process it started) midway.
+   */
+  start(args: string[]): { kill: () => void; done: Promise<RunResult> } {
+    const child = spawn("pulumi", [...args, "--non-interactive"], {
+      cwd: this.dir,
+      env: this.env,
+      detached: true,
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const done = new Promise<RunResult>((resolve) =>
+      child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr })),
+    );
+    return { kill: () => child.pid && process.kill(-child.pid, "SIGKILL"), done };
   }
 
   /** Like `run`, but a non-zero exit is an error that carries the CLI's output. */
