@@ -115,7 +115,11 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     refuseUnclearable(carrier, current, desired, args.onDelete);
     // The originals are on disk before the first write: they survive a crash between two writes.
     const journal = this.journal();
-    const previous = await journal.remember(carrier.name, args.phoneNumber, current.webhooks);
+    const previous = await journal.remember(
+      carrier.name,
+      args.phoneNumber,
+      current.webhooksBeforeThisRun ?? current.webhooks,
+    );
     let webhooks: WebhookSettings;
     try {
       webhooks = await applyChanges(carrier, current, changesTowards(current.webhooks, desired), args);

@@ -25,6 +25,11 @@ export interface CarrierNumber {
   ids: CarrierIdentifiers;
   /** Other numbers whose webhooks live on the same objects as this one's (Telnyx). */
   sharedWith: string[];
+  /**
+   * The webhooks before this process first wrote to the objects that hold them, when that differs
+   * from `webhooks`: another resource of the same run may have written a shared object already.
+   */
+  webhooksBeforeThisRun?: WebhookSettings;
 }
 
 /** One write to one carrier object, which the lifecycle can undo if a later write fails. */

@@ -118,6 +118,8 @@ export class TelnyxCarrier implements Carrier {
   private readonly directory: NumberDirectory<TelnyxNumber>;
   /** Connections, applications and profiles read in this process, shared by numbers on them. */
   private readonly objects = new ReadCache<TelnyxObject>(CACHE_TTL_MS);
+  /** Each object as first read by this process, before any write of ours: the run's originals. */
+  private readonly firstRead = new Map<string, TelnyxObject>();
   private readonly recordTypes = new ReadCache<string>(CACHE_TTL_MS);
   private readonly numbersOn = new ReadCache<string[]>(CACHE_TTL_MS);
   /** Writes to one object are serialised so that two resources never interleave a read-modify-write. */
@@ -167,7 +169,15 @@ export class TelnyxCarrier implements Carrier {
       ...(voice ? readFields(voice.kind, voice.object) : {}),
       ...(profile ? readFields(MESSAGING_PROFILE, profile) : {}),
     };
+    const before = (kind: ObjectKind, id: string) =>
+      readFields(kind, this.firstRead.get(`${kind.path}/${id}`) ?? {});
+    const webhooksBeforeThisRun: WebhookSettings = {
+      ...UNSET_WEBHOOKS,
+      ...(voice && connectionId ? before(voice.kind, connectionId) : {}),
+      ...(profile && profileId ? before(MESSAGING_PROFILE, profileId) : {}),
+    };
     return {
+      webhooksBeforeThisRun,
       phoneNumber,
       webhooks,
       ids: {
@@ -386,7 +396,9 @@ export class TelnyxCarrier implements Carrier {
     if (options.fresh) this.objects.delete(key);
     return this.objects.get(key, async () => {
       const call = `get ${key}`;
-      return parse(objectSchema, await this.get(call, `/${key}`), call).data;
+      const object = parse(objectSchema, await this.get(call, `/${key}`), call).data;
+      if (!this.firstRead.has(key)) this.firstRead.set(key, object);
+      return object;
     });
   }
 

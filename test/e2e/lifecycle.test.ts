@@ -88,7 +88,10 @@ describe.skipIf(!binDir)("a stack's life under the real engine", () => {
     });
 
     const state = await f.project.exportState(STACK);
-    const stateFiles = filesUnder(f.project.backend).map((p) => readFileSync(p, "utf8"));
+    // The backend (state, history, backups) and PULUMI_HOME (workspace files, logs).
+    const stateFiles = [...filesUnder(f.project.backend), ...filesUnder(f.project.home)].map((p) =>
+      readFileSync(p, "utf8"),
+    );
     for (const secret of f.secrets) {
       expect(leakContext(state, secret)).toBe("");
       for (const text of [...stateFiles, ...output]) expect(text).not.toContain(secret);
