@@ -14,6 +14,10 @@ export const ON_DELETE_MODES = ["restore", "clear", "retain"] as const;
 export type OnDelete = (typeof ON_DELETE_MODES)[number];
 export const METHODS = ["GET", "POST"] as const;
 const MAX_URL_LENGTH = 2048;
+// Whitespace, C0 and C1 controls, soft hyphen, zero-width and bidi marks, BOM.
+const INVISIBLE_OR_CONTROL =
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+  /[\s\u0000-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]/;
 
 /** The checked arguments, as `create`, `update` and `diff` receive them. */
 export interface CheckedArgs {
@@ -48,6 +52,8 @@ export function e164Reason(input: string): string | undefined {
     if (parsed?.isPossible()) return undefined;
     return `Invalid phone number format (must be E.164): "${input}" is not a possible phone number`;
   }
+  if (/^\+\d+$/.test(input))
+    return `Invalid phone number format (must be E.164, like +14155551234): "${input}" has ${input.length - 1} digits; E.164 allows at most 15, and a country code never starts with 0`;
   const suggestion = suggestE164(input);
   return (
     `Invalid phone number format (must be E.164, like +14155551234): "${input}"` +
@@ -67,13 +73,14 @@ function suggestE164(input: string): string | undefined {
 }
 
 function webhookUrlReason(property: string, url: string): string | undefined {
-  const shown = JSON.stringify(redactUrl(url.length > 80 ? `${url.slice(0, 80)}…` : url));
+  // Mask first, then shorten: shortening first could cut the "@" that marks a password.
+  const masked = redactUrl(url);
+  const shown = JSON.stringify(masked.length > 80 ? `${masked.slice(0, 80)}…` : masked);
   const rule = `Invalid URL format for ${property}: must be an absolute https:// URL with a host`;
   if (url.length > MAX_URL_LENGTH) return `${rule}, at most ${MAX_URL_LENGTH} characters (got ${url.length})`;
-  // The WHATWG parser silently drops tabs and newlines: refuse them before it can.
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-  if (/[\s\u0000-\u001f\u007f]/.test(url))
-    return `${rule}, without spaces or control characters (got ${shown})`;
+  // The WHATWG parser silently drops tabs and newlines, and invisible characters change a host
+  // without anyone seeing it: refuse them before it can.
+  if (INVISIBLE_OR_CONTROL.test(url)) return `${rule}, without spaces or control characters (got ${shown})`;
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -94,10 +101,10 @@ const urlSchema = (property: string) =>
 const methodSchema = (property: string) =>
   z
     .string({ error: `${property} must be "GET" or "POST"` })
-    .transform((m) => m.toUpperCase())
-    .refine((m) => (METHODS as readonly string[]).includes(m), {
+    .refine((m) => METHODS.some((method) => method === m.toUpperCase() && /^[a-z]+$/i.test(m)), {
       error: (issue) => `${property} must be "GET" or "POST" (got ${JSON.stringify(issue.input)})`,
-    });
+    })
+    .transform((m) => m.toUpperCase());
 
 const propertySchemas: Record<(typeof ARG_NAMES)[number], z.ZodType> = {
   phoneNumber: z
@@ -140,7 +147,10 @@ export function checkArgs(raw: unknown): { inputs: Record<string, unknown>; fail
     if (key === "__provider") continue;
     if (!(ARG_NAMES as readonly string[]).includes(key)) {
       if (value !== undefined && value !== null)
-        failures.push({ property: key, reason: `${key} is not a property of PhoneNumberWebhooks` });
+        failures.push({
+          property: key,
+          reason: `"${key}" is not a property of PhoneNumberWebhooks`,
+        });
     }
   }
 
@@ -164,7 +174,7 @@ export function checkArgs(raw: unknown): { inputs: Record<string, unknown>; fail
   if (!given("voiceUrl") && !given("smsUrl"))
     failures.push({ property: "voiceUrl", reason: MISSING_WEBHOOK });
 
-  if (news.provider === "telnyx" && given("smsMethod")) {
+  if (news.provider === "telnyx" && given("smsMethod") && !isUnknown(news.smsMethod)) {
     failures.push({
       property: "smsMethod",
       reason:

@@ -57,14 +57,27 @@ export function isVoiceField(field: WebhookField): boolean {
   return field.startsWith("voice") || field === "statusCallbackUrl";
 }
 
-/** Replaces the password of a URL with `***`, so a URL can be printed in messages and errors. */
+/**
+ * Replaces the password of a URL with `***`, so a URL can be printed in messages and errors.
+ * The userinfo ends at the authority's last `@`, as URL parsers read it, so a raw `@` in a
+ * password is masked too; text before the `//` (a quote, spaces) is kept as is.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/?#@]*?:)[^/?#@]*@/i, "$1***@");
+  const slashes = url.indexOf("//");
+  if (slashes < 0) return url;
+  const authorityStart = slashes + 2;
+  const rest = url.slice(authorityStart);
+  const authorityEnd = rest.search(/[/?#]/);
+  const authority = authorityEnd < 0 ? rest : rest.slice(0, authorityEnd);
+  const at = authority.lastIndexOf("@");
+  const colon = authority.indexOf(":");
+  if (at < 0 || colon < 0 || colon > at) return url;
+  return `${url.slice(0, authorityStart + colon + 1)}***${url.slice(authorityStart + at)}`;
 }
 
-/** Redacts every URL with userinfo in a free text (a carrier's error message, say). */
+/** Redacts every URL with a password in a free text (a carrier's error message, say). */
 export function redactText(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*:)[^\s/?#@]*@/gi, "$1***@");
+  return text.replace(/\S*\/\/\S*@\S*/g, (token) => redactUrl(token));
 }
 
 export function hasUserinfo(url: string): boolean {

@@ -16,7 +16,8 @@
  *   GET    /_sandbox/requests  DELETE /_sandbox/requests              request log / clear log and counts
  *   GET    /_sandbox/counts    GET /_sandbox/releases                 calls per endpoint / releases
  *   GET    /_sandbox/validation-errors  DELETE /_sandbox/validation-errors
- *   POST   /_sandbox/faults   DELETE /_sandbox/faults                 body: FaultSpec (pathRegex: a RegExp source)
+ *   POST   /_sandbox/faults   DELETE /_sandbox/faults                 body: FaultSpec (pathRegex: a RegExp source;
+ *                                                                    kind "body" with body, contentType: a raw answer)
  *   POST   /_sandbox/latency                  body: {"ms": 250}
  *
  * Errors answer `{ "error": "..." }` with 400 (bad input), 404 (no such thing) or 405.
@@ -44,8 +45,11 @@ export interface ControlResponse {
 const faultBody = z.strictObject({
   status: z.number().int().min(100).max(599).optional(),
   retryAfter: z.number().min(0).optional(),
-  kind: z.enum(["status", "drop", "hang"]).optional(),
+  kind: z.enum(["status", "drop", "hang", "body"]).optional(),
+  body: z.string().optional(),
+  contentType: z.string().optional(),
   times: z.number().int().min(1).optional(),
+  skip: z.number().int().min(0).optional(),
   method: z.string().optional(),
   path: z.string().optional(),
   pathRegex: z.string().optional(),

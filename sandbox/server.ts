@@ -56,20 +56,31 @@ export interface RequestLogEntry {
   /** Time from the request's arrival to its response, latency included. */
   ms: number;
   /** The injected fault that answered this request, if any. */
-  fault?: "status" | "drop" | "hang";
+  fault?: FaultKind;
   /** The request body: the parsed form (Twilio) or JSON (Telnyx), or the raw text if it did not parse. */
   body?: unknown;
 }
 
+export type FaultKind = "status" | "drop" | "hang" | "body";
+
 export interface FaultSpec {
-  /** HTTP status to answer with (kind "status"), in the carrier's error shape. */
+  /** HTTP status to answer with: kind "status" (in the carrier's error shape), or "body" (default 200). */
   status?: number;
   /** Seconds for the Retry-After header (429 gets 1 by default). */
   retryAfter?: number;
-  /** "status" (default): answer with `status`; "drop": destroy the connection; "hang": never answer. */
-  kind?: "status" | "drop" | "hang";
+  /**
+   * "status" (default): answer with `status`; "drop": destroy the connection; "hang": never answer;
+   * "body": answer with `status` and exactly `body` (a malformed or non-JSON response).
+   */
+  kind?: FaultKind;
+  /** Kind "body": the raw response body, sent as is (default empty). */
+  body?: string;
+  /** Kind "body": the Content-Type header (default none). */
+  contentType?: string;
   /** How many matching requests the fault applies to (default 1; Infinity for all). */
   times?: number;
+  /** Let this many matching requests through first (default 0): `skip: 2` faults the third match on. */
+  skip?: number;
   /** Only requests with this HTTP method. */
   method?: string;
   /** Only requests whose path contains this string, or matches this RegExp. */
@@ -78,10 +89,13 @@ export interface FaultSpec {
 }
 
 interface ActiveFault {
-  kind: "status" | "drop" | "hang";
+  kind: FaultKind;
   status: number;
   retryAfter?: number;
+  body?: string;
+  contentType?: string;
   remaining: number;
+  skip: number;
   method?: string;
   path?: string | RegExp;
   carrier?: Carrier;
@@ -263,7 +277,9 @@ export class SandboxServer implements SandboxControl {
     }
 
     let response: CarrierResponse;
-    if (fault) {
+    if (fault?.kind === "body") {
+      response = { status: fault.status };
+    } else if (fault) {
       response =
         carrier === "twilio"
           ? twilioFaultResponse(fault.status, fault.retryAfter)
@@ -305,7 +321,12 @@ export class SandboxServer implements SandboxControl {
         `${method} ${rawUrl} -> ${response.status} ${entry.ms.toFixed(1)}ms${fault ? " (fault)" : ""}\n`,
       );
     }
-    sendJson(res, response.status, response.body, headers);
+    if (fault?.kind === "body") {
+      if (fault.contentType !== undefined) headers["Content-Type"] = fault.contentType;
+      sendRaw(res, fault.status, fault.body ?? "", headers);
+    } else {
+      sendJson(res, response.status, response.body, headers);
+    }
   }
 
   private handleTwilio(
@@ -363,13 +384,18 @@ export class SandboxServer implements SandboxControl {
 
   private takeFault(carrier: Carrier, method: string, pathname: string): ActiveFault | undefined {
     if (this.faults.length === 0) return undefined;
-    const i = this.faults.findIndex(
-      (f) =>
+    let i = -1;
+    this.faults.forEach((f, index) => {
+      const matches =
         (!f.carrier || f.carrier === carrier) &&
         (!f.method || f.method.toUpperCase() === method) &&
         (f.path === undefined ||
-          (typeof f.path === "string" ? pathname.includes(f.path) : f.path.test(pathname))),
-    );
+          (typeof f.path === "string" ? pathname.includes(f.path) : f.path.test(pathname)));
+      if (!matches) return;
+      // Every fault still skipping counts the request, whichever fault (if any) answers it.
+      if (f.skip > 0) f.skip -= 1;
+      else if (i < 0) i = index;
+    });
     const fault = this.faults[i];
     if (!fault) return undefined;
     fault.remaining -= 1;
@@ -524,16 +550,25 @@ export class SandboxServer implements SandboxControl {
 
   injectFault(f: FaultSpec): void {
     const kind = f.kind ?? "status";
-    if (kind !== "status" && kind !== "drop" && kind !== "hang")
+    if (kind !== "status" && kind !== "drop" && kind !== "hang" && kind !== "body")
       throw new ControlError(`unknown fault kind ${String(kind)}`);
-    const status = f.status ?? 0;
-    if (kind === "status" && !(Number.isInteger(status) && status >= 100 && status <= 599)) {
-      throw new ControlError("a status fault needs an HTTP status between 100 and 599");
+    const status = f.status ?? (kind === "body" ? 200 : 0);
+    if (
+      (kind === "status" || kind === "body") &&
+      !(Number.isInteger(status) && status >= 100 && status <= 599)
+    ) {
+      throw new ControlError(`a ${kind} fault needs an HTTP status between 100 and 599`);
     }
+    if (kind !== "body" && (f.body !== undefined || f.contentType !== undefined)) {
+      throw new ControlError("body and contentType are only for a body fault");
+    }
+    if (f.body !== undefined && typeof f.body !== "string") throw new ControlError("body must be a string");
     const times = f.times ?? 1;
     if (!(times === Infinity || (Number.isInteger(times) && times >= 1))) {
       throw new ControlError("times must be a positive integer or Infinity");
     }
+    const skip = f.skip ?? 0;
+    if (!(Number.isInteger(skip) && skip >= 0)) throw new ControlError("skip must be a non-negative integer");
     if (f.retryAfter !== undefined && !(Number.isFinite(f.retryAfter) && f.retryAfter >= 0)) {
       throw new ControlError("retryAfter must be a non-negative number of seconds");
     }
@@ -544,7 +579,10 @@ export class SandboxServer implements SandboxControl {
       kind,
       status,
       retryAfter: f.retryAfter,
+      body: f.body,
+      contentType: f.contentType,
       remaining: times,
+      skip,
       method: f.method,
       path: f.path,
       carrier: f.carrier,
@@ -593,6 +631,18 @@ function readBody(req: http.IncomingMessage): Promise<string | undefined> {
     req.on("end", () => resolve(tooLarge ? undefined : Buffer.concat(chunks).toString("utf8")));
     req.on("error", reject);
   });
+}
+
+/** Sends `body` exactly as given (a "body" fault): no Content-Type unless `headers` has one. */
+function sendRaw(
+  res: http.ServerResponse,
+  status: number,
+  body: string,
+  headers: Record<string, string>,
+): void {
+  if (res.destroyed || res.headersSent) return;
+  res.writeHead(status, { "Content-Length": String(Buffer.byteLength(body)), ...headers });
+  res.end(body);
 }
 
 export function sendJson(

@@ -8,7 +8,7 @@
 import Telnyx from "telnyx";
 import { z } from "zod";
 import type { TelnyxSettings } from "../config";
-import { CarrierError, WebhookError } from "../errors";
+import { CarrierError, parseCarrierResponse, WebhookError } from "../errors";
 import { NumberDirectory, ReadCache } from "../directory";
 import { isNetworkError, retryingFetch, type RetryPolicy } from "../retry";
 import {
@@ -313,11 +313,8 @@ export class TelnyxCarrier implements Carrier {
         for (const field of fields)
           body[kind.fields[field]!] = toTelnyxValue(kind, field, values[field] ?? null);
         const call = `update ${kind.path}/${id}`;
-        const updated = parse(
-          objectSchema,
-          await this.call(call, () => this.client.patch(`/${kind.path}/${id}`, { body })),
-          call,
-        ).data;
+        const answer = await this.call(call, () => this.client.patch(`/${kind.path}/${id}`, { body }));
+        const updated = checkWebhookFields(kind, parse(objectSchema, answer, call).data, call);
         this.objects.set(`${kind.path}/${id}`, updated);
         return { current, written: pickFields(readFields(kind, updated), fields) };
       });
@@ -396,7 +393,11 @@ export class TelnyxCarrier implements Carrier {
     if (options.fresh) this.objects.delete(key);
     return this.objects.get(key, async () => {
       const call = `get ${key}`;
-      const object = parse(objectSchema, await this.get(call, `/${key}`), call).data;
+      const object = checkWebhookFields(
+        kind,
+        parse(objectSchema, await this.get(call, `/${key}`), call).data,
+        call,
+      );
       if (!this.firstRead.has(key)) this.firstRead.set(key, object);
       return object;
     });
@@ -519,15 +520,25 @@ function usableId(id: string | null | undefined): string | null {
 }
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, call: string): T {
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  throw new CarrierError(
-    "telnyx",
-    call,
-    undefined,
-    `unexpected response: ${issue?.path.join(".") || "body"}: ${issue?.message ?? "invalid"}`,
-  );
+  return parseCarrierResponse("telnyx", call, schema, value);
+}
+
+/**
+ * The object's webhook fields must be strings where present: reading another type as "unset"
+ * would later "restore" an empty webhook.
+ */
+function checkWebhookFields(kind: ObjectKind, object: TelnyxObject, call: string): TelnyxObject {
+  for (const telnyxField of Object.values(kind.fields)) {
+    const value = object[telnyxField];
+    if (value !== undefined && value !== null && typeof value !== "string")
+      throw new CarrierError(
+        "telnyx",
+        call,
+        undefined,
+        `unexpected response: data.${telnyxField} is not a string`,
+      );
+  }
+  return object;
 }
 
 function toCarrierError(call: string, error: unknown): WebhookError {

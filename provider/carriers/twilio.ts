@@ -5,7 +5,7 @@
 import twilio from "twilio";
 import { z } from "zod";
 import type { TwilioSettings } from "../config";
-import { CarrierError, WebhookError } from "../errors";
+import { CarrierError, parseCarrierResponse, WebhookError } from "../errors";
 import { NumberDirectory } from "../directory";
 import { isNetworkError, type RetryPolicy } from "../retry";
 import {
@@ -151,15 +151,7 @@ function parseIncomingNumber(call: string, value: unknown): IncomingNumber {
     value && typeof (value as { toJSON?: unknown }).toJSON === "function"
       ? (value as { toJSON(): unknown }).toJSON()
       : value;
-  const parsed = incomingNumberSchema.safeParse(json);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  throw new CarrierError(
-    "twilio",
-    call,
-    undefined,
-    `unexpected response: ${issue?.path.join(".") || "body"}: ${issue?.message ?? "invalid"}`,
-  );
+  return parseCarrierResponse("twilio", call, incomingNumberSchema, json);
 }
 
 function toCarrierNumber(n: IncomingNumber): CarrierNumber {
@@ -209,7 +201,12 @@ async function twilioCall<T>(call: string, run: () => Promise<T>): Promise<T> {
         undefined,
         `no answer from Twilio (${describeNetworkError(error)})`,
       );
-    throw new CarrierError("twilio", call, undefined, `unexpected response: ${String(e.message ?? error)}`);
+    // The SDK reads the body before we can check it: a TypeError means it was not the expected shape.
+    const reason =
+      (error as Error).name === "TypeError" || error instanceof SyntaxError
+        ? "the body is not the expected JSON object"
+        : String(e.message ?? error);
+    throw new CarrierError("twilio", call, undefined, `unexpected response: ${reason}`);
   }
 }
 

@@ -225,3 +225,24 @@ describe("body faults", () => {
     expect((await raw(sb, "GET", `/v2/messaging_profiles/${profile}`, { auth: "telnyx" })).status).toBe(200);
   });
 });
+
+describe("skip", () => {
+  it("lets the first N matching requests through, then faults the next `times` ones", async () => {
+    const list = `/2010-04-01/Accounts/${AC}/IncomingPhoneNumbers.json`;
+    sb.control.injectFault({ status: 503, skip: 2, times: 2, carrier: "twilio", method: "GET", path: list });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      // A request that does not match is neither skipped nor faulted.
+      expect((await raw(sb, "GET", "/v2/phone_numbers", { auth: "telnyx" })).status).toBe(200);
+      statuses.push((await raw(sb, "GET", list, { auth: "twilio" })).status);
+    }
+    expect(statuses).toEqual([200, 200, 503, 503, 200]);
+    expect(() => sb.control.injectFault({ status: 500, skip: -1 })).toThrow(/skip/);
+    const post = (spec: unknown) =>
+      fetch(`${sb.url}/_sandbox/faults`, { method: "POST", body: JSON.stringify(spec) });
+    expect((await post({ kind: "drop", skip: 1.5 })).status).toBe(400);
+    expect((await post({ kind: "drop", skip: 1, pathRegex: "^/v2/phone_numbers$" })).status).toBe(200);
+    expect((await raw(sb, "GET", "/v2/phone_numbers", { auth: "telnyx" })).status).toBe(200);
+    await expect(raw(sb, "GET", "/v2/phone_numbers", { auth: "telnyx" })).rejects.toThrow();
+  });
+});
