@@ -23,18 +23,8 @@ import {
 } from "./webhooks";
 
 /** What the resource stores: the managed settings as last applied, the live ones, and the originals. */
-export interface PhoneNumberWebhooksOutputs extends CarrierIdentifiers {
-  phoneNumber: string;
+export interface PhoneNumberWebhooksOutputs extends CarrierIdentifiers, Omit<CheckedArgs, "provider"> {
   provider: ProviderName;
-  voiceUrl?: string;
-  voiceMethod?: string;
-  voiceFallbackUrl?: string;
-  smsUrl?: string;
-  smsMethod?: string;
-  smsFallbackUrl?: string;
-  statusCallbackUrl?: string;
-  onDelete?: OnDelete;
-  allowSharedUpdate?: boolean;
   /** True when `provider` was not declared and the carrier was found by looking the number up. */
   providerDetected?: boolean;
   /** The webhook URLs this resource set (passwords masked). */
