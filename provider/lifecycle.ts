@@ -4,7 +4,13 @@
  * Carrier specifics stay behind the `Carrier` interface.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { Carrier, CarrierIdentifiers, CarrierNumber, WriteStep } from "./carriers/carrier";
+import {
+  CARRIER_ID_KEYS,
+  type Carrier,
+  type CarrierIdentifiers,
+  type CarrierNumber,
+  type WriteStep,
+} from "./carriers/carrier";
 import { TelnyxCarrier } from "./carriers/telnyx";
 import { TwilioCarrier } from "./carriers/twilio";
 import { loadSettings, NO_CREDENTIALS, type ConfigSource, type Settings } from "./config";
@@ -152,7 +158,7 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
   ): Promise<pulumi.dynamic.UpdateResult<PhoneNumberWebhooksOutputs>> {
     const args = this.validated(news);
     const carrier = this.carrier(olds.provider);
-    const current = await carrier.find(olds.phoneNumber);
+    const current = await carrier.find(olds.phoneNumber, { stored: storedNumber(olds) });
     if (!current) throw new WebhookError(notFoundMessage(olds.phoneNumber, [carrier.name]), "not-found");
     const previous = olds.previousWebhooks ?? current.webhooks;
     const desired = managedSettings(args);
@@ -244,6 +250,19 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     const note = unsearched.length ? ` (${unsearched.join(" and ")} not searched: no credentials)` : "";
     throw new WebhookError(`${notFoundMessage(phoneNumber, PROVIDERS)}${note}`, "not-found");
   }
+}
+
+/** The number as the state last saw it (outputs written by create, update or read). */
+function storedNumber(olds: PhoneNumberWebhooksOutputs): CarrierNumber | undefined {
+  if (!olds.webhooks) return undefined;
+  const ids: CarrierIdentifiers = {};
+  for (const key of CARRIER_ID_KEYS) if (olds[key] !== undefined) ids[key] = olds[key];
+  return {
+    phoneNumber: olds.phoneNumber,
+    webhooks: { ...UNSET_WEBHOOKS, ...olds.webhooks },
+    ids,
+    sharedWith: olds.sharedWith ?? [],
+  };
 }
 
 /** The settings the arguments declare (the managed ones), methods upper case. */

@@ -5,6 +5,18 @@
  */
 import type { ProviderName, WebhookChanges, WebhookField, WebhookSettings } from "../webhooks";
 
+export const CARRIER_ID_KEYS = [
+  "accountSid",
+  "phoneNumberSid",
+  "voiceApplicationSid",
+  "smsApplicationSid",
+  "trunkSid",
+  "phoneNumberId",
+  "connectionId",
+  "connectionType",
+  "messagingProfileId",
+] as const;
+
 /** Carrier identifiers reported as outputs: `null` where a carrier has no such thing. */
 export interface CarrierIdentifiers {
   accountSid?: string | null;
@@ -55,10 +67,18 @@ export interface WriteOptions {
   restoring?: boolean;
 }
 
+export interface FindOptions {
+  /**
+   * The number as the state last saw it. A carrier whose single write is itself verified (Twilio)
+   * may answer from it instead of reading, when it has nothing fresher.
+   */
+  stored?: CarrierNumber;
+}
+
 export interface Carrier {
   readonly name: ProviderName;
   /** The number's live configuration, or `undefined` when this account does not own it. */
-  find(phoneNumber: string): Promise<CarrierNumber | undefined>;
+  find(phoneNumber: string, options?: FindOptions): Promise<CarrierNumber | undefined>;
   /**
    * Plans the writes that make `changes` true, or throws a `WebhookError` when the number's setup
    * would make them ineffective or they touch other numbers without consent. Reads as needed.

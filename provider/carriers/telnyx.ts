@@ -154,6 +154,7 @@ export class TelnyxCarrier implements Carrier {
     });
   }
 
+  /** Always reads: a write needs the object's required fields and the number's current assignments. */
   async find(phoneNumber: string): Promise<CarrierNumber | undefined> {
     const found = await this.directory.find(phoneNumber);
     if (!found) return undefined;

@@ -16,7 +16,7 @@ import {
   type WebhookField,
   type WebhookSettings,
 } from "../webhooks";
-import type { Carrier, CarrierNumber, WriteStep } from "./carrier";
+import type { Carrier, CarrierNumber, FindOptions, WriteStep } from "./carrier";
 import { BaseUrlRequestClient } from "./twilio-request-client";
 
 /** Our field names → the SDK's update parameters (form names `VoiceUrl`, `StatusCallback`, ...). */
@@ -77,7 +77,11 @@ export class TwilioCarrier implements Carrier {
     });
   }
 
-  async find(phoneNumber: string): Promise<CarrierNumber | undefined> {
+  async find(phoneNumber: string, options: FindOptions = {}): Promise<CarrierNumber | undefined> {
+    // An update is one POST whose answer is the verification: with the SID known and no fresher
+    // listing in this process, reading first would only double the calls.
+    const { stored } = options;
+    if (stored?.ids.phoneNumberSid && !this.directory.freshListing()) return stored;
     const found = await this.directory.find(phoneNumber);
     return found && toCarrierNumber(found);
   }
@@ -90,7 +94,7 @@ export class TwilioCarrier implements Carrier {
     const fields = Object.keys(changes) as WebhookField[];
     if (fields.length === 0) return [];
     const previous: WebhookChanges = Object.fromEntries(fields.map((f) => [f, current.webhooks[f]]));
-    const post = async (values: WebhookChanges) => {
+    const post = async (values: WebhookChanges, refuseOverridden: boolean) => {
       const params: Record<string, string> = {};
       for (const field of fields) params[TWILIO_PARAMS[field]] = values[field] ?? "";
       const call = `update IncomingPhoneNumber ${sid}`;
@@ -99,15 +103,18 @@ export class TwilioCarrier implements Carrier {
         await twilioCall(call, () => this.numbers(sid).update(params)),
       );
       this.directory.update(updated);
-      return toCarrierNumber(updated).webhooks;
+      const answered = toCarrierNumber(updated);
+      // The number may have gained an application since the state last read it: the answer says so.
+      if (refuseOverridden) refuseOverriddenUrls(answered, values);
+      return answered.webhooks;
     };
     return [
       {
         target: `incoming phone number ${sid}`,
         fields,
         sharedWith: [],
-        write: async () => pick(await post(changes), fields),
-        undo: async () => void (await post(previous)),
+        write: async () => pick(await post(changes, true), fields),
+        undo: async () => void (await post(previous, false)),
       },
     ];
   }
