@@ -4,7 +4,7 @@ import { defineConfig } from "vitest/config";
 // The end-to-end suite under the real Pulumi engine has its own config: vitest.e2e.config.ts.
 export default defineConfig({
   test: {
-    include: ["test/{unit,carriers,sandbox,property}/**/*.test.ts"],
+    include: ["test/{unit,carriers,sandbox,property,faults}/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },

@@ -25,8 +25,6 @@ export interface AttemptOutcome<T> {
   status: number;
   retryAfter?: string | null;
   value: T;
-  /** Frees an answer that will be retried (an unread response body holds its socket). */
-  discard?: () => void;
 }
 
 const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
@@ -75,7 +73,6 @@ export async function sendWithRetries<T>(
       if (outcome) return outcome.value;
       throw failure;
     }
-    outcome?.discard?.();
     await new Promise((resolve) => setTimeout(resolve, delay));
   }
 }
@@ -107,18 +104,34 @@ export function isNetworkError(error: unknown): boolean {
   return false;
 }
 
-/** A `fetch` that applies the policy, with a timeout on each attempt (for the Telnyx SDK). */
+/**
+ * A `fetch` that applies the policy (for the Telnyx SDK). Each attempt has its own timer, held
+ * here until the body is read: a bare `AbortSignal.timeout` is only weakly held by Node and can be
+ * garbage-collected mid-request, losing the timeout. Bodies are small JSON, so they are buffered
+ * within the attempt, which also bounds a body that starts but never ends.
+ */
 export function retryingFetch(policy: RetryPolicy): typeof fetch {
   return (input, init) =>
     sendWithRetries(async () => {
-      const timeout = AbortSignal.timeout(policy.attemptTimeoutMs);
-      const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-      const response = await fetch(input, { ...init, signal });
-      return {
-        status: response.status,
-        retryAfter: response.headers.get("retry-after"),
-        value: response,
-        discard: () => void response.body?.cancel().catch(() => undefined),
-      };
+      const attempt = new AbortController();
+      const timer = setTimeout(
+        () => attempt.abort(new DOMException("The request timed out", "TimeoutError")),
+        policy.attemptTimeoutMs,
+      );
+      try {
+        const signal = init?.signal ? AbortSignal.any([init.signal, attempt.signal]) : attempt.signal;
+        const response = await fetch(input, { ...init, signal });
+        const body = NULL_BODY_STATUS.has(response.status) ? null : await response.arrayBuffer();
+        const buffered = new Response(body, {
+          status: response.status,
+          statusText: response.statusText,
+          headers: response.headers,
+        });
+        return { status: response.status, retryAfter: response.headers.get("retry-after"), value: buffered };
+      } finally {
+        clearTimeout(timer);
+      }
     }, policy);
 }
+
+const NULL_BODY_STATUS = new Set([101, 204, 205, 304]);

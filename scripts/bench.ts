@@ -1,0 +1,638 @@
+/**
+ * `npm run bench` (issue 6): the real Pulumi engine against the local carrier sandbox with injected
+ * latency, for N numbers split across Twilio and Telnyx (Telnyx numbers grouped ~10 per
+ * application and messaging profile). Per N: up from scratch, `preview --refresh
+ * --expect-no-changes`, up with 10% of the URLs changed, destroy. Per phase: wall time, the
+ * latency floor, carrier calls by endpoint, state size, the dynamic provider's peak RSS.
+ *
+ *   npx tsx scripts/bench.ts [--sizes 10,100,500] [--latency 80] [--group-size 10]
+ *
+ * The package is compiled from this checkout's provider/ into a private temporary node_modules,
+ * so the run measures the sources as they are now and a concurrent `npm run build` cannot change
+ * it mid-run. Raw numbers go to .bench/results-<timestamp>.json. Targets that FAIL do not change
+ * the exit code; a pulumi up/destroy that fails does (exit 1).
+ */
+import { execFile } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { rmSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { startSandbox, type RequestLogEntry, type Sandbox, type SandboxSeed } from "../sandbox";
+import { ensurePulumiCli, PulumiProject, REPO_ROOT } from "./pulumi-project";
+
+const RESOURCE_TYPE = "pulumi-nodejs:dynamic/phone-webhooks:PhoneNumberWebhooks";
+const STACK = "bench";
+const PROGRAM = `const pulumi = require("@pulumi/pulumi");
+const { PhoneNumberWebhooks } = require("pulumi-phone-webhooks");
+for (const { name, ...args } of new pulumi.Config().requireObject("numbers")) new PhoneNumberWebhooks(name, args);
+`;
+// No `refresh: always`: only phase 2 refreshes, so each phase measures one thing.
+const PULUMI_YAML = "name: bench\nruntime: nodejs\nmain: index.js\n";
+
+type Carrier = "twilio" | "telnyx";
+interface Declared {
+  name: string;
+  phoneNumber: string;
+  provider: Carrier;
+  voiceUrl: string;
+  smsUrl: string;
+  allowSharedUpdate?: boolean;
+}
+interface Phase {
+  name: string;
+  args: string[];
+  /** Dependent round trips one resource needs at least: read the number, then write it. */
+  chain: number;
+  measureState?: boolean;
+}
+interface CarrierCalls {
+  reads: number;
+  writes: number;
+  listCalls: number;
+  /** Largest page size the provider asked for on a list call (the carrier's max when it listed nothing). */
+  pageSize: number;
+  numbers: number;
+  pagesNeeded: number;
+}
+interface StateStats {
+  resources: number;
+  bytesPerResource: number;
+  maxResourceBytes: number;
+  maxProviderChars: number;
+  /** Where the largest resource's bytes go: inputs, and its biggest outputs. */
+  largestBreakdown: Record<string, number>;
+}
+interface PhaseResult {
+  n: number;
+  phase: string;
+  exitCode: number;
+  wallMs: number;
+  floorMs: number;
+  ratio: number;
+  calls: number;
+  reads: number;
+  writes: number;
+  byEndpoint: Record<string, number>;
+  byCarrier: Record<Carrier, CarrierCalls>;
+  state?: StateStats;
+  peakRssMb: number | null;
+  providerProcesses: number;
+  /** CPU seconds of the Pulumi engine, the program (language host's node), the dynamic provider(s). */
+  cpuS: Record<ProcessKind, number>;
+  outputTail?: string;
+}
+
+const PAGE_MAX: Record<Carrier, number> = { twilio: 1000, telnyx: 250 };
+const PAGE_DEFAULT: Record<Carrier, number> = { twilio: 50, telnyx: 20 };
+const LIST_ENDPOINT = /IncomingPhoneNumbers\.json$|\/phone_numbers(\/messaging)?$/;
+const UP = ["up", "--yes", "--skip-preview"];
+const PHASES: Phase[] = [
+  { name: "up", args: UP, chain: 2, measureState: true },
+  { name: "preview --refresh", args: ["preview", "--refresh", "--expect-no-changes"], chain: 1 },
+  { name: "up 10% changed", args: UP, chain: 2, measureState: true },
+  { name: "destroy", args: ["destroy", "--yes", "--skip-preview"], chain: 2 },
+];
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+const pad = (i: number) => String(i).padStart(4, "0");
+const run = (file: string, args: string[], timeout: number) =>
+  new Promise<{ code: number; out: string }>((resolve) =>
+    execFile(file, args, { timeout, maxBuffer: 16 << 20 }, (error, stdout, stderr) =>
+      resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, out: stdout + stderr }),
+    ),
+  );
+
+/** N/2 Twilio numbers with their own URLs; N/2 Telnyx numbers, `groupSize` per application and profile. */
+function workload(n: number, groupSize: number) {
+  const nTwilio = Math.floor(n / 2);
+  const nTelnyx = n - nTwilio;
+  const groups = Math.ceil(nTelnyx / groupSize);
+  const legacy = (what: string) => `https://legacy.example.com/${what}`;
+  const seed: SandboxSeed = {
+    twilio: {
+      incoming_phone_numbers: range(nTwilio).map((i) => ({
+        phone_number: `+1415555${pad(i)}`,
+        friendly_name: `line ${i}`,
+        voice_url: legacy(`twilio/${i}/voice`),
+        voice_method: "POST",
+        sms_url: legacy(`twilio/${i}/sms`),
+        sms_method: "POST",
+      })),
+    },
+    telnyx: {
+      call_control_applications: range(groups)
+        .filter((g) => g % 2 === 0)
+        .map((g) => ({ application_name: `app-${g}`, webhook_event_url: legacy(`app-${g}/events`) })),
+      texml_applications: range(groups)
+        .filter((g) => g % 2 === 1)
+        .map((g) => ({
+          friendly_name: `app-${g}`,
+          voice_url: legacy(`app-${g}/texml`),
+          voice_method: "post",
+        })),
+      messaging_profiles: range(groups).map((g) => ({ name: `profile-${g}`, webhook_url: legacy(`p-${g}`) })),
+      phone_numbers: range(nTelnyx).map((i) => ({
+        phone_number: `+1312555${pad(i)}`,
+        connection_name: `app-${Math.floor(i / groupSize)}`,
+        messaging_profile_name: `profile-${Math.floor(i / groupSize)}`,
+      })),
+    },
+  };
+  const declare = (version: (key: number | string) => string): Declared[] => [
+    ...range(nTwilio).map((i) => ({
+      name: `twilio-${pad(i)}`,
+      phoneNumber: `+1415555${pad(i)}`,
+      provider: "twilio" as const,
+      voiceUrl: `https://hooks.example.com${version(i)}/twilio/${i}/voice`,
+      smsUrl: `https://hooks.example.com${version(i)}/twilio/${i}/sms`,
+    })),
+    // Numbers that share an application or profile must want the same URLs: they are one setting.
+    ...range(nTelnyx).map((i) => {
+      const g = Math.floor(i / groupSize);
+      const shared = Math.min(groupSize, nTelnyx - g * groupSize) > 1;
+      const voiceUrl = `https://hooks.example.com${version(`g${g}`)}/telnyx/app-${g}/voice`;
+      const smsUrl = `https://hooks.example.com${version(`g${g}`)}/telnyx/profile-${g}/sms`;
+      return {
+        name: `telnyx-${pad(i)}`,
+        phoneNumber: `+1312555${pad(i)}`,
+        provider: "telnyx" as const,
+        voiceUrl,
+        smsUrl,
+        ...(shared ? { allowSharedUpdate: true } : {}),
+      };
+    }),
+  ];
+  // "10% of URLs": every 10th Twilio number's URLs, and every 10th Telnyx application's and
+  // profile's URLs (a Telnyx URL is one setting of the whole group).
+  const changed = (key: number | string) =>
+    (typeof key === "number" ? key : Number(key.slice(1))) % 10 === 0 ? "/v2" : "";
+  return {
+    seed,
+    nTwilio,
+    nTelnyx,
+    groups,
+    initial: declare(() => ""),
+    changed: declare(changed),
+    changedNote: `${Math.ceil(nTwilio / 10)} Twilio numbers + ${Math.ceil(groups / 10)} of ${groups} Telnyx app/profile groups`,
+  };
+}
+
+type ProcessKind = "engine" | "program" | "provider" | "other";
+/** /proc/<pid>/stat after the command name: [state, ppid, ..., utime (11), stime (12), ...]. */
+const statFields = (pid: string) => {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+};
+const kindOf = (cmdline: string): ProcessKind =>
+  cmdline.includes("dynamic-provider")
+    ? "provider"
+    : cmdline.includes("@pulumi/pulumi/cmd/run")
+      ? "program"
+      : /(^|\/)pulumi\0/.test(cmdline)
+        ? "engine"
+        : "other";
+
+/**
+ * Polls /proc every 100 ms for this run's processes (descendants of this one): the peak VmHWM of
+ * the dynamic provider processes, and CPU time (utime + stime, last seen) by kind of process.
+ */
+class ProcessSampler {
+  private timer?: NodeJS.Timeout;
+  private peakKb = 0;
+  private readonly providers = new Set<number>();
+  private readonly cpuTicks = new Map<number, { kind: ProcessKind; ticks: number }>();
+
+  start(): void {
+    this.timer = setInterval(() => this.sample(), 100);
+  }
+  stop() {
+    clearInterval(this.timer);
+    this.sample();
+    const cpuS: Record<ProcessKind, number> = { engine: 0, program: 0, provider: 0, other: 0 };
+    for (const { kind, ticks } of this.cpuTicks.values()) cpuS[kind] += ticks / 100; // USER_HZ
+    return { peakRssMb: this.peakKb ? this.peakKb / 1024 : null, processes: this.providers.size, cpuS };
+  }
+  private sample(): void {
+    const stats = new Map<number, string[]>();
+    for (const entry of readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        stats.set(Number(entry), statFields(entry));
+      } catch {
+        // exited between readdir and read
+      }
+    }
+    const ours = (pid: number): boolean => {
+      for (let p = pid, depth = 0; depth < 32; depth++) {
+        p = Number(stats.get(p)?.[1] ?? 0);
+        if (p === process.pid) return true;
+        if (p <= 1) return false;
+      }
+      return false;
+    };
+    for (const [pid, fields] of stats) {
+      if (!ours(pid)) continue;
+      try {
+        // An exited process (a zombie) has an empty command line: keep what it was seen as.
+        const seen = kindOf(readFileSync(`/proc/${pid}/cmdline`, "utf8"));
+        const kind = seen === "other" ? (this.cpuTicks.get(pid)?.kind ?? seen) : seen;
+        this.cpuTicks.set(pid, { kind, ticks: Number(fields[11]) + Number(fields[12]) });
+        if (kind !== "provider") continue;
+        this.providers.add(pid);
+        const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+        if (hwm?.[1]) this.peakKb = Math.max(this.peakKb, Number(hwm[1]));
+      } catch {
+        // exited
+      }
+    }
+  }
+}
+
+/** Every webhook URL in the sandbox, to check that destroy gave each number its URLs back. */
+function webhookSnapshot(sandbox: Sandbox): Map<string, string> {
+  const { twilio, telnyx } = sandbox.control.state();
+  return new Map<string, string>([
+    ...twilio.incoming_phone_numbers.flatMap((n) => [
+      [`twilio ${n.phone_number} voice_url`, String(n.voice_url)] as const,
+      [`twilio ${n.phone_number} sms_url`, String(n.sms_url)] as const,
+    ]),
+    ...telnyx.call_control_applications.map(
+      (a) => [`telnyx ${a.id} webhook_event_url`, String(a.webhook_event_url)] as const,
+    ),
+    ...telnyx.texml_applications.map((a) => [`telnyx ${a.id} voice_url`, String(a.voice_url)] as const),
+    ...telnyx.messaging_profiles.map((p) => [`telnyx ${p.id} webhook_url`, String(p.webhook_url)] as const),
+  ]);
+}
+
+/** The URLs that differ between two snapshots: "<where>: <before> -> <after>". */
+const notRestored = (before: Map<string, string>, after: Map<string, string>) =>
+  [...before]
+    .filter(([k, v]) => after.get(k) !== v)
+    .map(([k, v]) => `${k}: ${v} -> ${after.get(k) ?? "gone"}`);
+
+function carrierCalls(log: RequestLogEntry[], carrier: Carrier, numbers: number): CarrierCalls {
+  const mine = log.filter((r) => r.carrier === carrier);
+  const lists = mine.filter((r) => r.method === "GET" && LIST_ENDPOINT.test(r.endpoint));
+  const sizes = lists.map((r) =>
+    Number(r.query["PageSize"] ?? r.query["page[size]"] ?? PAGE_DEFAULT[carrier]),
+  );
+  const pageSize = Math.min(PAGE_MAX[carrier], sizes.length ? Math.max(...sizes) : PAGE_MAX[carrier]);
+  const reads = mine.filter((r) => r.method === "GET").length;
+  return {
+    reads,
+    writes: mine.length - reads,
+    listCalls: lists.length,
+    pageSize,
+    numbers,
+    pagesNeeded: Math.max(1, Math.ceil(numbers / pageSize)),
+  };
+}
+
+async function stateStats(project: PulumiProject): Promise<StateStats> {
+  const exported = JSON.parse(await project.exportState(STACK)) as {
+    deployment: { resources?: Array<{ type: string; inputs?: unknown; outputs?: Record<string, unknown> }> };
+  };
+  const ours = (exported.deployment.resources ?? []).filter((r) => r.type === RESOURCE_TYPE);
+  const bytes = (v: unknown) => Buffer.byteLength(JSON.stringify(v) ?? "");
+  const sizes = ours.map(bytes); // compact JSON, not the export's indentation
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const largest = ours[sizes.indexOf(Math.max(...sizes))];
+  const fields = Object.entries(largest?.outputs ?? {}).map(([k, v]) => [`outputs.${k}`, bytes(v)] as const);
+  return {
+    largestBreakdown: Object.fromEntries([
+      ["inputs", bytes(largest?.inputs)] as const,
+      ...fields.sort((a, b) => b[1] - a[1]).slice(0, 5),
+    ]),
+    resources: ours.length,
+    bytesPerResource: ours.length ? Math.round(total / ours.length) : 0,
+    maxResourceBytes: Math.max(0, ...sizes),
+    maxProviderChars: Math.max(0, ...ours.map((r) => String(r.outputs?.["__provider"] ?? "").length)),
+  };
+}
+
+/** Compiles provider/ and sandbox/ as they are now into a private node_modules next to the repo's deps. */
+async function buildPackage(root: string): Promise<{ nodeModules: string; warning?: string }> {
+  const nodeModules = join(root, "node_modules");
+  const pkg = join(nodeModules, "pulumi-phone-webhooks");
+  mkdirSync(pkg, { recursive: true });
+  for (const entry of readdirSync(join(REPO_ROOT, "node_modules")))
+    if (entry !== "pulumi-phone-webhooks")
+      symlinkSync(join(REPO_ROOT, "node_modules", entry), join(nodeModules, entry));
+  copyFileSync(join(REPO_ROOT, "package.json"), join(pkg, "package.json"));
+  const tsc = join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc");
+  const flags = ["--outDir", join(pkg, "dist"), "--declaration", "false", "--sourceMap", "false"];
+  const result = await run(
+    process.execPath,
+    [tsc, "-p", join(REPO_ROOT, "tsconfig.build.json"), ...flags],
+    300_000,
+  );
+  if (!existsSync(join(pkg, "dist", "provider", "index.js")))
+    throw new Error(`compiling the package failed:\n${result.out}`);
+  return {
+    nodeModules,
+    warning: result.code ? `tsc reported errors (measuring the emitted JS):\n${result.out}` : undefined,
+  };
+}
+
+async function benchSize(n: number, ctx: Context): Promise<{ phases: PhaseResult[]; notRestored: string[] }> {
+  const w = workload(n, ctx.groupSize);
+  const sandbox = await startSandbox({ port: 0, seed: w.seed });
+  const creds = sandbox.control.state();
+  const project = new PulumiProject({
+    binDir: ctx.binDir,
+    files: { "Pulumi.yaml": PULUMI_YAML, "index.js": PROGRAM },
+    env: {
+      TWILIO_ACCOUNT_SID: creds.twilio.account_sid,
+      TWILIO_AUTH_TOKEN: creds.twilio.auth_token,
+      TWILIO_API_BASE_URL: sandbox.twilioBaseUrl,
+      TWILIO_API_KEY: undefined,
+      TWILIO_API_SECRET: undefined,
+      TELNYX_API_KEY: creds.telnyx.api_key,
+      TELNYX_BASE_URL: sandbox.telnyxBaseUrl,
+    },
+  });
+  const dispose = () => project.dispose();
+  ctx.cleanups.add(dispose);
+  const phases: PhaseResult[] = [];
+  try {
+    unlinkSync(join(project.dir, "node_modules"));
+    symlinkSync(ctx.nodeModules, join(project.dir, "node_modules"), "dir");
+    await project.must(["stack", "init", STACK]);
+    // The numbers go in the stack's config file as structured config (500 of them overflow an argv string).
+    const stackFile = join(project.dir, `Pulumi.${STACK}.yaml`);
+    const stackBase = readFileSync(stackFile, "utf8").trimEnd();
+    const declare = (numbers: Declared[]) =>
+      writeFileSync(stackFile, `${stackBase}\nconfig:\n  bench:numbers: ${JSON.stringify(numbers)}\n`);
+    declare(w.initial);
+    const before = webhookSnapshot(sandbox);
+    sandbox.control.setLatency(ctx.latencyMs);
+    for (const phase of PHASES) {
+      if (phase.name.includes("changed")) declare(w.changed);
+      sandbox.control.clearLog();
+      const memory = new ProcessSampler();
+      memory.start();
+      const started = performance.now();
+      const result = await project.run([...phase.args, "--stack", STACK], { timeoutMs: 120_000 + n * 1000 });
+      const wallMs = performance.now() - started;
+      const { peakRssMb, processes, cpuS } = memory.stop();
+      const log = sandbox.control.requests();
+      const byCarrier = {
+        twilio: carrierCalls(log, "twilio", w.nTwilio),
+        telnyx: carrierCalls(log, "telnyx", w.nTelnyx),
+      };
+      const reads = byCarrier.twilio.reads + byCarrier.telnyx.reads;
+      const writes = byCarrier.twilio.writes + byCarrier.telnyx.writes;
+      // Latency floor: with at most P resource operations in flight, the C carrier calls of a phase
+      // take at least ceil(C / P) round trips, and each resource at least `chain` dependent ones
+      // (read, then write): floor = max(ceil(C / P), chain) × latency.
+      const floorMs = Math.max(Math.ceil((reads + writes) / ctx.parallelism), phase.chain) * ctx.latencyMs;
+      const failed = result.code !== 0;
+      phases.push({
+        n,
+        phase: phase.name,
+        exitCode: result.code,
+        wallMs,
+        floorMs,
+        ratio: floorMs ? wallMs / floorMs : 0,
+        calls: reads + writes,
+        reads,
+        writes,
+        byEndpoint: sandbox.control.counts(),
+        byCarrier,
+        state: phase.measureState && !failed ? await stateStats(project) : undefined,
+        peakRssMb,
+        providerProcesses: processes,
+        cpuS,
+        outputTail: failed
+          ? `${result.stdout}\n${result.stderr}`.trim().split("\n").slice(-30).join("\n")
+          : undefined,
+      });
+      console.error(
+        `  N=${n} ${phase.name}: exit ${result.code}, ${(wallMs / 1000).toFixed(1)} s, ${reads + writes} calls`,
+      );
+    }
+    sandbox.control.setLatency(0);
+    return { phases, notRestored: notRestored(before, webhookSnapshot(sandbox)) };
+  } finally {
+    await sandbox.close();
+    dispose();
+    ctx.cleanups.delete(dispose);
+  }
+}
+
+interface Context {
+  binDir: string;
+  nodeModules: string;
+  parallelism: number;
+  latencyMs: number;
+  groupSize: number;
+  cleanups: Set<() => void>;
+}
+
+const shortEndpoint = (e: string) =>
+  e.replace("/2010-04-01/Accounts/{AccountSid}/", "").replace(" /v2/", " ");
+
+function table(results: PhaseResult[]): string {
+  const head = ["N", "phase", "exit", "wall s", "floor s", "ratio", "reads", "writes", "top endpoints"];
+  head.push("state B/res (max __provider)", "peak RSS MB", "CPU s engine/program/provider");
+  const rows = results.map((r) => [
+    String(r.n),
+    r.phase,
+    String(r.exitCode),
+    (r.wallMs / 1000).toFixed(1),
+    (r.floorMs / 1000).toFixed(2),
+    r.ratio.toFixed(1),
+    String(r.reads),
+    String(r.writes),
+    Object.entries(r.byEndpoint)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 3)
+      .map(([e, c]) => `${shortEndpoint(e)} ×${c}`)
+      .join("; ") || "-",
+    r.state ? `${r.state.bytesPerResource} (${r.state.maxProviderChars})` : "-",
+    r.peakRssMb === null ? "-" : r.peakRssMb.toFixed(0),
+    [r.cpuS.engine, r.cpuS.program, r.cpuS.provider].map((c) => c.toFixed(1)).join(" / "),
+  ]);
+  return [head, head.map(() => "---"), ...rows].map((r) => `| ${r.join(" | ")} |`).join("\n");
+}
+
+function targets(
+  results: PhaseResult[],
+  parallelism: number,
+  groups: Record<number, number>,
+): Array<{ pass: boolean | null; text: string }> {
+  const out: Array<{ pass: boolean | null; text: string }> = [];
+  const add = (pass: boolean | null, text: string) => out.push({ pass, text });
+  for (const r of results.filter((x) => x.phase === "preview --refresh")) {
+    add(
+      r.exitCode === 0,
+      `N=${r.n} unchanged preview --refresh --expect-no-changes exits 0 (exit ${r.exitCode})`,
+    );
+    add(r.writes === 0, `N=${r.n} unchanged preview makes 0 carrier writes (made ${r.writes})`);
+    for (const [carrier, c] of Object.entries(r.byCarrier))
+      add(
+        c.reads <= c.pagesNeeded,
+        `N=${r.n} unchanged preview ${carrier} reads ${c.reads} <= ${c.pagesNeeded} page(s) to list its ${c.numbers} numbers ` +
+          `(page size ${c.pageSize}; ${c.listCalls} list calls` +
+          (carrier === "telnyx" ? `; its URLs live on ${groups[r.n] ?? "?"} apps + as many profiles)` : ")"),
+      );
+  }
+  const measured = results.flatMap((r) => (r.state ? [r.state] : []));
+  const maxBytes = Math.max(0, ...measured.map((s) => s.maxResourceBytes));
+  const maxProvider = Math.max(0, ...measured.map((s) => s.maxProviderChars));
+  add(measured.length ? maxBytes < 4096 : null, `state per resource < 4 KB (largest resource ${maxBytes} B)`);
+  add(measured.length ? maxProvider < 4096 : null, `__provider < 4 KB (largest ${maxProvider} chars)`);
+  const big = results.filter((r) => r.n === 500);
+  if (!big.length) add(null, "N=500 wall within 2x of the latency floor (N=500 not run)");
+  for (const r of big)
+    add(
+      r.ratio <= 2,
+      `N=500 ${r.phase}: wall ${(r.wallMs / 1000).toFixed(1)} s within 2x of floor ${(r.floorMs / 1000).toFixed(2)} s (ratio ${r.ratio.toFixed(1)}, P=${parallelism})`,
+    );
+  const rss = results.flatMap((r) => (r.peakRssMb === null ? [] : [r.peakRssMb]));
+  add(
+    rss.length ? Math.max(...rss) < 200 : null,
+    `provider peak RSS < 200 MB (max ${rss.length ? Math.max(...rss).toFixed(0) : "not seen"} MB)`,
+  );
+  return out;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      sizes: { type: "string", default: "10,100,500" },
+      latency: { type: "string", default: "80" },
+      "group-size": { type: "string", default: "10" },
+    },
+  });
+  const sizes = values.sizes.split(",").map(Number);
+  const latencyMs = Number(values.latency);
+  const groupSize = Number(values["group-size"]);
+  if (!sizes.every((s) => Number.isInteger(s) && s >= 2) || !(latencyMs >= 0) || !(groupSize >= 1))
+    throw new Error("usage: bench.ts [--sizes 10,100,500] [--latency 80] [--group-size 10]");
+
+  const cleanups = new Set<() => void>();
+  const cleanup = () => cleanups.forEach((f) => f());
+  for (const signal of ["SIGINT", "SIGTERM"] as const)
+    process.on(signal, () => {
+      cleanup();
+      process.exit(130);
+    });
+  const started = Date.now();
+  const buildRoot = mkdtempSync(join(tmpdir(), "phone-webhooks-bench-"));
+  cleanups.add(() => rmSync(buildRoot, { recursive: true, force: true }));
+  try {
+    const binDir = await Promise.race([
+      ensurePulumiCli(),
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error("ensurePulumiCli timed out")), 900_000).unref(),
+      ),
+    ]);
+    const help = await run(join(binDir, "pulumi"), ["up", "--help"], 60_000);
+    const parallelism = Number(/--parallel\b.*\(default (\d+)\)/.exec(help.out)?.[1]);
+    if (!parallelism) throw new Error(`no --parallel default in \`pulumi up --help\`:\n${help.out}`);
+    const version = (await run(join(binDir, "pulumi"), ["version"], 60_000)).out.trim();
+    const git = await run("git", ["-C", REPO_ROOT, "log", "-1", "--format=%h %s"], 30_000);
+    const dirty = await run("git", ["-C", REPO_ROOT, "status", "--porcelain", "provider"], 30_000);
+    const { nodeModules, warning } = await buildPackage(buildRoot);
+    if (warning) console.error(warning);
+    const ctx: Context = { binDir, nodeModules, parallelism, latencyMs, groupSize, cleanups };
+    const results: PhaseResult[] = [];
+    const restored: Record<number, string[]> = {};
+    const groups: Record<number, number> = {};
+    const errors: Record<number, string> = {};
+    for (const n of sizes) {
+      const w = workload(n, groupSize);
+      groups[n] = w.groups;
+      console.error(`N=${n}: ${w.changedNote} changed in phase 3`);
+      try {
+        const r = await benchSize(n, ctx);
+        results.push(...r.phases);
+        restored[n] = r.notRestored;
+      } catch (error) {
+        errors[n] = error instanceof Error ? error.message : String(error);
+        console.error(`N=${n} aborted: ${errors[n]}`);
+      }
+    }
+
+    const machine = {
+      nproc: availableParallelism(),
+      cpu: /model name\s*:\s*(.*)/.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] ?? "unknown",
+      node: process.version,
+      pulumi: version,
+      loadavg: loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" "),
+    };
+    const checks = targets(results, parallelism, groups);
+    console.log(`# Benchmark: PhoneNumberWebhooks under the real engine (issue 6)\n`);
+    console.log(
+      `Latency ${latencyMs} ms per carrier request; engine parallelism P=${parallelism} (the default \`pulumi up --help\` shows); Telnyx groups of ${groupSize}.`,
+    );
+    const skipCheckpoints = process.env["PULUMI_SKIP_CHECKPOINTS"];
+    if (skipCheckpoints)
+      console.log(`PULUMI_SKIP_CHECKPOINTS=${skipCheckpoints}: the engine saves no state between steps.`);
+    console.log(
+      "up and destroy run with --skip-preview; phase 3 changes every 10th Twilio number's URLs and every 10th Telnyx group's.",
+    );
+    console.log(
+      "floor = max(ceil(carrier calls / P), per-resource chain) × latency; chain = 1 for the refresh preview (read), 2 otherwise (read, then write). ratio = wall / floor.\n",
+    );
+    console.log(table(results));
+    console.log();
+    for (const c of checks) console.log(`${c.pass === null ? "SKIP" : c.pass ? "PASS" : "FAIL"} ${c.text}`);
+    for (const [n, wrong] of Object.entries(restored))
+      console.log(
+        `INFO N=${n} destroy restored every original webhook URL: ${wrong.length ? `NO, ${wrong.length} not, e.g. ${wrong.slice(0, 2).join("; ")}` : "yes"}`,
+      );
+    const lastState = results.flatMap((r) => (r.state ? [r.state] : [])).pop();
+    if (lastState)
+      console.log(
+        `INFO largest resource's state (${lastState.maxResourceBytes} B): ${Object.entries(
+          lastState.largestBreakdown,
+        )
+          .map(([k, b]) => `${k} ${b} B`)
+          .join(", ")}`,
+      );
+    console.log(
+      `\nMachine: ${machine.nproc} CPUs, ${machine.cpu}, Node ${machine.node}, Pulumi ${machine.pulumi}, load ${machine.loadavg}`,
+    );
+    console.log(
+      `Date: ${new Date().toISOString()}; commit ${git.out.trim()}${dirty.out.trim() ? " + uncommitted provider/ changes" : ""}; bench took ${((Date.now() - started) / 1000).toFixed(0)} s`,
+    );
+
+    const file = join(REPO_ROOT, ".bench", `results-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
+    mkdirSync(join(REPO_ROOT, ".bench"), { recursive: true });
+    const raw = {
+      date: new Date().toISOString(),
+      machine,
+      latencyMs,
+      parallelism,
+      groupSize,
+      sizes,
+      skipCheckpoints,
+      commit: git.out.trim(),
+      providerDirty: dirty.out.trim(),
+      buildWarning: warning,
+      results,
+      targets: checks,
+      restored,
+      errors,
+    };
+    writeFileSync(file, `${JSON.stringify(raw, null, 2)}\n`);
+    console.log(`Raw numbers: ${file}`);
+    for (const r of results.filter((x) => x.outputTail))
+      console.error(`\nN=${r.n} ${r.phase} exited ${r.exitCode}:\n${r.outputTail}`);
+    for (const [n, message] of Object.entries(errors)) console.log(`ERROR N=${n} aborted: ${message}`);
+    const broken = results.some((r) => r.exitCode !== 0 && r.phase !== "preview --refresh");
+    if (broken || Object.keys(errors).length) process.exitCode = 1;
+  } finally {
+    cleanup();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,229 @@
+/**
+ * `npm run report:reliability` (tsx scripts/report-reliability.ts): runs issue 5's fault matrix
+ * (test/faults/matrix.ts, the same cases and rules as `npx vitest run test/faults`) against local
+ * sandboxes and writes docs/reliability.md: per target, step, fault and variant, the cases tried,
+ * passed, and what happened in each failure. Prints a summary; exits 1 if any case failed.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import {
+  casesOf,
+  FAULT_ENV,
+  FAULTS,
+  MAX_ATTEMPTS,
+  planTarget,
+  runMatrix,
+  STALL_LIMIT_MS,
+  STEP_BOUND_MS,
+  TARGETS,
+  VARIANTS,
+  type CaseResult,
+  type FaultCase,
+  type StepPlan,
+} from "../test/faults/matrix";
+
+const ROOT = join(__dirname, "..");
+const OUTPUT = join(ROOT, "docs", "reliability.md");
+const COMMAND = "npm run report:reliability";
+
+interface Row {
+  key: string;
+  cases: Array<{ c: FaultCase; r: CaseResult }>;
+}
+
+const VARIANT_MEANING: Record<string, string> = {
+  transient:
+    "the call fails once. The step must succeed, end where a clean run ends, and return what a clean run returns (previousWebhooks included).",
+  persistent:
+    "that call and every later call to the same endpoint fail. The step must reject with a message naming the call (HTTP status, or `no answer from <carrier>`), without credentials, and leave the carrier and the takeover journal as before the step; or, only where the message says so (`run \\`pulumi up\\` again to converge`), in a state from which the same step, run again without faults, converges (verified by running it: same final carrier state, same result, previousWebhooks the originals).",
+  outage:
+    "from that call on, every request to the carrier fails, the undo of earlier writes included. Generated for the calls after a step's first write (before it, it is the persistent case). Judged like persistent.",
+};
+
+function git(args: string[]): string | undefined {
+  try {
+    return execFileSync("git", args, {
+      cwd: ROOT,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+const clip = (s: string, n = 220) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+/** "rejected; carrier as before the step" without the specifics, to count alike outcomes. */
+function outcomeKind(r: CaseResult): string {
+  const outcome = r.outcome.startsWith("rejected: ") ? "rejected" : r.outcome;
+  const carrier = r.carrier.replace(/ \(.*?\)(?=;|$)/g, "");
+  return `${outcome}; carrier ${carrier}`;
+}
+
+function summarizeOutcomes(rows: Array<{ r: CaseResult }>): string {
+  const counts = new Map<string, number>();
+  for (const { r } of rows) counts.set(outcomeKind(r), (counts.get(outcomeKind(r)) ?? 0) + 1);
+  return [...counts].map(([k, n]) => `${n}× ${k}`).join("<br>");
+}
+
+function callsSection(plans: StepPlan[]): string[] {
+  const out = ["## The calls each step makes", ""];
+  out.push(
+    "From each step's clean dry run, in the order the sandbox received them (reads made in parallel may come in another order on another run). " +
+      "*lookup*: finding the number, what read does; *write*: planning, confirming and writing. Each call is named as the provider's errors name it.",
+    "",
+  );
+  for (const target of TARGETS) {
+    out.push(`### ${target.description}`, "");
+    for (const plan of plans.filter((p) => p.target === target)) {
+      out.push(`**${plan.step}** (${plural(plan.calls.length, "call")})`, "");
+      for (const call of plan.calls)
+        out.push(
+          `${call.index}. \`${call.label}\`${call.occurrence > 1 ? ` (call ${call.occurrence} to it)` : ""} — ${call.phase}: \`${call.name}\``,
+        );
+      out.push("");
+    }
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const started = new Date();
+  process.stderr.write("Dry runs: discovering the calls of each step...\n");
+  const plans = (await Promise.all(TARGETS.map(planTarget))).flat();
+  const cases = plans.flatMap(casesOf);
+  process.stderr.write(`Running ${cases.length} cases...\n`);
+  let done = 0;
+  const run = await runMatrix(cases, {
+    onResult: () => {
+      done += 1;
+      if (done % 100 === 0 || done === cases.length) process.stderr.write(`  ${done}/${cases.length}\n`);
+    },
+  });
+  const byId = new Map(run.results.map((r) => [r.id, r]));
+  const all = cases.map((c) => ({ c, r: byId.get(c.id)! }));
+  const failed = all.filter(({ r }) => !r.ok);
+  const rerun = all.filter(({ r }) => r.attempts > 1);
+
+  // Categories: target × step × fault × variant, in the matrix's order.
+  const rows: Row[] = [];
+  for (const { c, r } of all) {
+    const key = `${c.plan.target.key}|${c.plan.step}|${c.fault.key}|${c.variant}`;
+    let row = rows.find((x) => x.key === key);
+    if (!row) rows.push((row = { key, cases: [] }));
+    row.cases.push({ c, r });
+  }
+
+  const commit = git(["rev-parse", "--short", "HEAD"]);
+  const dirty = (git(["status", "--porcelain", "--", "provider", "sandbox"]) ?? "") !== "";
+  const seconds = (run.ms / 1000).toFixed(1);
+  const md: string[] = [];
+  md.push("# Reliability: the fault matrix (issue 5)", "");
+  md.push(
+    `Generated ${started.toISOString()} by \`${COMMAND}\` (\`tsx scripts/report-reliability.ts\`), ` +
+      `Node ${process.version}${commit ? `, commit ${commit}${dirty ? " with uncommitted changes to provider/ or sandbox/" : ""}` : ""}. ` +
+      "The same cases and rules run as tests: `npx vitest run test/faults`.",
+    "",
+  );
+  md.push(
+    `**${cases.length} cases: ${cases.length - failed.length} passed, ${failed.length} failed**, in ${seconds} s. ` +
+      `${plural(rerun.length, "case")} ran more than once after an event-loop stall (see Re-runs).`,
+    "",
+  );
+
+  md.push("## What is tried", "");
+  md.push(
+    "- **Targets**: " + TARGETS.map((t) => t.description).join("; ") + ".",
+    "- **Steps**: create (voiceUrl and smsUrl), read, update (voiceUrl changed), delete (restore the previous webhooks). " +
+      "Each runs on a fresh provider (a new process, as far as caches go) from the state clean runs leave: the seed for create, " +
+      "the state after a clean create (carrier and takeover journal) for the others.",
+    "- **Calls**: each step's calls are found by a clean dry run (listed at the end). Every call is a case: the fault is aimed at " +
+      "exactly that call (same method and path; the sandbox's `skip` lets earlier calls to the same endpoint through).",
+    "- **Faults**: " + FAULTS.map((f) => f.label).join(", ") + ".",
+    ...VARIANTS.map((v) => `- **${v}**: ${VARIANT_MEANING[v]}`),
+    `- **Bounds**: faulted steps run with \`PHONE_WEBHOOKS_REQUEST_TIMEOUT_MS=${FAULT_ENV.PHONE_WEBHOOKS_REQUEST_TIMEOUT_MS}\` and ` +
+      `\`PHONE_WEBHOOKS_RETRY_TIMEOUT_MS=${FAULT_ENV.PHONE_WEBHOOKS_RETRY_TIMEOUT_MS}\` (the bound a user sets on a response that never comes); ` +
+      `every step must settle within ${STEP_BOUND_MS} ms. No case may release a number or send Twilio a request its OpenAPI description refuses.`,
+    `- **Re-runs**: a failing run is run again (${MAX_ATTEMPTS} runs at most) when the event loop stalled ${STALL_LIMIT_MS} ms or more ` +
+      "during it (the sandbox shares the process: a stall makes a healthy request time out). Every re-run is listed " +
+      "below; a case passes only if a run passes.",
+    "",
+  );
+
+  md.push("## Results", "");
+  md.push("| Target | Step | Tried | Passed |", "|---|---|---:|---:|");
+  for (const target of TARGETS)
+    for (const plan of plans.filter((p) => p.target === target)) {
+      const mine = all.filter(({ c }) => c.plan === plan);
+      md.push(`| ${target.key} | ${plan.step} | ${mine.length} | ${mine.filter(({ r }) => r.ok).length} |`);
+    }
+  md.push("", "By category:", "");
+  md.push(
+    "| Target | Step | Fault | Variant | Tried | Passed | What happened | Failures |",
+    "|---|---|---|---|---:|---:|---|---|",
+  );
+  for (const row of rows) {
+    const first = row.cases[0]!.c;
+    const failures = row.cases
+      .filter(({ r }) => !r.ok)
+      .map(({ c, r }) => `\`${c.call.key}\`: ${clip(r.problems[0] ?? "")}`);
+    md.push(
+      `| ${first.plan.target.key} | ${first.plan.step} | ${first.fault.label} | ${first.variant} | ${row.cases.length} | ` +
+        `${row.cases.filter(({ r }) => r.ok).length} | ${cell(summarizeOutcomes(row.cases))} | ${cell(failures.join("<br>") || "—")} |`,
+    );
+  }
+  md.push("");
+
+  md.push("## Failures", "");
+  if (!failed.length) md.push("None.", "");
+  for (const { c, r } of failed) {
+    md.push(`### ${c.plan.target.key} ${c.plan.step}: ${c.title}`, "");
+    md.push(`- Case: \`${c.id}\` (call ${c.call.index}, \`${c.call.name}\`, ${c.call.phase} phase)`);
+    md.push(
+      `- Step: ${r.outcome} (${r.ms} ms, ${plural(r.faulted, "request")} answered by the fault, ${plural(r.attempts, "run")})`,
+    );
+    md.push(`- Carrier afterwards: ${r.carrier}`);
+    for (const p of r.problems) md.push(`- Problem: ${p}`);
+    md.push("");
+  }
+
+  md.push("## Re-runs", "");
+  if (!rerun.length) md.push("None.", "");
+  for (const { c, r } of rerun)
+    md.push(
+      `- \`${c.id}\`: ${r.reruns.map((why, i) => `run ${i + 1}: ${clip(why, 300)}`).join("; ")}; run ${r.attempts}: ${r.ok ? "passed" : "failed"}`,
+    );
+  md.push("", `The event loop's worst stall during the whole run: ${run.worstStallMs} ms.`, "");
+
+  md.push(...callsSection(plans));
+
+  mkdirSync(join(ROOT, "docs"), { recursive: true });
+  writeFileSync(OUTPUT, md.join("\n"));
+
+  // stdout: the summary.
+  const lines = [
+    `Fault matrix: ${cases.length} cases, ${cases.length - failed.length} passed, ${failed.length} failed (${seconds} s)`,
+  ];
+  for (const target of TARGETS)
+    for (const plan of plans.filter((p) => p.target === target)) {
+      const mine = all.filter(({ c }) => c.plan === plan);
+      lines.push(
+        `  ${target.key.padEnd(14)} ${plan.step.padEnd(7)} ${mine.filter(({ r }) => r.ok).length}/${mine.length}`,
+      );
+    }
+  for (const { c, r } of failed) lines.push(`FAILED ${c.id}: ${r.outcome}\n    ${r.problems.join("\n    ")}`);
+  for (const { c, r } of rerun)
+    lines.push(`ran again ${c.id}: ${clip(r.reruns.join("; "), 200)}; finally ${r.ok ? "passed" : "failed"}`);
+  lines.push(`Wrote ${relative(process.cwd(), OUTPUT)}`);
+  process.stdout.write(lines.join("\n") + "\n");
+  process.exitCode = failed.length ? 1 : 0;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 2;
+});
