@@ -392,3 +392,14 @@ function buildOutputs(
     if (value !== undefined) (outs as unknown as Record<string, unknown>)[key] = value;
   return outs;
 }
+
+let shared: PhoneNumberWebhooksProvider | undefined;
+
+/**
+ * The provider instance of this process. Every resource's serialized provider calls into it, so
+ * resources share one set of carrier clients (and their caches and locks) per `pulumi` operation.
+ */
+export function sharedProvider(): PhoneNumberWebhooksProvider {
+  shared ??= new PhoneNumberWebhooksProvider();
+  return shared;
+}

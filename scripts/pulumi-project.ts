@@ -5,7 +5,7 @@
  * and the benchmark.
  */
 import { execFile, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -29,6 +29,25 @@ export function ensurePulumiCli(): Promise<string> {
         );
     });
   });
+}
+
+/**
+ * Fills a program's `node_modules` as `npm install pulumi-phone-webhooks` would. The package itself
+ * is a real copy (`package.json` and the built `dist/`), so it lives under node_modules as it does
+ * for users, which decides how Pulumi serializes its provider; so is `@pulumi/pulumi`, whose
+ * serializer resolves the package from its own location. Everything else links to this checkout's.
+ */
+export function installPackage(nodeModules: string): void {
+  mkdirSync(nodeModules, { recursive: true });
+  const copied = new Set(["pulumi-phone-webhooks", "@pulumi", ".bin", ".package-lock.json"]);
+  for (const entry of readdirSync(join(REPO_ROOT, "node_modules")))
+    if (!copied.has(entry))
+      symlinkSync(join(REPO_ROOT, "node_modules", entry), join(nodeModules, entry), "dir");
+  cpSync(join(REPO_ROOT, "node_modules", "@pulumi"), join(nodeModules, "@pulumi"), { recursive: true });
+  const target = join(nodeModules, "pulumi-phone-webhooks");
+  mkdirSync(target);
+  cpSync(join(REPO_ROOT, "package.json"), join(target, "package.json"));
+  cpSync(join(REPO_ROOT, "dist"), join(target, "dist"), { recursive: true });
 }
 
 export interface RunResult {
@@ -58,7 +77,7 @@ export class PulumiProject {
     this.home = join(root, "pulumi-home");
     this.backend = join(root, "state");
     for (const dir of [this.dir, this.home, this.backend]) mkdirSync(dir, { recursive: true });
-    symlinkSync(join(REPO_ROOT, "node_modules"), join(this.dir, "node_modules"), "dir");
+    installPackage(join(this.dir, "node_modules"));
     const files = { "package.json": '{ "name": "program", "private": true }\n', ...options.files };
     for (const [name, content] of Object.entries(files)) writeFileSync(join(this.dir, name), content);
     this.env = {

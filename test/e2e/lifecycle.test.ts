@@ -96,9 +96,14 @@ describe.skipIf(!binDir)("a stack's life under the real engine", () => {
       expect(leakContext(state, secret)).toBe("");
       for (const text of [...stateFiles, ...output]) expect(text).not.toContain(secret);
     }
-    // __provider stays small: two copies per resource, each well under 4 KB.
+    // Installed under node_modules, __provider is a reference to the package, and the whole
+    // resource (inputs, outputs, both copies of __provider) stays under 4 KB.
     const resources = await f.resourcesInState(STACK);
-    for (const r of resources) expect(String(r.outputs.__provider).length).toBeLessThan(4096);
+    for (const r of resources) {
+      expect(String(r.outputs.__provider)).toContain('require("pulumi-phone-webhooks/hosted")');
+      expect(String(r.outputs.__provider).length).toBeLessThan(1024);
+      expect(JSON.stringify(r).length).toBeLessThan(4096);
+    }
   });
 
   it("2. an immediate preview shows no changes", async () => {

@@ -48,6 +48,12 @@ describe("the resource under the Pulumi runtime", () => {
       expect(serialized).toMatch(new RegExp(`\\b${method}: __f\\d+`));
   });
 
+  it("forwards to what the package root exports (the shim calls require(...).sharedProvider())", async () => {
+    const root = await import("../../provider");
+    expect(root.sharedProvider()).toBeInstanceOf(root.PhoneNumberWebhooksProvider);
+    expect(root.sharedProvider()).toBe(root.sharedProvider());
+  });
+
   it("makes a webhook URL with a password a secret input", async () => {
     const resource = new PhoneNumberWebhooks("secret", {
       phoneNumber: "+14155550101",
