@@ -19,7 +19,10 @@ export interface DirectoryOptions {
   ttlMs: number;
   /** How long to wait for more lookups before deciding how to serve a batch. */
   batchWindowMs: number;
-  /** From this many lookups in one batch, one full listing is cheaper than separate calls. */
+  /**
+   * From this many lookups (in one batch, or in this process so far), one full listing is cheaper
+   * than separate calls: the engine creates and deletes resources a few at a time, not all at once.
+   */
   listAllFrom: number;
 }
 
@@ -39,6 +42,8 @@ export class NumberDirectory<T> {
   private listing?: { at: number; byNumber: Map<string, T> };
   private inFlightListing?: Promise<Map<string, T>>;
   private batch: Pending<T>[] = [];
+  /** Numbers looked up one by one so far in this process. */
+  private singleLookups = 0;
   private timer?: NodeJS.Timeout;
 
   constructor(
@@ -75,7 +80,11 @@ export class NumberDirectory<T> {
     const batch = this.batch;
     this.batch = [];
     this.timer = undefined;
-    if (batch.length >= this.options.listAllFrom || this.inFlightListing) {
+    const listAll =
+      batch.length >= this.options.listAllFrom ||
+      this.singleLookups + batch.length > this.options.listAllFrom ||
+      this.inFlightListing !== undefined;
+    if (listAll) {
       try {
         const byNumber = await this.loadListing();
         for (const p of batch) p.resolve(byNumber.get(p.phoneNumber));
@@ -84,6 +93,7 @@ export class NumberDirectory<T> {
       }
       return;
     }
+    this.singleLookups += batch.length;
     await Promise.all(
       batch.map(async (p) => {
         try {

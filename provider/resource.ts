@@ -4,7 +4,7 @@
  * `__provider` (no SDKs, no credentials), and refresh and destroy run the installed code.
  */
 import * as pulumi from "@pulumi/pulumi";
-import hostedProvider = require("./hosted");
+import hostedProvider from "./hosted";
 import type { PhoneNumberWebhooksOutputs, PhoneNumberWebhooksProvider } from "./lifecycle";
 import type { OnDelete } from "./validation";
 import { hasUserinfo, URL_FIELDS, type ProviderName, type WebhookSettings } from "./webhooks";

@@ -49,7 +49,7 @@ describe("the resource under the Pulumi runtime", () => {
   });
 
   it("forwards to what the package root exports (the shim calls require(...).sharedProvider())", async () => {
-    const root = await import("../../provider");
+    const root = await import("../../provider/index.js");
     expect(root.sharedProvider()).toBeInstanceOf(root.PhoneNumberWebhooksProvider);
     expect(root.sharedProvider()).toBe(root.sharedProvider());
   });
