@@ -7,15 +7,14 @@
  *
  *   npx tsx scripts/bench.ts [--sizes 10,100,500] [--latency 80] [--group-size 10]
  *
- * The package is compiled from this checkout's provider/ into a private temporary node_modules,
- * so the run measures the sources as they are now and a concurrent `npm run build` cannot change
- * it mid-run. Raw numbers go to .bench/results-<timestamp>.json. Targets that FAIL do not change
+ * `npm run bench` builds first; each project gets its own copy of the built package (see
+ * `installPackage`), so a later build cannot change a run midway. Raw numbers go to
+ * .bench/results-<timestamp>.json. Targets that FAIL do not change
  * the exit code; a pulumi up/destroy that fails does (exit 1).
  */
 import { execFile } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { rmSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
-import { availableParallelism, loadavg, tmpdir } from "node:os";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startSandbox, type RequestLogEntry, type Sandbox, type SandboxSeed } from "../sandbox";
@@ -311,30 +310,6 @@ async function stateStats(project: PulumiProject): Promise<StateStats> {
   };
 }
 
-/** Compiles provider/ and sandbox/ as they are now into a private node_modules next to the repo's deps. */
-async function buildPackage(root: string): Promise<{ nodeModules: string; warning?: string }> {
-  const nodeModules = join(root, "node_modules");
-  const pkg = join(nodeModules, "pulumi-phone-webhooks");
-  mkdirSync(pkg, { recursive: true });
-  for (const entry of readdirSync(join(REPO_ROOT, "node_modules")))
-    if (entry !== "pulumi-phone-webhooks")
-      symlinkSync(join(REPO_ROOT, "node_modules", entry), join(nodeModules, entry));
-  copyFileSync(join(REPO_ROOT, "package.json"), join(pkg, "package.json"));
-  const tsc = join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc");
-  const flags = ["--outDir", join(pkg, "dist"), "--declaration", "false", "--sourceMap", "false"];
-  const result = await run(
-    process.execPath,
-    [tsc, "-p", join(REPO_ROOT, "tsconfig.build.json"), ...flags],
-    300_000,
-  );
-  if (!existsSync(join(pkg, "dist", "provider", "index.js")))
-    throw new Error(`compiling the package failed:\n${result.out}`);
-  return {
-    nodeModules,
-    warning: result.code ? `tsc reported errors (measuring the emitted JS):\n${result.out}` : undefined,
-  };
-}
-
 async function benchSize(n: number, ctx: Context): Promise<{ phases: PhaseResult[]; notRestored: string[] }> {
   const w = workload(n, ctx.groupSize);
   const sandbox = await startSandbox({ port: 0, seed: w.seed });
@@ -356,8 +331,6 @@ async function benchSize(n: number, ctx: Context): Promise<{ phases: PhaseResult
   ctx.cleanups.add(dispose);
   const phases: PhaseResult[] = [];
   try {
-    unlinkSync(join(project.dir, "node_modules"));
-    symlinkSync(ctx.nodeModules, join(project.dir, "node_modules"), "dir");
     await project.must(["stack", "init", STACK]);
     // The numbers go in the stack's config file as structured config (500 of them overflow an argv string).
     const stackFile = join(project.dir, `Pulumi.${STACK}.yaml`);
@@ -423,7 +396,6 @@ async function benchSize(n: number, ctx: Context): Promise<{ phases: PhaseResult
 
 interface Context {
   binDir: string;
-  nodeModules: string;
   parallelism: number;
   latencyMs: number;
   groupSize: number;
@@ -520,8 +492,6 @@ async function main(): Promise<void> {
       process.exit(130);
     });
   const started = Date.now();
-  const buildRoot = mkdtempSync(join(tmpdir(), "phone-webhooks-bench-"));
-  cleanups.add(() => rmSync(buildRoot, { recursive: true, force: true }));
   try {
     const binDir = await Promise.race([
       ensurePulumiCli(),
@@ -535,9 +505,7 @@ async function main(): Promise<void> {
     const version = (await run(join(binDir, "pulumi"), ["version"], 60_000)).out.trim();
     const git = await run("git", ["-C", REPO_ROOT, "log", "-1", "--format=%h %s"], 30_000);
     const dirty = await run("git", ["-C", REPO_ROOT, "status", "--porcelain", "provider"], 30_000);
-    const { nodeModules, warning } = await buildPackage(buildRoot);
-    if (warning) console.error(warning);
-    const ctx: Context = { binDir, nodeModules, parallelism, latencyMs, groupSize, cleanups };
+    const ctx: Context = { binDir, parallelism, latencyMs, groupSize, cleanups };
     const results: PhaseResult[] = [];
     const restored: Record<number, string[]> = {};
     const groups: Record<number, number> = {};
@@ -614,7 +582,6 @@ async function main(): Promise<void> {
       skipCheckpoints,
       commit: git.out.trim(),
       providerDirty: dirty.out.trim(),
-      buildWarning: warning,
       results,
       targets: checks,
       restored,
