@@ -128,6 +128,11 @@ describe.skipIf(!binDir)("a stack's life under the real engine", () => {
     expectSuccess(up, "pulumi up");
     expect(f.sandbox.control.twilioNumber("+14155550100")!.voice_url).toBe(VOICE);
     expectSuccess(await f.preview(STACK, "--expect-no-changes"), "preview after the fix");
+    // A refresh rewrote the inputs from the live values: the password stays encrypted.
+    const state = await f.project.exportState(STACK);
+    const stateFiles = filesUnder(f.project.backend).map((p) => readFileSync(p, "utf8"));
+    for (const secret of f.secrets)
+      for (const text of [state, ...stateFiles]) expect(leakContext(text, secret)).toBe("");
   });
 
   it("8. destroy gives every number its previous webhooks back and releases none", async () => {
