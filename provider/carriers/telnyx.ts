@@ -120,6 +120,8 @@ export class TelnyxCarrier implements Carrier {
   private readonly objects = new ReadCache<TelnyxObject>(CACHE_TTL_MS);
   /** Each object as first read by this process, before any write of ours: the run's originals. */
   private readonly firstRead = new Map<string, TelnyxObject>();
+  /** Objects this process has written: its cached copy is the carrier's answer to its last write. */
+  private readonly writtenHere = new Set<string>();
   private readonly recordTypes = new ReadCache<string>(CACHE_TTL_MS);
   private readonly numbersOn = new ReadCache<string[]>(CACHE_TTL_MS);
   /** Writes to one object are serialised so that two resources never interleave a read-modify-write. */
@@ -302,21 +304,25 @@ export class TelnyxCarrier implements Carrier {
   ): WriteStep {
     const { kind, id, fields } = target;
     let before: Partial<WebhookSettings> | undefined;
-    const patch = (values: WebhookChanges) =>
-      this.withObjectLock(`${kind.path}/${id}`, async () => {
+    const key = `${kind.path}/${id}`;
+    const patch = (values: WebhookChanges, beforeWriting: () => Promise<void>) =>
+      this.withObjectLock(key, async () => {
         // Read, modify, write: the PATCH must carry the required fields with their current values.
-        const live = await this.readObject(kind, id, { fresh: true });
+        // What this process itself wrote last (under this lock) is current; anything else is read again.
+        const live = await this.readObject(kind, id, { fresh: !this.writtenHere.has(key) });
         const current = readFields(kind, live);
         // Another resource of this run may have just written the same value: one write is enough.
         if (fields.every((f) => (current[f] ?? null) === (values[f] ?? null)))
           return { current, written: pickFields(current, fields) };
+        await beforeWriting();
         const body: TelnyxObject = Object.fromEntries(kind.required.map((f) => [f, live[f]]));
         for (const field of fields)
           body[kind.fields[field]!] = toTelnyxValue(kind, field, values[field] ?? null);
         const call = `update ${kind.path}/${id}`;
         const answer = await this.call(call, () => this.client.patch(`/${kind.path}/${id}`, { body }));
         const updated = checkWebhookFields(kind, parse(objectSchema, answer, call).data, call);
-        this.objects.set(`${kind.path}/${id}`, updated);
+        this.objects.set(key, updated);
+        this.writtenHere.add(key);
         return { current, written: pickFields(readFields(kind, updated), fields) };
       });
     return {
@@ -325,13 +331,12 @@ export class TelnyxCarrier implements Carrier {
       sharedWith: target.sharedWith,
       write: async () => {
         if (fields.length === 0) return {};
-        await confirmAssignments();
-        const { current, written } = await patch(changes);
+        const { current, written } = await patch(changes, confirmAssignments);
         before = pickFields(current, fields);
         return written;
       },
       undo: async () => {
-        if (before) await patch(before);
+        if (before) await patch(before, async () => undefined);
       },
     };
   }
