@@ -10,7 +10,7 @@ export default tseslint.config(
   {
     // The serialized provider shim loads the installed package at run time, on purpose (and a
     // disable comment inside it would be serialized into every resource's state).
-    files: ["provider/resource.ts"],
+    files: ["provider/resource.ts", "provider/hosted.ts"],
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },
   {

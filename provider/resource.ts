@@ -4,6 +4,7 @@
  * `__provider` (no SDKs, no credentials), and refresh and destroy run the installed code.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { forwardTo } from "./forward";
 import hostedProvider from "./hosted";
 import type { PhoneNumberWebhooksOutputs, PhoneNumberWebhooksProvider } from "./lifecycle";
 import type { OnDelete } from "./validation";
@@ -41,15 +42,7 @@ const installed = (): PhoneNumberWebhooksProvider => require(PACKAGE_NAME).share
  * the provider's code by value: this shim forwards every method to the installed package instead
  * (about 2.4 KB of state per copy).
  */
-const providerShim: pulumi.dynamic.ResourceProvider = {
-  configure: (req) => installed().configure(req),
-  check: (olds, news) => installed().check(olds, news),
-  diff: (id, olds, news) => installed().diff(id, olds, news),
-  create: (inputs) => installed().create(inputs),
-  read: (id, props) => installed().read(id, props),
-  update: (id, olds, news) => installed().update(id, olds, news),
-  delete: (id, props) => installed().delete(id, props),
-};
+const providerShim = forwardTo(installed);
 
 /** Installed under node_modules, the provider is stored as `require("pulumi-phone-webhooks/hosted")`. */
 const INSTALLED = __dirname.split(/[\\/]/).includes("node_modules");
