@@ -72,18 +72,12 @@ export class NumberDirectory<T> {
     this.listing?.byNumber.set(this.source.phoneNumberOf(entry), entry);
   }
 
-  forget(phoneNumber: string): void {
-    this.listing?.byNumber.delete(phoneNumber);
-  }
-
   private async flush(): Promise<void> {
     const batch = this.batch;
     this.batch = [];
     this.timer = undefined;
     const listAll =
-      batch.length >= this.options.listAllFrom ||
-      this.singleLookups + batch.length > this.options.listAllFrom ||
-      this.inFlightListing !== undefined;
+      this.singleLookups + batch.length >= this.options.listAllFrom || this.inFlightListing !== undefined;
     if (listAll) {
       try {
         const byNumber = await this.loadListing();
@@ -133,7 +127,10 @@ export class ReadCache<T> {
     if (hit && Date.now() - hit.at < this.ttlMs) return hit.value;
     const value = load();
     this.entries.set(key, { at: Date.now(), value });
-    value.catch(() => this.entries.delete(key));
+    // A failed read forgets itself, not an entry set since.
+    value.catch(() => {
+      if (this.entries.get(key)?.value === value) this.entries.delete(key);
+    });
     return value;
   }
 

@@ -1,6 +1,6 @@
 /**
  * The takeover journal: a number's webhooks as they were before this package first wrote to it,
- * kept on the machine that runs Pulumi until the resource is deleted.
+ * kept on the machine that runs Pulumi while a create is under way (the state holds them after).
  *
  * Why: on Telnyx a create writes two objects (connection, then messaging profile). If the process
  * dies between them, the state never hears of the resource, and the next `pulumi up` would read
@@ -42,9 +42,10 @@ export class TakeoverJournal {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const path = this.path(provider, phoneNumber);
     const entry = { phoneNumber, provider, recordedAt: new Date().toISOString(), webhooks: current };
-    // Write-then-rename, so a crash never leaves half an entry.
-    await writeFile(`${path}.tmp`, JSON.stringify(entry, null, 2), { mode: 0o600 });
-    await rename(`${path}.tmp`, path);
+    // Write-then-rename, so a crash never leaves half an entry (a unique name per writer).
+    const temporary = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    await writeFile(temporary, JSON.stringify(entry, null, 2), { mode: 0o600 });
+    await rename(temporary, path);
     return { webhooks: current, recovered: false };
   }
 
@@ -55,13 +56,13 @@ export class TakeoverJournal {
 
   async read(provider: ProviderName, phoneNumber: string): Promise<WebhookSettings | undefined> {
     if (!this.dir) return undefined;
-    let text: string;
+    let json: unknown;
     try {
-      text = await readFile(this.path(provider, phoneNumber), "utf8");
+      json = JSON.parse(await readFile(this.path(provider, phoneNumber), "utf8"));
     } catch {
-      return undefined;
+      return undefined; // no entry, or one cut short: nothing to recover
     }
-    const parsed = entrySchema.safeParse(JSON.parse(text));
+    const parsed = entrySchema.safeParse(json);
     return parsed.success ? (parsed.data.webhooks as WebhookSettings) : undefined;
   }
 

@@ -18,6 +18,8 @@ import { notFoundMessage, successMessage, updateFailed, WebhookError } from "./e
 import { TakeoverJournal } from "./journal";
 import { checkArgs, isUnknown, type CheckedArgs, type OnDelete } from "./validation";
 import {
+  describeValue,
+  hasUserinfo,
   PROVIDERS,
   redactUrl,
   UNSET_WEBHOOKS,
@@ -70,8 +72,11 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
   constructor(private readonly options: ProviderOptions = {}) {}
 
   async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
-    this.settings = loadSettings(req.config, this.options.env);
-    this.carriers.clear();
+    const settings = loadSettings(req.config, this.options.env);
+    // The host configures once per distinct serialized provider: keep carriers (their caches and
+    // locks) unless the settings really changed.
+    if (JSON.stringify(settings) !== JSON.stringify(this.settings)) this.carriers.clear();
+    this.settings = settings;
   }
 
   async check(_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
@@ -126,6 +131,8 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     }
     const outs = buildOutputs(args, carrier.name, { ...current, webhooks }, previous.webhooks);
     if (args.provider === undefined) outs.providerDetected = true;
+    // From here the state holds previousWebhooks; a stale entry must not outlive the resource.
+    await journal.forget(carrier.name, args.phoneNumber);
     return { id: `${carrier.name}:${args.phoneNumber}`, outs };
   }
 
@@ -133,9 +140,19 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     const [idProvider, idNumber] = id.split(":") as [ProviderName, string];
     const phoneNumber = props?.phoneNumber ?? idNumber;
     const carrier = this.carrier(props?.provider ?? idProvider);
+    // Another account's credentials would find none of the numbers and drop every resource.
+    if (carrier.accountSid && props?.accountSid && props.accountSid !== carrier.accountSid)
+      throw new WebhookError(
+        `${phoneNumber} belongs to Twilio account ${props.accountSid}, but the credentials are for ${carrier.accountSid}: ` +
+          "set twilio:accountSid (and its token) to the account that owns the number",
+        "credentials",
+      );
     const current = await carrier.find(phoneNumber);
     // Gone from the account: drop out of the state instead of failing every later run.
-    if (!current) return {};
+    if (!current) {
+      await this.journal().forget(carrier.name, phoneNumber);
+      return {};
+    }
     const previous = props?.previousWebhooks ?? current.webhooks;
     const stored = props ?? ({ phoneNumber, provider: carrier.name } as PhoneNumberWebhooksOutputs);
     const outs = buildOutputs(stored, carrier.name, current, previous);
@@ -144,8 +161,12 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     // shows drift as an update and nothing else.
     const inputs: Record<string, unknown> = { phoneNumber };
     if (!stored.providerDetected) inputs.provider = carrier.name;
-    for (const field of WEBHOOK_FIELDS)
-      if (stored[field] !== undefined) inputs[field] = current.webhooks[field];
+    for (const field of WEBHOOK_FIELDS) {
+      if (stored[field] === undefined) continue;
+      const live = current.webhooks[field];
+      // A password added in the console is not ours to store in plain inputs: mask it (diff reads outputs).
+      inputs[field] = live !== null && live !== stored[field] && hasUserinfo(live) ? redactUrl(live) : live;
+    }
     if (stored.onDelete !== undefined) inputs.onDelete = stored.onDelete;
     if (stored.allowSharedUpdate !== undefined) inputs.allowSharedUpdate = stored.allowSharedUpdate;
     return { id, props: outs, inputs };
@@ -296,7 +317,7 @@ function refuseUnclearable(
   if (blocked.length)
     throw new WebhookError(
       `onDelete: "clear" cannot empty ${blocked.join(", ")} of ${current.phoneNumber}: ${carrier.name} requires ` +
-        `${blocked.length > 1 ? "them" : "it"} on the ${current.ids.connectionType ?? "connection"}. Use onDelete: "restore" or "retain"`,
+        `${blocked.length > 1 ? "them" : "it"} on its ${(current.ids.connectionType ?? "connection").replace(/_/g, " ")}. Use onDelete: "restore" or "retain"`,
       "invalid",
     );
 }
@@ -322,15 +343,17 @@ async function applyChanges(
   } catch (error) {
     throw updateFailed(args.phoneNumber, carrier.name, error);
   }
+  // A step counts as attempted before its write returns: a write that reached the carrier and then
+  // failed (no answer, a refused answer) is undone too. Each step knows whether it may have landed.
   const done: WriteStep[] = [];
   for (const step of steps) {
+    done.push(step);
     try {
       const answered = await step.write();
-      done.push(step);
       const wrong = step.fields.filter((f) => (answered[f] ?? null) !== (changes[f] ?? null));
       if (wrong.length)
         throw new WebhookError(
-          `Verification failed: ${wrong.map((f) => `${f} reads back as ${show(answered[f])} instead of ${show(changes[f])}`).join(", ")}`,
+          `Verification failed: ${wrong.map((f) => `${f} reads back as ${describeValue(answered[f])} instead of ${describeValue(changes[f])}`).join(", ")}`,
           "carrier",
         );
       Object.assign(live, answered);
@@ -340,8 +363,11 @@ async function applyChanges(
       if (undoProblems.length) {
         failure.partiallyApplied = true;
         failure.message += `. Putting back the earlier writes failed too (${undoProblems.join("; ")}): run \`pulumi up\` again to converge`;
-      } else if (done.length)
-        failure.message += `. The earlier writes (${done.map((s) => s.target).join(", ")}) were put back`;
+      } else if (done.length > 1)
+        failure.message += `. The earlier writes (${done
+          .slice(0, -1)
+          .map((s) => s.target)
+          .join(", ")}) were put back`;
       throw failure;
     }
   }
@@ -358,10 +384,6 @@ async function undoSteps(done: WriteStep[]): Promise<string[]> {
     }
   }
   return problems;
-}
-
-function show(value: string | null | undefined): string {
-  return value ? JSON.stringify(redactUrl(value)) : "empty";
 }
 
 function buildOutputs(

@@ -45,6 +45,8 @@ export const ARG_NAMES = [
 ] as const;
 
 export const MISSING_WEBHOOK = "At least one webhook URL (voiceUrl or smsUrl) must be provided";
+export const SMS_METHOD_ON_TELNYX =
+  "smsMethod is not supported by telnyx: messaging profile webhooks are always JSON POST; remove smsMethod";
 
 export function e164Reason(input: string): string | undefined {
   if (/^\+[1-9]\d{1,14}$/.test(input)) {
@@ -177,8 +179,7 @@ export function checkArgs(raw: unknown): { inputs: Record<string, unknown>; fail
   if (news.provider === "telnyx" && given("smsMethod") && !isUnknown(news.smsMethod)) {
     failures.push({
       property: "smsMethod",
-      reason:
-        "smsMethod is not supported by telnyx: messaging profile webhooks are always JSON POST; remove smsMethod",
+      reason: SMS_METHOD_ON_TELNYX,
     });
   }
   return { inputs, failures };

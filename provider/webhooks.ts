@@ -70,9 +70,11 @@ export function redactUrl(url: string): string {
   const authorityEnd = rest.search(/[/?#]/);
   const authority = authorityEnd < 0 ? rest : rest.slice(0, authorityEnd);
   const at = authority.lastIndexOf("@");
+  if (at < 0) return url;
   const colon = authority.indexOf(":");
-  if (at < 0 || colon < 0 || colon > at) return url;
-  return `${url.slice(0, authorityStart + colon + 1)}***${url.slice(authorityStart + at)}`;
+  // "user:password@": keep the user. A lone "token@" is the secret itself.
+  const keep = colon >= 0 && colon < at ? colon + 1 : 0;
+  return `${url.slice(0, authorityStart + keep)}***${url.slice(authorityStart + at)}`;
 }
 
 /** Redacts every URL with a password in a free text (a carrier's error message, say). */
@@ -82,4 +84,9 @@ export function redactText(text: string): string {
 
 export function hasUserinfo(url: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(url);
+}
+
+/** A value for a message: quoted, password masked, or "empty". */
+export function describeValue(value: string | null | undefined): string {
+  return value ? JSON.stringify(redactUrl(value)) : "empty";
 }

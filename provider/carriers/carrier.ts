@@ -77,6 +77,8 @@ export interface FindOptions {
 
 export interface Carrier {
   readonly name: ProviderName;
+  /** The account the credentials belong to, where the carrier names it (Twilio's Account SID). */
+  readonly accountSid?: string;
   /** The number's live configuration, or `undefined` when this account does not own it. */
   find(phoneNumber: string, options?: FindOptions): Promise<CarrierNumber | undefined>;
   /**

@@ -9,13 +9,14 @@ import Telnyx from "telnyx";
 import { z } from "zod";
 import type { TelnyxSettings } from "../config";
 import { CarrierError, parseCarrierResponse, WebhookError } from "../errors";
+import { SMS_METHOD_ON_TELNYX } from "../validation";
 import { NumberDirectory, ReadCache } from "../directory";
 import { isNetworkError, retryingFetch, type RetryPolicy } from "../retry";
 import {
   isVoiceField,
   normalizeMethod,
   normalizeValue,
-  redactUrl,
+  describeValue,
   UNSET_WEBHOOKS,
   type WebhookChanges,
   type WebhookField,
@@ -130,7 +131,7 @@ export class TelnyxCarrier implements Carrier {
    * What each number asked of a shared object's fields in this run: two resources that want
    * different values for the same shared webhook are a conflict, not a race.
    */
-  private readonly claims = new Map<string, { phoneNumber: string; value: string | null }>();
+  private readonly claims = new Map<string, { value: string | null; phoneNumbers: Set<string> }>();
 
   constructor(settings: TelnyxSettings, retry: RetryPolicy) {
     this.client = new Telnyx({
@@ -256,9 +257,12 @@ export class TelnyxCarrier implements Carrier {
       const described = shared.map(
         (t) => `the ${t.kind.label} ${t.id} also serves ${t.sharedWith.join(", ")}`,
       );
+      const optIn = options.restoring
+        ? `Set allowSharedUpdate: true on ${current.phoneNumber} and run pulumi up before destroying it, or use onDelete: "retain".`
+        : `Set allowSharedUpdate: true on ${current.phoneNumber} to proceed.`;
       throw new WebhookError(
         `Refusing to change webhooks shared with other numbers: ${described.join("; ")}. ` +
-          `Every number on it would get the new webhooks. Set allowSharedUpdate: true on ${current.phoneNumber} to proceed.`,
+          `Every number on it would get the new webhooks. ${optIn}`,
         "conflict",
       );
     }
@@ -280,21 +284,30 @@ export class TelnyxCarrier implements Carrier {
     for (const field of target.fields) {
       const key = `${target.kind.path}/${target.id}#${field}`;
       const value = changes[field] ?? null;
-      const other = this.claims.get(key);
-      if (other && other.phoneNumber !== phoneNumber && other.value !== value) {
+      const claim = this.claims.get(key);
+      const others = claim ? [...claim.phoneNumbers].filter((n) => n !== phoneNumber) : [];
+      if (claim && others.length && claim.value !== value) {
         if (restoring) {
           delete changes[field];
           continue;
         }
         throw new WebhookError(
-          `Conflicting declarations for the shared ${target.kind.label} ${target.id}: ${other.phoneNumber} sets ${field} to ` +
-            `${show(other.value)} and ${phoneNumber} sets it to ${show(value)}. Every number on it shares one value: declare the same URL on both`,
+          `Conflicting declarations for the shared ${target.kind.label} ${target.id}: ${others[0]} sets ${field} to ` +
+            `${describeValue(claim.value)} and ${phoneNumber} sets it to ${describeValue(value)}. Every number on it shares one value: declare the same URL on both`,
           "conflict",
         );
       }
-      if (!restoring) this.claims.set(key, { phoneNumber, value });
+      if (restoring) continue;
+      if (claim && claim.value === value) claim.phoneNumbers.add(phoneNumber);
+      else this.claims.set(key, { value, phoneNumbers: new Set([phoneNumber]) });
     }
     target.fields = target.fields.filter((f) => f in changes);
+  }
+
+  /** Whether another number of this run declares `field` of this object with the value written. */
+  private claimedByOthers(objectKey: string, field: WebhookField, changes: WebhookChanges): boolean {
+    const claim = this.claims.get(`${objectKey}#${field}`);
+    return !!claim && claim.value === (changes[field] ?? null) && claim.phoneNumbers.size > 1;
   }
 
   private writeStep(
@@ -303,9 +316,13 @@ export class TelnyxCarrier implements Carrier {
     confirmAssignments: () => Promise<void>,
   ): WriteStep {
     const { kind, id, fields } = target;
+    /** The values before our PATCH, once one was sent: a PATCH without an answer may have landed. */
     let before: Partial<WebhookSettings> | undefined;
     const key = `${kind.path}/${id}`;
-    const patch = (values: WebhookChanges, beforeWriting: () => Promise<void>) =>
+    const patch = (
+      values: WebhookChanges,
+      beforeWriting: (current: Partial<WebhookSettings>) => Promise<void>,
+    ) =>
       this.withObjectLock(key, async () => {
         // Read, modify, write: the PATCH must carry the required fields with their current values.
         // What this process itself wrote last (under this lock) is current; anything else is read again.
@@ -314,12 +331,19 @@ export class TelnyxCarrier implements Carrier {
         // Another resource of this run may have just written the same value: one write is enough.
         if (fields.every((f) => (current[f] ?? null) === (values[f] ?? null)))
           return { current, written: pickFields(current, fields) };
-        await beforeWriting();
+        await beforeWriting(current);
         const body: TelnyxObject = Object.fromEntries(kind.required.map((f) => [f, live[f]]));
         for (const field of fields)
           body[kind.fields[field]!] = toTelnyxValue(kind, field, values[field] ?? null);
         const call = `update ${kind.path}/${id}`;
-        const answer = await this.call(call, () => this.client.patch(`/${kind.path}/${id}`, { body }));
+        let answer: unknown;
+        try {
+          answer = await this.call(call, () => this.client.patch(`/${kind.path}/${id}`, { body }));
+        } catch (error) {
+          // An error answer was not applied: there is nothing to undo.
+          if (error instanceof CarrierError && error.status !== undefined) before = undefined;
+          throw error;
+        }
         const updated = checkWebhookFields(kind, parse(objectSchema, answer, call).data, call);
         this.objects.set(key, updated);
         this.writtenHere.add(key);
@@ -331,12 +355,21 @@ export class TelnyxCarrier implements Carrier {
       sharedWith: target.sharedWith,
       write: async () => {
         if (fields.length === 0) return {};
-        const { current, written } = await patch(changes, confirmAssignments);
-        before = pickFields(current, fields);
+        const { written } = await patch(changes, async (current) => {
+          await confirmAssignments();
+          before = pickFields(current, fields);
+        });
         return written;
       },
       undo: async () => {
-        if (before) await patch(before, async () => undefined);
+        if (!before) return;
+        // A field another number of this run still declares with the value written stays as it is.
+        const restore = Object.fromEntries(
+          Object.entries(before).filter(
+            ([field]) => !this.claimedByOthers(key, field as WebhookField, changes),
+          ),
+        ) as WebhookChanges;
+        await patch({ ...changes, ...restore }, async () => undefined);
       },
     };
   }
@@ -446,8 +479,10 @@ export class TelnyxCarrier implements Carrier {
         call,
       );
       items.push(...body.data);
-      const totalPages = body.meta?.total_pages ?? 1;
-      if (page >= totalPages || body.data.length === 0) return items;
+      // Without a page count, read on until a page comes back short.
+      const totalPages = body.meta?.total_pages;
+      const last = totalPages === undefined ? body.data.length < PAGE_SIZE : page >= totalPages;
+      if (last || body.data.length === 0) return items;
     }
   }
 
@@ -480,10 +515,6 @@ function numbersWhere(listing: Map<string, TelnyxNumber>, on: (n: TelnyxNumber) 
   return [...listing.values()].filter(on).map((n) => n.phone_number);
 }
 
-function show(value: string | null): string {
-  return value ? JSON.stringify(redactUrl(value)) : "empty";
-}
-
 const NO_WEBHOOK_KIND: ObjectKind = {
   label: "connection",
   path: "connections",
@@ -498,7 +529,7 @@ function unsupported(kind: ObjectKind, fields: WebhookField[], changes: WebhookC
     .filter((f) => !kind.fields[f] && changes[f] !== null)
     .map((f) =>
       f === "smsMethod"
-        ? "smsMethod is not supported by telnyx: messaging profile webhooks are always JSON POST; remove smsMethod"
+        ? SMS_METHOD_ON_TELNYX
         : `${f} is not supported on a Telnyx ${kind.label}; only TeXML applications have ${f === "voiceMethod" ? "a voice method" : "a status callback URL"}`,
     );
 }

@@ -16,7 +16,7 @@ import {
   type WebhookField,
   type WebhookSettings,
 } from "../webhooks";
-import type { Carrier, CarrierNumber, FindOptions, WriteStep } from "./carrier";
+import type { Carrier, CarrierNumber, FindOptions, WriteOptions, WriteStep } from "./carrier";
 import { BaseUrlRequestClient } from "./twilio-request-client";
 
 /** Our field names → the SDK's update parameters (form names `VoiceUrl`, `StatusCallback`, ...). */
@@ -52,10 +52,12 @@ type IncomingNumber = z.infer<typeof incomingNumberSchema>;
 
 export class TwilioCarrier implements Carrier {
   readonly name = "twilio" as const;
+  readonly accountSid: string;
   private readonly numbers;
   private readonly directory: NumberDirectory<IncomingNumber>;
 
   constructor(settings: TwilioSettings, retry: RetryPolicy) {
+    this.accountSid = settings.accountSid;
     const client = twilio(settings.username, settings.password, {
       accountSid: settings.accountSid,
       httpClient: new BaseUrlRequestClient(settings.apiBaseUrl, { keepAlive: true }, retry),
@@ -86,35 +88,51 @@ export class TwilioCarrier implements Carrier {
     return found && toCarrierNumber(found);
   }
 
-  async planWrites(current: CarrierNumber, changes: WebhookChanges): Promise<WriteStep[]> {
-    refuseOverriddenUrls(current, changes);
+  async planWrites(
+    current: CarrierNumber,
+    changes: WebhookChanges,
+    options: WriteOptions,
+  ): Promise<WriteStep[]> {
+    // Giving a number its previous URLs back is harmless even where an application overrides them.
+    if (!options.restoring) refuseOverriddenUrls(current, changes);
     const sid = current.ids.phoneNumberSid;
     if (!sid)
       throw new WebhookError(`No Twilio phone number SID known for ${current.phoneNumber}`, "not-found");
     const fields = Object.keys(changes) as WebhookField[];
     if (fields.length === 0) return [];
     const previous: WebhookChanges = Object.fromEntries(fields.map((f) => [f, current.webhooks[f]]));
-    const post = async (values: WebhookChanges, refuseOverridden: boolean) => {
+    let mayHaveLanded = false;
+    const post = async (values: WebhookChanges) => {
       const params: Record<string, string> = {};
       for (const field of fields) params[TWILIO_PARAMS[field]] = values[field] ?? "";
       const call = `update IncomingPhoneNumber ${sid}`;
-      const updated = parseIncomingNumber(
-        call,
-        await twilioCall(call, () => this.numbers(sid).update(params)),
-      );
+      let answer: unknown;
+      try {
+        answer = await twilioCall(call, () => this.numbers(sid).update(params));
+      } catch (error) {
+        // An error answer was not applied; no answer at all (a timeout) may have been.
+        if (!(error instanceof CarrierError && error.status !== undefined)) mayHaveLanded = true;
+        throw error;
+      }
+      mayHaveLanded = true;
+      const updated = parseIncomingNumber(call, answer);
       this.directory.update(updated);
-      const answered = toCarrierNumber(updated);
-      // The number may have gained an application since the state last read it: the answer says so.
-      if (refuseOverridden) refuseOverriddenUrls(answered, values);
-      return answered.webhooks;
+      return toCarrierNumber(updated);
     };
     return [
       {
         target: `incoming phone number ${sid}`,
         fields,
         sharedWith: [],
-        write: async () => pick(await post(changes, true), fields),
-        undo: async () => void (await post(previous, false)),
+        write: async () => {
+          const answered = await post(changes);
+          // The number may have gained an application since the state last read it: the answer says so.
+          if (!options.restoring) refuseOverriddenUrls(answered, changes);
+          return answered.webhooks; // the whole number: fields not written are fresh too
+        },
+        undo: async () => {
+          if (mayHaveLanded) await post(previous);
+        },
       },
     ];
   }
@@ -183,10 +201,6 @@ function toCarrierNumber(n: IncomingNumber): CarrierNumber {
     },
     sharedWith: [],
   };
-}
-
-function pick(webhooks: WebhookSettings, fields: WebhookField[]): Partial<WebhookSettings> {
-  return Object.fromEntries(fields.map((f) => [f, webhooks[f]]));
 }
 
 /** Runs one SDK call and turns any failure into a `CarrierError` that carries no credentials. */

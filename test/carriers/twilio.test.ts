@@ -172,4 +172,23 @@ describe("Twilio lifecycle", () => {
     expect(String(error)).toMatch(/HTTP 401/);
     expect(String(error)).not.toContain(h.env.TWILIO_AUTH_TOKEN);
   });
+
+  it("undoes a write the carrier applied but that turned out ineffective (an application attached since)", async () => {
+    const before = live(PLAIN);
+    const { provider, result } = await create({ phoneNumber: PLAIN, voiceUrl: VOICE });
+    h.sandbox.control.editTwilioNumber(PLAIN, { voice_application_sid: "AP" + "0".repeat(32) });
+    await expect(
+      provider.update(result.id, result.outs!, { phoneNumber: PLAIN, voiceUrl: `${VOICE}/v2` }),
+    ).rejects.toThrow(/would have no effect/);
+    expect(live(PLAIN).voice_url).toBe(VOICE); // the applied write was put back
+    // Destroy still gives the number its previous URL back: restoring is harmless under an application.
+    await provider.delete(result.id, result.outs!);
+    expect(live(PLAIN).voice_url).toBe(before.voice_url);
+  });
+
+  it("refuses to refresh with another account's credentials instead of dropping the resource", async () => {
+    const { result } = await create({ phoneNumber: PLAIN, voiceUrl: VOICE });
+    const other = h.provider({ TWILIO_ACCOUNT_SID: "AC" + "f".repeat(32) });
+    await expect(other.read(result.id, result.outs!)).rejects.toThrow(/belongs to Twilio account AC0123/);
+  });
 });

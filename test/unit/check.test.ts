@@ -68,6 +68,8 @@ describe("check", () => {
       "https://bücher.example/voice",
     ])
       expect(failuresOf({ ...valid, voiceUrl: url })).toEqual([]);
+    const [token] = failuresOf({ ...valid, smsUrl: "http://sk_live_secret@example.com/sms" });
+    expect(token?.reason).not.toContain("sk_live_secret");
     const [failure] = failuresOf({ ...valid, smsUrl: "http://user:hunter2@example.com/sms" });
     expect(failure?.reason).not.toContain("hunter2");
     expect(failure?.reason).toContain("user:***@");
