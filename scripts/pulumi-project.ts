@@ -5,7 +5,17 @@
  * and the benchmark.
  */
 import { execFile, spawn } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -132,7 +142,12 @@ export class PulumiProject {
     const done = new Promise<RunResult>((resolve) =>
       child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr })),
     );
-    return { kill: () => child.pid && process.kill(-child.pid, "SIGKILL"), done };
+    const kill = () => {
+      if (child.pid) process.kill(-child.pid, "SIGKILL");
+      // The engine starts its plugins (language host, provider) in process groups of their own.
+      this.killStrays();
+    };
+    return { kill, done };
   }
 
   /** Like `run`, but a non-zero exit is an error that carries the CLI's output. */
@@ -161,7 +176,23 @@ export class PulumiProject {
     return (await this.must(["stack", "export", "--stack", stack])).stdout;
   }
 
+  /** Kills every process still working in this project (a killed run's plugins outlive it). */
+  killStrays(): void {
+    const root = join(this.dir, "..");
+    for (const pid of readdirSync("/proc").filter((entry) => /^\d+$/.test(entry))) {
+      if (Number(pid) === process.pid) continue;
+      try {
+        const cwd = readlinkSync(`/proc/${pid}/cwd`);
+        const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+        if (cwd.startsWith(root) || cmdline.includes(root)) process.kill(Number(pid), "SIGKILL");
+      } catch {
+        // gone already, or not ours to read
+      }
+    }
+  }
+
   dispose(): void {
+    this.killStrays();
     rmSync(join(this.dir, ".."), { recursive: true, force: true });
   }
 }
