@@ -36,7 +36,7 @@ import {
   type CarrierResponse,
   type Release,
 } from "./twilio";
-import { TelnyxApi, parseJsonBody, routeTelnyx, telnyxError, telnyxFaultResponse } from "./telnyx";
+import { TelnyxApi, merge, parseJsonBody, routeTelnyx, telnyxError, telnyxFaultResponse } from "./telnyx";
 import type { TwilioValidator } from "./openapi";
 import { ControlError, handleControl } from "./control";
 
@@ -502,18 +502,8 @@ export class SandboxServer implements SandboxControl {
         throw new ControlError(`no Telnyx messaging profile ${p}`);
       }
     }
-    for (const [k, v] of Object.entries(data)) {
-      const prev = target[k];
-      target[k] =
-        v &&
-        typeof v === "object" &&
-        !Array.isArray(v) &&
-        prev &&
-        typeof prev === "object" &&
-        !Array.isArray(prev)
-          ? { ...prev, ...v }
-          : v;
-    }
+    // In place: the maps hold this object. Same merge as an API PATCH.
+    Object.assign(target, merge(target, data));
     if (data["updated_at"] === undefined) target["updated_at"] = new Date().toISOString();
   }
 

@@ -460,7 +460,7 @@ const RECORD_TYPE: Record<TelnyxConnectionKind, string> = {
 };
 
 /** Shallow merge, one level deeper for nested objects (inbound, outbound, ...). */
-function merge<T extends object>(target: T, patch: Partial<T>): T {
+export function merge<T extends object>(target: T, patch: Partial<T>): T {
   const out = { ...target } as Record<string, unknown>;
   for (const [k, v] of Object.entries(patch)) {
     const prev = out[k];
