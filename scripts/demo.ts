@@ -6,10 +6,10 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { startSandbox, type Sandbox, type SandboxSeed } from "../sandbox";
+import { demoSeedPath, startSandbox, type Sandbox, type SandboxSeed } from "../sandbox";
 import { ensurePulumiCli, PulumiProject, REPO_ROOT } from "./pulumi-project";
 
-const SEED_PATH = join(REPO_ROOT, "sandbox", "seeds", "demo.json");
+const SEED_PATH = demoSeedPath();
 const EXAMPLE = join(REPO_ROOT, "examples", "multi-environment");
 const STACKS = ["staging", "production"] as const;
 const DRIFTED_NUMBER = "+14155550100";

@@ -1,16 +1,13 @@
 /** Shared helpers for the sandbox fidelity tests: the real SDKs pointed at a sandbox. */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import twilio from "twilio";
 import Telnyx from "telnyx";
 import { BaseUrlRequestClient } from "../../provider/carriers/twilio-request-client";
 import { startSandbox, type Sandbox, type SandboxOptions, type SandboxSeed } from "../../sandbox";
 
-export const DEMO_SEED_FILE = join(__dirname, "..", "..", "sandbox", "seeds", "demo.json");
+import { DEMO_SEED_PATH, demoSeed } from "../support/sandbox";
 
-export function demoSeed(): SandboxSeed {
-  return JSON.parse(readFileSync(DEMO_SEED_FILE, "utf8")) as SandboxSeed;
-}
+export { demoSeed };
+export const DEMO_SEED_FILE = DEMO_SEED_PATH;
 
 export const demo = demoSeed();
 export const AC = demo.twilio!.account_sid!;

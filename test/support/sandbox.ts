@@ -3,9 +3,9 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PhoneNumberWebhooksProvider } from "../../provider/lifecycle";
-import { startSandbox, type Sandbox, type SandboxSeed } from "../../sandbox";
+import { demoSeedPath, startSandbox, type Sandbox, type SandboxSeed } from "../../sandbox";
 
-export const DEMO_SEED_PATH = join(__dirname, "..", "..", "sandbox", "seeds", "demo.json");
+export const DEMO_SEED_PATH = demoSeedPath();
 
 export function demoSeed(): SandboxSeed {
   return JSON.parse(readFileSync(DEMO_SEED_PATH, "utf8")) as SandboxSeed;
