@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { PhoneNumberWebhooksOutputs } from "../../provider/lifecycle";
-import { demoSeed, startHarness, type CarrierHarness } from "../support/sandbox";
+import { demoSeedWith, startHarness, type CarrierHarness } from "../support/sandbox";
 
 let h: CarrierHarness;
 afterEach(async () => {
@@ -19,16 +19,7 @@ const supportNumbers = (count: number) =>
   Array.from({ length: count }, (_, i) => `+1312555${String(3000 + i)}`);
 
 async function harnessWith(twilio: string[], onSupportApp: string[]) {
-  const seed = demoSeed();
-  for (const n of twilio)
-    seed.twilio!.incoming_phone_numbers!.push({ phone_number: n, voice_url: "https://old.example.com/v" });
-  for (const n of onSupportApp)
-    seed.telnyx!.phone_numbers!.push({
-      phone_number: n,
-      connection_name: "support-app",
-      messaging_profile_name: "support-sms",
-    } as never);
-  h = await startHarness(seed);
+  h = await startHarness(demoSeedWith({ twilio, onSupportApp }));
 }
 
 const callsTo = (prefix: string) =>

@@ -3,7 +3,7 @@
  * one Twilio account under a storm of 429s. Every write lands, none is lost, time stays bounded.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { demoSeed } from "../support/sandbox";
+import { demoSeedWith, OLD_VOICE_URL } from "../support/sandbox";
 import { binDir, E2EFixture, expectSuccess, type NumberDeclaration } from "./support";
 
 const twilio = Array.from({ length: 40 }, (_, i) => `+1415555${String(2000 + i)}`);
@@ -12,19 +12,7 @@ const telnyx = Array.from({ length: 20 }, (_, i) => `+1312555${String(4000 + i)}
 describe.skipIf(!binDir)("sixty resources in one up", () => {
   let f: E2EFixture;
   beforeAll(async () => {
-    const seed = demoSeed();
-    for (const n of twilio)
-      seed.twilio!.incoming_phone_numbers!.push({
-        phone_number: n,
-        voice_url: "https://old.example.com/voice",
-      });
-    for (const n of telnyx)
-      seed.telnyx!.phone_numbers!.push({
-        phone_number: n,
-        connection_name: "support-app",
-        messaging_profile_name: "support-sms",
-      } as never);
-    f = await E2EFixture.start(seed);
+    f = await E2EFixture.start(demoSeedWith({ twilio, onSupportApp: telnyx }));
     const declarations: NumberDeclaration[] = [
       ...twilio.map((n, i) => ({
         name: `t${i}`,
@@ -76,8 +64,7 @@ describe.skipIf(!binDir)("sixty resources in one up", () => {
     expect(
       f.sandbox.control.telnyxObject("call_control_applications", first.connection_id!)!.webhook_event_url,
     ).toBe("https://legacy.example.com/telnyx/support-events");
-    for (const n of twilio)
-      expect(f.sandbox.control.twilioNumber(n)!.voice_url).toBe("https://old.example.com/voice");
+    for (const n of twilio) expect(f.sandbox.control.twilioNumber(n)!.voice_url).toBe(OLD_VOICE_URL);
     expect(f.sandbox.control.releases()).toEqual([]);
   });
 });

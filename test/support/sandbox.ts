@@ -11,6 +11,25 @@ export function demoSeed(): SandboxSeed {
   return JSON.parse(readFileSync(DEMO_SEED_PATH, "utf8")) as SandboxSeed;
 }
 
+export const OLD_VOICE_URL = "https://old.example.com/voice";
+
+/**
+ * The demo seed plus more numbers: Twilio numbers with a voice URL of their own, and Telnyx
+ * numbers on the demo's shared Call Control application and messaging profile.
+ */
+export function demoSeedWith(numbers: { twilio?: string[]; onSupportApp?: string[] }): SandboxSeed {
+  const seed = demoSeed();
+  for (const n of numbers.twilio ?? [])
+    seed.twilio!.incoming_phone_numbers!.push({ phone_number: n, voice_url: OLD_VOICE_URL });
+  for (const n of numbers.onSupportApp ?? [])
+    seed.telnyx!.phone_numbers!.push({
+      phone_number: n,
+      connection_name: "support-app",
+      messaging_profile_name: "support-sms",
+    } as never);
+  return seed;
+}
+
 export interface CarrierHarness {
   sandbox: Sandbox;
   env: Record<string, string>;
