@@ -216,11 +216,12 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     await journal.forget(props.provider, props.phoneNumber);
   }
 
+  /** The arguments as `check` normalises them (methods upper case), or the failures as an error. */
   private validated(inputs: CheckedArgs): CheckedArgs {
-    const { failures } = checkArgs(inputs);
-    if (failures.length)
-      throw new WebhookError(failures.map((f) => `${f.property}: ${f.reason}`).join("; "), "invalid");
-    return inputs;
+    const checked = checkArgs(inputs);
+    if (checked.failures.length)
+      throw new WebhookError(checked.failures.map((f) => `${f.property}: ${f.reason}`).join("; "), "invalid");
+    return checked.inputs as unknown as CheckedArgs;
   }
 
   private journal(): TakeoverJournal {
@@ -291,7 +292,7 @@ function managedSettings(args: CheckedArgs): WebhookChanges {
   const desired: WebhookChanges = {};
   for (const field of WEBHOOK_FIELDS) {
     const value = args[field];
-    if (value !== undefined) desired[field] = field.endsWith("Method") ? value.toUpperCase() : value;
+    if (value !== undefined) desired[field] = value;
   }
   return desired;
 }
@@ -406,7 +407,7 @@ function buildOutputs(
   };
   for (const field of WEBHOOK_FIELDS) {
     const value = args[field];
-    if (value !== undefined) outs[field] = field.endsWith("Method") ? value.toUpperCase() : value;
+    if (value !== undefined) outs[field] = value;
   }
   if (args.onDelete !== undefined) outs.onDelete = args.onDelete;
   if (args.allowSharedUpdate !== undefined) outs.allowSharedUpdate = args.allowSharedUpdate;
