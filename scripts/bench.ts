@@ -18,9 +18,8 @@ import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startSandbox, type RequestLogEntry, type Sandbox, type SandboxSeed } from "../sandbox";
-import { ensurePulumiCli, PulumiProject, REPO_ROOT } from "./pulumi-project";
+import { ensurePulumiCli, PulumiProject, REPO_ROOT, RESOURCE_TYPE } from "./pulumi-project";
 
-const RESOURCE_TYPE = "pulumi-nodejs:dynamic/phone-webhooks:PhoneNumberWebhooks";
 const STACK = "bench";
 const PROGRAM = `const pulumi = require("@pulumi/pulumi");
 const { PhoneNumberWebhooks } = require("pulumi-phone-webhooks");

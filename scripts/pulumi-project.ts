@@ -20,6 +20,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 export const REPO_ROOT = join(__dirname, "..");
+/** The type token of our resources in a stack's state. */
+export const RESOURCE_TYPE = "pulumi-nodejs:dynamic/phone-webhooks:PhoneNumberWebhooks";
 
 /** Provisions the CLI (see scripts/ensure-pulumi.sh) and returns the directory to put on PATH. */
 export function ensurePulumiCli(): Promise<string> {

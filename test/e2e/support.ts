@@ -3,13 +3,12 @@
  * the numbers given in its stack config, with credentials set as secret stack config.
  */
 import { inject } from "vitest";
-import { PulumiProject } from "../../scripts/pulumi-project";
+import { PulumiProject, RESOURCE_TYPE } from "../../scripts/pulumi-project";
 import type { Sandbox, SandboxSeed } from "../../sandbox";
 import { startSandbox } from "../../sandbox";
 import { demoSeed } from "../support/sandbox";
 
 export const binDir = inject("pulumiBinDir");
-export const RESOURCE_TYPE = "pulumi-nodejs:dynamic/phone-webhooks:PhoneNumberWebhooks";
 
 const PROGRAM = `
 const pulumi = require("@pulumi/pulumi");
