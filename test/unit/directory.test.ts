@@ -1,0 +1,289 @@
+/**
+ * NumberDirectory (batched lookups of one carrier account's numbers) and ReadCache, against a fake
+ * source and Vitest's fake clock: what is asked of the carrier, and what each lookup answers.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { NumberDirectory, ReadCache, type DirectorySource } from "../../provider/directory";
+
+interface Entry {
+  phoneNumber: string;
+  voiceUrl: string;
+}
+
+const entry = (phoneNumber: string, voiceUrl = `https://example.com/${phoneNumber.slice(1)}`): Entry => ({
+  phoneNumber,
+  voiceUrl,
+});
+
+const ACCOUNT = ["+14155550100", "+14155550101", "+14155550102", "+14155550103", "+14155550104"].map((n) =>
+  entry(n),
+);
+
+const OPTIONS = { ttlMs: 1_000, batchWindowMs: 10, listAllFrom: 4 };
+
+/** A source over `numbers`; listAll and listOne are spies whose answers a test may replace. */
+function fakeSource(numbers: Entry[] = ACCOUNT) {
+  return {
+    listAll: vi.fn(async () => numbers.map((e) => ({ ...e }))),
+    listOne: vi.fn(async (n: string) =>
+      numbers.filter((e) => e.phoneNumber.includes(n)).map((e) => ({ ...e })),
+    ),
+    phoneNumberOf: (e: Entry) => e.phoneNumber,
+  } satisfies DirectorySource<Entry>;
+}
+
+/** A promise and the functions that settle it, for a source call a test holds open. */
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** Lets the batch window pass and every promise that follows settle. */
+const passWindow = () => vi.advanceTimersByTimeAsync(OPTIONS.batchWindowMs);
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("NumberDirectory", () => {
+  it("waits for the batch window before asking the carrier anything", async () => {
+    const source = fakeSource();
+    const directory = new NumberDirectory(source, OPTIONS);
+    const found = directory.find("+14155550100");
+    await vi.advanceTimersByTimeAsync(OPTIONS.batchWindowMs - 1);
+    expect(source.listOne).not.toHaveBeenCalled();
+    expect(source.listAll).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(1);
+    await expect(found).resolves.toEqual(ACCOUNT[0]);
+  });
+
+  it("looks a few numbers up one by one, in a single batch", async () => {
+    const source = fakeSource();
+    const directory = new NumberDirectory(source, OPTIONS);
+    const found = Promise.all([directory.find("+14155550100"), directory.find("+14155550102")]);
+    await passWindow();
+    expect(await found).toEqual([ACCOUNT[0], ACCOUNT[2]]);
+    expect(source.listOne.mock.calls).toEqual([["+14155550100"], ["+14155550102"]]);
+    expect(source.listAll).not.toHaveBeenCalled();
+  });
+
+  it("lists the whole account once when a batch holds listAllFrom lookups", async () => {
+    const source = fakeSource();
+    const directory = new NumberDirectory(source, OPTIONS);
+    const numbers = ["+14155550100", "+14155550101", "+14155550103", "+19995550000"];
+    const found = Promise.all(numbers.map((n) => directory.find(n)));
+    await passWindow();
+    expect(await found).toEqual([ACCOUNT[0], ACCOUNT[1], ACCOUNT[3], undefined]);
+    expect(source.listAll).toHaveBeenCalledTimes(1);
+    expect(source.listOne).not.toHaveBeenCalled();
+  });
+
+  it("counts the numbers looked up one by one so far towards listAllFrom", async () => {
+    const source = fakeSource();
+    const directory = new NumberDirectory(source, OPTIONS);
+    const first = Promise.all([directory.find("+14155550100"), directory.find("+14155550101")]);
+    await passWindow();
+    await first;
+    expect(source.listOne).toHaveBeenCalledTimes(2);
+    // Two so far and two now: four, so the account is listed.
+    const second = Promise.all([directory.find("+14155550102"), directory.find("+14155550103")]);
+    await passWindow();
+    expect(await second).toEqual([ACCOUNT[2], ACCOUNT[3]]);
+    expect(source.listOne).toHaveBeenCalledTimes(2);
+    expect(source.listAll).toHaveBeenCalledTimes(1);
+  });
+
+  it("takes only an exact match from a filtered list that also matches other numbers", async () => {
+    const longer = entry("+141555501001");
+    const source = fakeSource([longer, ...ACCOUNT]);
+    const directory = new NumberDirectory(source, OPTIONS);
+    const exact = directory.find("+14155550100");
+    await passWindow();
+    await expect(exact).resolves.toEqual(ACCOUNT[0]);
+
+    // A filter that matches only partially answers "not found", not the partial match.
+    source.listOne.mockResolvedValueOnce([longer]);
+    const partial = directory.find("+14155550100");
+    await passWindow();
+    await expect(partial).resolves.toBeUndefined();
+  });
+
+  it("answers from a fresh listing without a call or a wait, until ttlMs has passed", async () => {
+    const source = fakeSource();
+    const directory = new NumberDirectory(source, OPTIONS);
+    expect(directory.freshListing()).toBeUndefined();
+    const batch = Promise.all(ACCOUNT.slice(0, 4).map((e) => directory.find(e.phoneNumber)));
+    await passWindow();
+    await batch;
+    expect(source.listAll).toHaveBeenCalledTimes(1);
+    expect([...directory.freshListing()!.keys()]).toEqual(ACCOUNT.map((e) => e.phoneNumber));
+
+    // No timer needs to fire: the listing answers at once.
+    await expect(directory.find("+14155550104")).resolves.toEqual(ACCOUNT[4]);
+    await expect(directory.find("+19995550000")).resolves.toBeUndefined();
+
+    // The listing dates from when it arrived, at the end of the batch window.
+    await vi.advanceTimersByTimeAsync(OPTIONS.ttlMs - 1);
+    expect(directory.freshListing()).toBeDefined();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(directory.freshListing()).toBeUndefined();
+
+    // Stale: the next lookups wait for a batch and ask the carrier again.
+    const again = Promise.all(ACCOUNT.slice(0, 4).map((e) => directory.find(e.phoneNumber)));
+    await passWindow();
+    expect(await again).toEqual(ACCOUNT.slice(0, 4));
+    expect(source.listAll).toHaveBeenCalledTimes(2);
+  });
+
+  it("shares a listing still in flight with a later batch, however small", async () => {
+    const source = fakeSource();
+    const listing = deferred<Entry[]>();
+    source.listAll.mockReturnValueOnce(listing.promise);
+    const directory = new NumberDirectory(source, OPTIONS);
+    const first = Promise.all(ACCOUNT.slice(0, 4).map((e) => directory.find(e.phoneNumber)));
+    await passWindow();
+    expect(source.listAll).toHaveBeenCalledTimes(1);
+
+    const later = directory.find("+14155550104");
+    await passWindow();
+    expect(source.listAll).toHaveBeenCalledTimes(1);
+    expect(source.listOne).not.toHaveBeenCalled();
+
+    listing.resolve(ACCOUNT);
+    expect(await first).toEqual(ACCOUNT.slice(0, 4));
+    await expect(later).resolves.toEqual(ACCOUNT[4]);
+  });
+
+  it("rejects every lookup of a batch when the listing fails, and asks again on the next lookup", async () => {
+    const source = fakeSource();
+    const failure = new Error("list IncomingPhoneNumbers failed (HTTP 500)");
+    source.listAll.mockRejectedValueOnce(failure);
+    const directory = new NumberDirectory(source, OPTIONS);
+    const found = ACCOUNT.slice(0, 4).map((e) => directory.find(e.phoneNumber));
+    const settled = Promise.allSettled(found);
+    await passWindow();
+    expect(await settled).toEqual(found.map(() => ({ status: "rejected", reason: failure })));
+    expect(directory.freshListing()).toBeUndefined();
+
+    // The failure is not remembered (nor does it count as lookups made one by one).
+    const retry = directory.find("+14155550100");
+    await passWindow();
+    await expect(retry).resolves.toEqual(ACCOUNT[0]);
+    expect(source.listAll).toHaveBeenCalledTimes(1);
+    expect(source.listOne).toHaveBeenCalledTimes(1);
+  });
+
+  it("rejects only the lookup whose own call failed when looking numbers up one by one", async () => {
+    const source = fakeSource();
+    const failure = new Error("no answer from Telnyx");
+    source.listOne.mockImplementation(async (n) => {
+      if (n === "+14155550101") throw failure;
+      return ACCOUNT.filter((e) => e.phoneNumber === n);
+    });
+    const directory = new NumberDirectory(source, OPTIONS);
+    const settled = Promise.allSettled([directory.find("+14155550100"), directory.find("+14155550101")]);
+    await passWindow();
+    expect(await settled).toEqual([
+      { status: "fulfilled", value: ACCOUNT[0] },
+      { status: "rejected", reason: failure },
+    ]);
+  });
+
+  it("update: a write's answer replaces the listed entry, so later lookups see it", async () => {
+    const source = fakeSource();
+    const directory = new NumberDirectory(source, OPTIONS);
+    const batch = Promise.all(ACCOUNT.slice(0, 4).map((e) => directory.find(e.phoneNumber)));
+    await passWindow();
+    await batch;
+
+    const written = entry("+14155550101", "https://staging.example.com/voice");
+    directory.update(written);
+    await expect(directory.find("+14155550101")).resolves.toEqual(written);
+    expect(directory.freshListing()!.get("+14155550101")).toEqual(written);
+    expect(source.listAll).toHaveBeenCalledTimes(1);
+  });
+
+  it("update without a listing changes nothing: the next lookup asks the carrier", async () => {
+    const source = fakeSource();
+    const directory = new NumberDirectory(source, OPTIONS);
+    directory.update(entry("+14155550101", "https://staging.example.com/voice"));
+    expect(directory.freshListing()).toBeUndefined();
+    const found = directory.find("+14155550101");
+    await passWindow();
+    await expect(found).resolves.toEqual(ACCOUNT[1]);
+    expect(source.listOne).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe("ReadCache", () => {
+  const TTL = 1_000;
+
+  it("shares one read in flight between concurrent callers", async () => {
+    const cache = new ReadCache<string>(TTL);
+    const read = deferred<string>();
+    const load = vi.fn(() => read.promise);
+    const a = cache.get("conn-1", load);
+    const b = cache.get("conn-1", load);
+    expect(load).toHaveBeenCalledTimes(1);
+    read.resolve("answer");
+    expect(await Promise.all([a, b])).toEqual(["answer", "answer"]);
+  });
+
+  it("keeps keys apart", async () => {
+    const cache = new ReadCache<string>(TTL);
+    await expect(cache.get("a", async () => "A")).resolves.toBe("A");
+    await expect(cache.get("b", async () => "B")).resolves.toBe("B");
+    await expect(cache.get("a", async () => "not read")).resolves.toBe("A");
+  });
+
+  it("reads again once ttlMs has passed", async () => {
+    const cache = new ReadCache<number>(TTL);
+    let reads = 0;
+    const load = vi.fn(async () => ++reads);
+    await expect(cache.get("k", load)).resolves.toBe(1);
+    await vi.advanceTimersByTimeAsync(TTL - 1);
+    await expect(cache.get("k", load)).resolves.toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    await expect(cache.get("k", load)).resolves.toBe(2);
+    expect(load).toHaveBeenCalledTimes(2);
+  });
+
+  it("forgets a failed read: the next caller reads again", async () => {
+    const cache = new ReadCache<string>(TTL);
+    const failure = new Error("HTTP 503");
+    await expect(cache.get("k", () => Promise.reject(failure))).rejects.toBe(failure);
+    const load = vi.fn(async () => "fresh");
+    await expect(cache.get("k", load)).resolves.toBe("fresh");
+    expect(load).toHaveBeenCalledTimes(1);
+  });
+
+  it("does not forget a value set while a read that then fails was in flight", async () => {
+    const cache = new ReadCache<string>(TTL);
+    const read = deferred<string>();
+    const failing = cache.get("k", () => read.promise);
+    cache.set("k", "written");
+    read.reject(new Error("HTTP 500"));
+    await expect(failing).rejects.toThrow("HTTP 500");
+    const load = vi.fn(async () => "read");
+    await expect(cache.get("k", load)).resolves.toBe("written");
+    expect(load).not.toHaveBeenCalled();
+  });
+
+  it("set answers later gets without a read; delete forgets", async () => {
+    const cache = new ReadCache<string>(TTL);
+    cache.set("k", "written");
+    const load = vi.fn(async () => "read");
+    await expect(cache.get("k", load)).resolves.toBe("written");
+    cache.delete("k");
+    await expect(cache.get("k", load)).resolves.toBe("read");
+    expect(load).toHaveBeenCalledTimes(1);
+  });
+});

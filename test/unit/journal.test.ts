@@ -1,0 +1,157 @@
+/**
+ * The takeover journal: a number's original webhooks, kept on disk from before the first write
+ * until the state holds them, so that a create cut short by a crash still knows them.
+ */
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { TakeoverJournal } from "../../provider/journal";
+
+type Carrier = Parameters<TakeoverJournal["remember"]>[0];
+type Webhooks = Parameters<TakeoverJournal["remember"]>[2];
+
+const webhooks = (voiceUrl: string | null, smsUrl: string | null = null): Webhooks => ({
+  voiceUrl,
+  voiceMethod: voiceUrl ? "POST" : null,
+  voiceFallbackUrl: null,
+  smsUrl,
+  smsMethod: smsUrl ? "POST" : null,
+  smsFallbackUrl: null,
+  statusCallbackUrl: null,
+});
+
+const ORIGINAL = webhooks("https://legacy.example.com/voice", "https://user:pw@legacy.example.com/sms");
+const HALF_WRITTEN = webhooks("https://staging.example.com/voice", "https://user:pw@legacy.example.com/sms");
+const NUMBER = "+1 (415) 555-0100";
+const TWILIO: Carrier = "twilio";
+const TELNYX: Carrier = "telnyx";
+
+let root: string;
+let dir: string;
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), "journal-test-"));
+  dir = join(root, "state", "journal"); // does not exist yet
+});
+afterEach(() => {
+  rmSync(root, { recursive: true, force: true });
+});
+
+/** The journal's files (an entry per number and carrier; nothing else should be left behind). */
+const files = () => readdirSync(dir);
+
+describe("TakeoverJournal", () => {
+  it("records the current webhooks the first time, and reads them back", async () => {
+    const journal = new TakeoverJournal(dir);
+    expect(await journal.read(TWILIO, NUMBER)).toBeUndefined();
+    expect(await journal.remember(TWILIO, NUMBER, ORIGINAL)).toEqual({
+      webhooks: ORIGINAL,
+      recovered: false,
+    });
+    expect(await journal.read(TWILIO, NUMBER)).toEqual(ORIGINAL);
+    expect(files()).toHaveLength(1);
+    expect(files()[0]).toMatch(/\.json$/); // written then renamed: no temporary file left
+  });
+
+  it("after a crash, returns the originals an earlier run recorded, not the half-written webhooks", async () => {
+    await new TakeoverJournal(dir).remember(TELNYX, NUMBER, ORIGINAL);
+    // A new process: the same directory, a fresh journal object.
+    const afterCrash = new TakeoverJournal(dir);
+    expect(await afterCrash.remember(TELNYX, NUMBER, HALF_WRITTEN)).toEqual({
+      webhooks: ORIGINAL,
+      recovered: true,
+    });
+    expect(await afterCrash.read(TELNYX, NUMBER)).toEqual(ORIGINAL);
+  });
+
+  it("forget drops the entry: the next remember records afresh", async () => {
+    const journal = new TakeoverJournal(dir);
+    await journal.remember(TWILIO, NUMBER, ORIGINAL);
+    await journal.forget(TWILIO, NUMBER);
+    expect(await journal.read(TWILIO, NUMBER)).toBeUndefined();
+    expect(files()).toEqual([]);
+    expect(await journal.remember(TWILIO, NUMBER, HALF_WRITTEN)).toEqual({
+      webhooks: HALF_WRITTEN,
+      recovered: false,
+    });
+  });
+
+  it("forgetting a number it never recorded is harmless", async () => {
+    const journal = new TakeoverJournal(dir);
+    await expect(journal.forget(TWILIO, NUMBER)).resolves.toBeUndefined();
+    await journal.remember(TWILIO, "+14155550101", ORIGINAL);
+    await journal.forget(TWILIO, NUMBER);
+    expect(await journal.read(TWILIO, "+14155550101")).toEqual(ORIGINAL);
+  });
+
+  it("keeps numbers and carriers apart", async () => {
+    const journal = new TakeoverJournal(dir);
+    await journal.remember(TWILIO, NUMBER, ORIGINAL);
+    expect(await journal.read(TELNYX, NUMBER)).toBeUndefined();
+    expect(await journal.read(TWILIO, "+14155550101")).toBeUndefined();
+    expect(await journal.remember(TELNYX, NUMBER, HALF_WRITTEN)).toEqual({
+      webhooks: HALF_WRITTEN,
+      recovered: false,
+    });
+    expect(await journal.read(TWILIO, NUMBER)).toEqual(ORIGINAL);
+    expect(files()).toHaveLength(2);
+  });
+
+  it("knows a number however it is written (only its digits name the entry)", async () => {
+    const journal = new TakeoverJournal(dir);
+    await journal.remember(TWILIO, "+14155550100", ORIGINAL);
+    expect(await journal.read(TWILIO, NUMBER)).toEqual(ORIGINAL);
+  });
+
+  it.skipIf(process.platform === "win32")(
+    "writes entries readable by their owner only (0600), in a directory only its owner can enter (0700)",
+    async () => {
+      await new TakeoverJournal(dir).remember(TWILIO, NUMBER, ORIGINAL);
+      expect(statSync(dir).mode & 0o777).toBe(0o700);
+      expect(statSync(join(dir, files()[0]!)).mode & 0o777).toBe(0o600);
+    },
+  );
+
+  it("with no directory, is off: remember hands back the current webhooks and nothing is kept", async () => {
+    const journal = new TakeoverJournal(undefined);
+    expect(await journal.remember(TWILIO, NUMBER, ORIGINAL)).toEqual({
+      webhooks: ORIGINAL,
+      recovered: false,
+    });
+    expect(await journal.remember(TWILIO, NUMBER, HALF_WRITTEN)).toEqual({
+      webhooks: HALF_WRITTEN,
+      recovered: false,
+    });
+    expect(await journal.read(TWILIO, NUMBER)).toBeUndefined();
+    await expect(journal.forget(TWILIO, NUMBER)).resolves.toBeUndefined();
+    expect(readdirSync(root)).toEqual([]);
+  });
+
+  describe("an entry it cannot use counts as none: the current webhooks are recorded in its place", () => {
+    const cases: Record<string, string> = {
+      "cut short": '{"phoneNumber": "+14155550100", "provi',
+      empty: "",
+      "not an entry": JSON.stringify({ phoneNumber: "+14155550100", provider: "twilio" }),
+      "webhooks of the wrong kind": JSON.stringify({
+        phoneNumber: "+14155550100",
+        provider: "twilio",
+        recordedAt: "2026-01-01T00:00:00.000Z",
+        webhooks: { ...ORIGINAL, voiceUrl: 42 },
+      }),
+    };
+    for (const [what, text] of Object.entries(cases))
+      it(what, async () => {
+        const journal = new TakeoverJournal(dir);
+        await journal.remember(TWILIO, NUMBER, ORIGINAL);
+        const [entry] = files();
+        writeFileSync(join(dir, entry!), text);
+        expect(await journal.read(TWILIO, NUMBER)).toBeUndefined();
+        expect(await journal.remember(TWILIO, NUMBER, HALF_WRITTEN)).toEqual({
+          webhooks: HALF_WRITTEN,
+          recovered: false,
+        });
+        expect(await journal.read(TWILIO, NUMBER)).toEqual(HALF_WRITTEN);
+        expect(files()).toEqual([entry]);
+      });
+  });
+});
