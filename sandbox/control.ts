@@ -23,19 +23,9 @@
  * Errors answer `{ "error": "..." }` with 400 (bad input), 404 (no such thing) or 405.
  */
 import { z } from "zod";
-import { formatZodError, SeedError, TELNYX_KINDS, type SandboxSeed, type TelnyxKind } from "./seed";
+import { ControlError, SeedError, formatZodError } from "./errors";
+import { TELNYX_KINDS, type SandboxSeed, type TelnyxKind } from "./state/types";
 import type { SandboxServer } from "./server";
-
-/** A control call that cannot be carried out: bad input (400), no such thing (404), wrong method (405). */
-export class ControlError extends Error {
-  override name = "ControlError";
-  constructor(
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
-}
 
 export interface ControlResponse {
   status: number;

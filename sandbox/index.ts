@@ -11,7 +11,8 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { loadSeedFile, type SandboxSeed } from "./seed";
+import { loadSeedFile } from "./state/normalize";
+import type { SandboxSeed } from "./state/types";
 import { SandboxServer, type SandboxControl } from "./server";
 import { twilioValidator } from "./openapi";
 
@@ -72,7 +73,7 @@ export function demoSeedPath(): string {
 }
 
 export type { SandboxControl, RequestLogEntry, FaultSpec, Carrier } from "./server";
-export { ControlError } from "./control";
+export { ControlError, SeedError } from "./errors";
 export type { Release } from "./twilio";
 export type {
   SandboxSeed,
@@ -81,12 +82,10 @@ export type {
   TelnyxPhoneNumber,
   TelnyxKind,
   TwilioApiKey,
-} from "./seed";
+} from "./state/types";
+export { loadSeedFile, normalizeSeed } from "./state/normalize";
 export {
-  loadSeedFile,
-  normalizeSeed,
-  SeedError,
   DEFAULT_TELNYX_API_KEY,
   DEFAULT_TWILIO_ACCOUNT_SID,
   DEFAULT_TWILIO_AUTH_TOKEN,
-} from "./seed";
+} from "./state/defaults";

@@ -17,7 +17,7 @@
  *   responses: E.164), `date-time-rfc-2822`, `http-method`, `phone-number-capabilities`.
  */
 import { readFileSync } from "node:fs";
-import { isHttpUrl, E164 } from "./seed";
+import { isHttpUrl, E164 } from "./state/formats";
 
 export const TWILIO_SPEC_MODULE = "@twilio/cli-core/src/services/twilio-api/twilio_api_v2010.json";
 

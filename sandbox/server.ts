@@ -10,23 +10,18 @@
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { performance } from "node:perf_hooks";
-import {
-  dumpState,
-  findConnection,
-  formatZodError,
-  normalizeSeed,
-  refreshTelnyxNames,
-  rfc2822,
-  telnyxPatchSchemas,
-  twilioNumberPatch,
-  SeedError,
-  type NormalizedState,
-  type SandboxSeed,
-  type SandboxState,
-  type TelnyxKind,
-  type TelnyxPhoneNumber,
-  type TwilioIncomingPhoneNumber,
-} from "./seed";
+import { ControlError, SeedError, formatZodError } from "./errors";
+import { dumpState, findConnection, normalizeSeed, refreshTelnyxNames } from "./state/normalize";
+import { rfc2822 } from "./state/formats";
+import { telnyxPatchSchemas, twilioNumberPatch } from "./state/schemas";
+import type {
+  NormalizedState,
+  SandboxSeed,
+  SandboxState,
+  TelnyxKind,
+  TelnyxPhoneNumber,
+  TwilioIncomingPhoneNumber,
+} from "./state/types";
 import {
   TwilioApi,
   parseForm,
@@ -38,7 +33,7 @@ import {
 } from "./twilio";
 import { TelnyxApi, merge, parseJsonBody, routeTelnyx, telnyxError, telnyxFaultResponse } from "./telnyx";
 import type { TwilioValidator } from "./openapi";
-import { ControlError, handleControl } from "./control";
+import { handleControl } from "./control";
 
 export type Carrier = "twilio" | "telnyx";
 

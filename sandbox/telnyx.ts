@@ -48,12 +48,14 @@ import type { PhoneNumberWithMessagingSettings } from "telnyx/resources/shared";
 import type { DefaultFlatPaginationResponse } from "telnyx/core/pagination";
 import {
   callControlApplicationFields,
-  connectionDisplayName,
   credentialConnectionFields,
-  findConnection,
   messagingProfileFields,
-  refreshTelnyxNames,
   texmlApplicationFields,
+} from "./state/schemas";
+import { connectionDisplayName, findConnection, refreshTelnyxNames } from "./state/normalize";
+import {
+  TELNYX_KINDS,
+  type Equal,
   type Fields,
   type NormalizedState,
   type StoredCallControlApplication,
@@ -62,8 +64,7 @@ import {
   type TelnyxConnectionKind,
   type TelnyxKind,
   type TelnyxPhoneNumber,
-  TELNYX_KINDS,
-} from "./seed";
+} from "./state/types";
 import type { CarrierResponse, Release } from "./twilio";
 
 // ---------------------------------------------------------------------------------------------
@@ -167,7 +168,6 @@ function zodToTelnyx(err: z.ZodError): CarrierResponse {
 // PATCH schemas, keyed by the SDK's update params
 
 type RequiredKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? never : K }[keyof T];
-type Equal<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 /** `f` must have exactly the keys of `T` (no extra, none missing). */
 const exact =
   <T>() =>

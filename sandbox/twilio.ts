@@ -9,14 +9,8 @@
  */
 import http from "node:http";
 import type { IncomingPhoneNumberContextUpdateOptions } from "twilio/lib/rest/api/v2010/account/incomingPhoneNumber";
-import {
-  TWILIO_SID,
-  isHttpUrl,
-  rfc2822,
-  type NormalizedState,
-  type TwilioIncomingPhoneNumber,
-  type TwilioMethod,
-} from "./seed";
+import { TWILIO_SID, isHttpUrl, rfc2822 } from "./state/formats";
+import type { NormalizedState, TwilioIncomingPhoneNumber, TwilioMethod } from "./state/types";
 import type { TwilioOperationId } from "./openapi";
 
 export interface CarrierResponse {

@@ -1,0 +1,178 @@
+/**
+ * The sandbox's state model: what a seed holds, what `control.state()` returns, and the in-memory
+ * state the carrier handlers work on.
+ *
+ * A seed uses each carrier's own JSON field names (snake_case). Every Telnyx object is typed with
+ * the `telnyx` SDK's own interfaces; the Twilio number has the same keys as the `twilio` SDK's
+ * payload type (checked below at compile time).
+ */
+import type { z } from "zod";
+import type { IncomingPhoneNumberInstance } from "twilio/lib/rest/api/v2010/account/incomingPhoneNumber";
+import type { PhoneNumberCapabilities } from "twilio/lib/interfaces";
+import type { CallControlApplication } from "telnyx/resources/call-control-applications";
+import type { TexmlApplication } from "telnyx/resources/texml-applications";
+import type { CredentialConnection } from "telnyx/resources/credential-connections/credential-connections";
+import type { MessagingMessagingProfile } from "telnyx/resources/messaging-profiles/messaging-profiles";
+import type { NumbersPhoneNumberDetailed } from "telnyx/resources/phone-numbers/phone-numbers";
+
+// ---------------------------------------------------------------------------------------------
+// Type plumbing
+
+/** One zod schema per field of `T`, no more, no less (excess keys fail the object literal check). */
+export type Fields<T> = { [K in keyof T]-?: z.ZodType<Exclude<T[K], undefined>> };
+
+/** `true` when A and B are the same type (for compile-time checks against the SDKs). */
+export type Equal<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+
+/** The Twilio SDK's own (unexported) JSON payload type for an IncomingPhoneNumber. */
+type TwilioResource = ConstructorParameters<typeof IncomingPhoneNumberInstance>[1];
+
+// ---------------------------------------------------------------------------------------------
+// Public state types
+
+export type TwilioMethod = "GET" | "POST";
+
+/** An IncomingPhoneNumber as Twilio's JSON API returns it (same keys as the SDK's payload type). */
+export interface TwilioIncomingPhoneNumber {
+  account_sid: string;
+  address_sid: string | null;
+  address_requirements: "none" | "any" | "local" | "foreign";
+  api_version: string;
+  beta: boolean;
+  capabilities: PhoneNumberCapabilities;
+  date_created: string;
+  date_updated: string;
+  friendly_name: string;
+  identity_sid: string | null;
+  phone_number: string;
+  origin: string;
+  sid: string;
+  sms_application_sid: string | null;
+  sms_fallback_method: TwilioMethod;
+  sms_fallback_url: string | null;
+  sms_method: TwilioMethod;
+  sms_url: string | null;
+  status_callback: string | null;
+  status_callback_method: TwilioMethod;
+  trunk_sid: string | null;
+  uri: string;
+  voice_receive_mode: "voice" | "fax";
+  voice_application_sid: string | null;
+  voice_caller_id_lookup: boolean;
+  voice_fallback_method: TwilioMethod;
+  voice_fallback_url: string | null;
+  voice_method: TwilioMethod;
+  voice_url: string | null;
+  emergency_status: "Active" | "Inactive";
+  emergency_address_sid: string | null;
+  emergency_address_status:
+    | "registered"
+    | "unregistered"
+    | "pending-registration"
+    | "registration-failure"
+    | "pending-unregistration"
+    | "unregistration-failure";
+  bundle_sid: string | null;
+  status: string;
+  type: string;
+}
+// Same field names as the twilio SDK's payload: a typo or a field Twilio does not have fails tsc.
+const _twilioKeysMatchSdk: Equal<keyof TwilioIncomingPhoneNumber, keyof TwilioResource> = true;
+void _twilioKeysMatchSdk;
+
+/** A Telnyx phone number as `GET /v2/phone_numbers/{id}` returns it (the SDK's own type). */
+export type TelnyxPhoneNumber = NumbersPhoneNumberDetailed;
+
+/** The Telnyx objects that hold webhooks, by their URL path segment. */
+export type TelnyxKind =
+  "call_control_applications" | "texml_applications" | "credential_connections" | "messaging_profiles";
+export const TELNYX_KINDS: readonly TelnyxKind[] = [
+  "call_control_applications",
+  "texml_applications",
+  "credential_connections",
+  "messaging_profiles",
+];
+export const TELNYX_CONNECTION_KINDS = [
+  "call_control_applications",
+  "texml_applications",
+  "credential_connections",
+] as const;
+export type TelnyxConnectionKind = (typeof TELNYX_CONNECTION_KINDS)[number];
+
+type WithId<T> = T & { id: string; created_at: string; updated_at: string };
+export type StoredCallControlApplication = WithId<CallControlApplication>;
+export type StoredTexmlApplication = WithId<TexmlApplication>;
+export type StoredCredentialConnection = WithId<CredentialConnection>;
+export type StoredMessagingProfile = WithId<MessagingMessagingProfile>;
+
+export interface TelnyxObjectByKind {
+  call_control_applications: StoredCallControlApplication;
+  texml_applications: StoredTexmlApplication;
+  credential_connections: StoredCredentialConnection;
+  messaging_profiles: StoredMessagingProfile;
+}
+
+export interface TwilioApiKey {
+  sid: string;
+  secret: string;
+}
+
+/** What `control.state()` returns: the seed's shape, every default filled in. It is itself a valid seed. */
+export interface SandboxState {
+  twilio: {
+    account_sid: string;
+    auth_token: string;
+    api_keys: TwilioApiKey[];
+    incoming_phone_numbers: TwilioIncomingPhoneNumber[];
+  };
+  telnyx: {
+    api_key: string;
+    call_control_applications: StoredCallControlApplication[];
+    texml_applications: StoredTexmlApplication[];
+    credential_connections: StoredCredentialConnection[];
+    messaging_profiles: StoredMessagingProfile[];
+    phone_numbers: TelnyxPhoneNumber[];
+  };
+}
+
+/** A seed: any subset of the state, in the carriers' own field names. */
+export interface SandboxSeed {
+  twilio?: {
+    account_sid?: string;
+    auth_token?: string;
+    /** API Key SIDs (`SK...`) and secrets that may authenticate for this account. */
+    api_keys?: TwilioApiKey[];
+    incoming_phone_numbers?: Array<Partial<TwilioIncomingPhoneNumber> & { phone_number: string }>;
+  };
+  telnyx?: {
+    api_key?: string;
+    call_control_applications?: Array<Partial<CallControlApplication>>;
+    texml_applications?: Array<Partial<TexmlApplication>>;
+    credential_connections?: Array<Partial<CredentialConnection>>;
+    messaging_profiles?: Array<Partial<MessagingMessagingProfile>>;
+    /**
+     * `connection_id` / `messaging_profile_id` may be given directly, or found by
+     * `connection_name` (application_name, friendly_name or connection_name) and
+     * `messaging_profile_name`. `messaging_profile_id` may be the string "UNAVAILABLE".
+     */
+    phone_numbers?: Array<Partial<TelnyxPhoneNumber> & { phone_number: string }>;
+  };
+}
+
+/** The live state: the seed's shape, with each collection in a map by id (Twilio: by SID). */
+export interface NormalizedState {
+  twilio: {
+    account_sid: string;
+    auth_token: string;
+    api_keys: TwilioApiKey[];
+    numbers: Map<string, TwilioIncomingPhoneNumber>; // by sid
+  };
+  telnyx: {
+    api_key: string;
+    call_control_applications: Map<string, StoredCallControlApplication>;
+    texml_applications: Map<string, StoredTexmlApplication>;
+    credential_connections: Map<string, StoredCredentialConnection>;
+    messaging_profiles: Map<string, StoredMessagingProfile>;
+    phone_numbers: Map<string, TelnyxPhoneNumber>; // by id
+  };
+}
