@@ -72,9 +72,10 @@ export function demoSeedPath(): string {
   return candidates.find((p) => existsSync(p)) ?? (candidates[0] as string);
 }
 
-export type { SandboxControl, RequestLogEntry, FaultSpec, Carrier } from "./server";
+export type { SandboxControl, RequestLogEntry, FaultSpec } from "./server";
+export type { Carrier } from "./carrier";
 export { ControlError, SeedError } from "./errors";
-export type { Release } from "./twilio";
+export type { Release } from "./carrier";
 export type {
   SandboxSeed,
   SandboxState,

@@ -22,20 +22,11 @@ import type {
   TelnyxPhoneNumber,
   TwilioIncomingPhoneNumber,
 } from "./state/types";
-import {
-  TwilioApi,
-  parseForm,
-  routeTwilio,
-  twilioError,
-  twilioFaultResponse,
-  type CarrierResponse,
-  type Release,
-} from "./twilio";
+import { TwilioApi, parseForm, routeTwilio, twilioError, twilioFaultResponse } from "./twilio";
 import { TelnyxApi, merge, parseJsonBody, routeTelnyx, telnyxError, telnyxFaultResponse } from "./telnyx";
 import type { TwilioValidator } from "./openapi";
 import { handleControl } from "./control";
-
-export type Carrier = "twilio" | "telnyx";
+import type { Carrier, CarrierResponse, Release } from "./carrier";
 
 export interface RequestLogEntry {
   carrier: Carrier;

@@ -46,6 +46,7 @@ import type {
 import type { Connection, ConnectionRetrieveResponse } from "telnyx/resources/connections";
 import type { PhoneNumberWithMessagingSettings } from "telnyx/resources/shared";
 import type { DefaultFlatPaginationResponse } from "telnyx/core/pagination";
+import { decodePathSegment, type CarrierResponse, type Release } from "./carrier";
 import {
   callControlApplicationFields,
   credentialConnectionFields,
@@ -65,7 +66,6 @@ import {
   type TelnyxKind,
   type TelnyxPhoneNumber,
 } from "./state/types";
-import type { CarrierResponse, Release } from "./twilio";
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -280,14 +280,6 @@ type TelnyxHandler =
   | "patchObject"
   | "listProfileNumbers";
 
-function decode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-}
-
 export function routeTelnyx(method: string, pathname: string): TelnyxRoute & { kind?: TelnyxKind } {
   const seg = pathname.slice("/v2/".length).split("/");
   const pick = (
@@ -311,29 +303,33 @@ export function routeTelnyx(method: string, pathname: string): TelnyxRoute & { k
       return pick(
         "/v2/phone_numbers/{id}",
         { GET: "getPhoneNumber", PATCH: "patchPhoneNumber", DELETE: "deletePhoneNumber" },
-        { id: decode(b) },
+        { id: decodePathSegment(b) },
       );
     }
     if (b !== "" && c === "messaging") {
       return pick(
         "/v2/phone_numbers/{id}/messaging",
         { GET: "getNumberMessaging", PATCH: "patchNumberMessaging" },
-        { id: decode(b) },
+        { id: decodePathSegment(b) },
       );
     }
   }
   if (a === "connections" && b && c === undefined) {
-    return pick("/v2/connections/{id}", { GET: "getConnection" }, { id: decode(b) });
+    return pick("/v2/connections/{id}", { GET: "getConnection" }, { id: decodePathSegment(b) });
   }
   const kind = TELNYX_KINDS.find((k) => k === a);
   if (kind && b && c === undefined) {
-    return pick(`/v2/${kind}/{id}`, { GET: "getObject", PATCH: "patchObject" }, { id: decode(b), kind });
+    return pick(
+      `/v2/${kind}/{id}`,
+      { GET: "getObject", PATCH: "patchObject" },
+      { id: decodePathSegment(b), kind },
+    );
   }
   if (a === "messaging_profiles" && b && c === "phone_numbers") {
     return pick(
       "/v2/messaging_profiles/{id}/phone_numbers",
       { GET: "listProfileNumbers" },
-      { id: decode(b) },
+      { id: decodePathSegment(b) },
     );
   }
   return { endpoint: `${method} ${pathname}` };

@@ -11,22 +11,8 @@ import http from "node:http";
 import type { IncomingPhoneNumberContextUpdateOptions } from "twilio/lib/rest/api/v2010/account/incomingPhoneNumber";
 import { TWILIO_SID, isHttpUrl, rfc2822 } from "./state/formats";
 import type { NormalizedState, TwilioIncomingPhoneNumber, TwilioMethod } from "./state/types";
+import { decodePathSegment, type CarrierResponse, type Release } from "./carrier";
 import type { TwilioOperationId } from "./openapi";
-
-export interface CarrierResponse {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
-
-export interface Release {
-  carrier: "twilio" | "telnyx";
-  /** Twilio SID, or Telnyx phone number id. */
-  sid: string;
-  phoneNumber: string;
-  /** "release": a DELETE; "transfer": a Twilio update with another `AccountSid`. */
-  kind: "release" | "transfer";
-}
 
 export function twilioError(
   status: number,
@@ -80,7 +66,7 @@ const INSTANCE_PATH = "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{S
 export function routeTwilio(method: string, pathname: string): TwilioRoute {
   const parts = pathname.split("/"); // ["", "2010-04-01", "Accounts", AC, "IncomingPhoneNumbers.json"] or [..., "IncomingPhoneNumbers", "PN.json"]
   if (parts[1] === "2010-04-01" && parts[2] === "Accounts" && parts[3]) {
-    const accountSid = safeDecode(parts[3]);
+    const accountSid = decodePathSegment(parts[3]);
     if (parts.length === 5 && parts[4] === "IncomingPhoneNumbers.json") {
       const endpoint = `${method} ${LIST_PATH}`;
       if (method === "GET") return { endpoint, operationId: "ListIncomingPhoneNumber", accountSid };
@@ -89,7 +75,7 @@ export function routeTwilio(method: string, pathname: string): TwilioRoute {
     }
     const last = parts[5];
     if (parts.length === 6 && parts[4] === "IncomingPhoneNumbers" && last?.endsWith(".json")) {
-      const sid = safeDecode(last.slice(0, -".json".length));
+      const sid = decodePathSegment(last.slice(0, -".json".length));
       const endpoint = `${method} ${INSTANCE_PATH}`;
       if (method === "GET") return { endpoint, operationId: "FetchIncomingPhoneNumber", accountSid, sid };
       if (method === "POST") return { endpoint, operationId: "UpdateIncomingPhoneNumber", accountSid, sid };
@@ -98,14 +84,6 @@ export function routeTwilio(method: string, pathname: string): TwilioRoute {
     }
   }
   return { endpoint: `${method} ${pathname}` };
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
