@@ -1,35 +1,75 @@
 /**
  * `npm run report:reliability` (tsx scripts/report-reliability.ts): runs issue 5's fault matrix
- * (test/faults/matrix.ts, the same cases and rules as `npx vitest run test/faults`) against local
- * sandboxes and writes docs/reliability.md: per target, step, fault and variant, the cases tried,
- * passed, and what happened in each failure. Prints a summary; exits 1 if any case failed.
+ * (`npx vitest run test/faults/matrix.test.ts`: the same cases and rules as the tests, for they are
+ * the tests) against local sandboxes and writes docs/reliability.md: per target, step, fault and
+ * variant, the cases tried, passed, and what happened in each failure. Prints a summary; exits 1 if
+ * any case failed.
+ *
+ * The matrix reaches this script through Vitest's JSON report: each test of matrix.test.ts leaves
+ * the case it judged and its result in its `meta` (ReportedCase), the first one the matrix itself
+ * (ReportedMatrix).
  */
-import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
-import {
-  casesOf,
-  FAULT_ENV,
-  FAULTS,
-  MAX_ATTEMPTS,
-  planTarget,
-  runMatrix,
-  STALL_LIMIT_MS,
-  STEP_BOUND_MS,
-  TARGETS,
-  VARIANTS,
-  type CaseResult,
-  type FaultCase,
-  type StepPlan,
-} from "../test/faults/matrix";
+// One way: test/ imports scripts/ (the e2e tests use its CLI provisioning), never the reverse.
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, relative } from "node:path";
+
+/** The fault matrix as matrix.test.ts records it on its first test. */
+export interface ReportedMatrix {
+  targets: Array<{ key: string; description: string }>;
+  /** Each fault's label, in the matrix's order. */
+  faults: string[];
+  variants: string[];
+  faultEnv: { PHONE_WEBHOOKS_REQUEST_TIMEOUT_MS: string; PHONE_WEBHOOKS_RETRY_TIMEOUT_MS: string };
+  stepBoundMs: number;
+  maxAttempts: number;
+  stallLimitMs: number;
+  /** Each step's calls, from its clean dry run. */
+  plans: Array<{
+    target: string;
+    step: string;
+    calls: Array<{ index: number; label: string; occurrence: number; phase: string; name: string }>;
+  }>;
+  /** How long running every case took. */
+  ms: number;
+  /** The event loop's worst stall during the whole run. */
+  worstStallMs: number;
+}
+
+/** One case and how it went, as matrix.test.ts records it on the case's test. */
+export interface ReportedCase {
+  id: string;
+  title: string;
+  target: string;
+  step: string;
+  fault: { key: string; label: string };
+  variant: string;
+  call: { key: string; index: number; name: string; phase: string };
+  /** Undefined when the case did not run. */
+  result?: {
+    ok: boolean;
+    problems: string[];
+    outcome: string;
+    carrier: string;
+    ms: number;
+    faulted: number;
+    attempts: number;
+    reruns: string[];
+  };
+}
+
+type CaseResult = NonNullable<ReportedCase["result"]>;
+type StepPlan = ReportedMatrix["plans"][number];
 
 const ROOT = join(__dirname, "..");
 const OUTPUT = join(ROOT, "docs", "reliability.md");
 const COMMAND = "npm run report:reliability";
+const MATRIX_TEST = "test/faults/matrix.test.ts";
 
 interface Row {
   key: string;
-  cases: Array<{ c: FaultCase; r: CaseResult }>;
+  cases: Array<{ c: ReportedCase; r: CaseResult }>;
 }
 
 const VARIANT_MEANING: Record<string, string> = {
@@ -70,16 +110,16 @@ function summarizeOutcomes(rows: Array<{ r: CaseResult }>): string {
   return [...counts].map(([k, n]) => `${n}× ${k}`).join("<br>");
 }
 
-function callsSection(plans: StepPlan[]): string[] {
+function callsSection(matrix: ReportedMatrix): string[] {
   const out = ["## The calls each step makes", ""];
   out.push(
     "From each step's clean dry run, in the order the sandbox received them (reads made in parallel may come in another order on another run). " +
       "*lookup*: finding the number, what read does; *write*: planning, confirming and writing. Each call is named as the provider's errors name it.",
     "",
   );
-  for (const target of TARGETS) {
+  for (const target of matrix.targets) {
     out.push(`### ${target.description}`, "");
-    for (const plan of plans.filter((p) => p.target === target)) {
+    for (const plan of matrix.plans.filter((p) => p.target === target.key)) {
       out.push(`**${plan.step}** (${plural(plan.calls.length, "call")})`, "");
       for (const call of plan.calls)
         out.push(
@@ -91,28 +131,64 @@ function callsSection(plans: StepPlan[]): string[] {
   return out;
 }
 
+interface VitestJsonReport {
+  testResults: Array<{
+    message: string;
+    assertionResults: Array<{
+      failureMessages: string[] | null;
+      meta?: { reliabilityMatrix?: ReportedMatrix; reliabilityCase?: ReportedCase };
+    }>;
+  }>;
+}
+
+/** Runs matrix.test.ts under Vitest (its output on stderr) and reads what its tests recorded. */
+async function runMatrixTests(): Promise<{ matrix: ReportedMatrix; cases: ReportedCase[] }> {
+  const dir = mkdtempSync(join(tmpdir(), "phone-webhooks-reliability-"));
+  const output = join(dir, "vitest.json");
+  try {
+    const vitest = join(dirname(require.resolve("vitest/package.json")), "vitest.mjs");
+    const args = [vitest, "run", MATRIX_TEST, "--reporter=default", "--reporter=json"];
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const child = spawn(process.execPath, [...args, `--outputFile.json=${output}`], {
+        cwd: ROOT,
+        stdio: ["ignore", 2, 2], // Vitest's progress goes to stderr; stdout is the summary's
+      });
+      child.on("error", reject);
+      child.on("close", resolve);
+    });
+    if (!existsSync(output)) throw new Error(`vitest run ${MATRIX_TEST} wrote no report (exit ${code})`);
+    const report = JSON.parse(readFileSync(output, "utf8")) as VitestJsonReport;
+    const tests = report.testResults.flatMap((file) => file.assertionResults);
+    const matrix = tests.find((t) => t.meta?.reliabilityMatrix)?.meta?.reliabilityMatrix;
+    const cases = tests.flatMap((t) => (t.meta?.reliabilityCase ? [t.meta.reliabilityCase] : []));
+    if (!matrix || !cases.length || cases.some((c) => !c.result)) {
+      const why = [
+        ...report.testResults.map((file) => file.message),
+        ...tests.flatMap((t) => t.failureMessages ?? []),
+      ].find(Boolean);
+      throw new Error(`the fault matrix did not run (vitest exit ${code})${why ? `: ${why}` : ""}`);
+    }
+    return { matrix, cases };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const started = new Date();
-  process.stderr.write("Dry runs: discovering the calls of each step...\n");
-  const plans = (await Promise.all(TARGETS.map(planTarget))).flat();
-  const cases = plans.flatMap(casesOf);
-  process.stderr.write(`Running ${cases.length} cases...\n`);
-  let done = 0;
-  const run = await runMatrix(cases, {
-    onResult: () => {
-      done += 1;
-      if (done % 100 === 0 || done === cases.length) process.stderr.write(`  ${done}/${cases.length}\n`);
-    },
-  });
-  const byId = new Map(run.results.map((r) => [r.id, r]));
-  const all = cases.map((c) => ({ c, r: byId.get(c.id)! }));
+  process.stderr.write(`Running the fault matrix: vitest run ${MATRIX_TEST}...\n`);
+  const { matrix, cases } = await runMatrixTests();
+  const all = cases.map((c) => ({ c, r: c.result! }));
   const failed = all.filter(({ r }) => !r.ok);
   const rerun = all.filter(({ r }) => r.attempts > 1);
+  const casesOf = (plan: StepPlan) => all.filter(({ c }) => c.target === plan.target && c.step === plan.step);
+  const plansOf = (target: ReportedMatrix["targets"][number]) =>
+    matrix.plans.filter((p) => p.target === target.key);
 
   // Categories: target × step × fault × variant, in the matrix's order.
   const rows: Row[] = [];
   for (const { c, r } of all) {
-    const key = `${c.plan.target.key}|${c.plan.step}|${c.fault.key}|${c.variant}`;
+    const key = `${c.target}|${c.step}|${c.fault.key}|${c.variant}`;
     let row = rows.find((x) => x.key === key);
     if (!row) rows.push((row = { key, cases: [] }));
     row.cases.push({ c, r });
@@ -120,7 +196,7 @@ async function main(): Promise<void> {
 
   const commit = git(["rev-parse", "--short", "HEAD"]);
   const dirty = (git(["status", "--porcelain", "--", "provider", "sandbox"]) ?? "") !== "";
-  const seconds = (run.ms / 1000).toFixed(1);
+  const seconds = (matrix.ms / 1000).toFixed(1);
   const md: string[] = [];
   md.push("# Reliability: the fault matrix (issue 5)", "");
   md.push(
@@ -137,18 +213,18 @@ async function main(): Promise<void> {
 
   md.push("## What is tried", "");
   md.push(
-    "- **Targets**: " + TARGETS.map((t) => t.description).join("; ") + ".",
+    "- **Targets**: " + matrix.targets.map((t) => t.description).join("; ") + ".",
     "- **Steps**: create (voiceUrl and smsUrl), read, update (voiceUrl changed), delete (restore the previous webhooks). " +
       "Each runs on a fresh provider (a new process, as far as caches go) from the state clean runs leave: the seed for create, " +
       "the state after a clean create (carrier and takeover journal) for the others.",
     "- **Calls**: each step's calls are found by a clean dry run (listed at the end). Every call is a case: the fault is aimed at " +
       "exactly that call (same method and path; the sandbox's `skip` lets earlier calls to the same endpoint through).",
-    "- **Faults**: " + FAULTS.map((f) => f.label).join(", ") + ".",
-    ...VARIANTS.map((v) => `- **${v}**: ${VARIANT_MEANING[v]}`),
-    `- **Bounds**: faulted steps run with \`PHONE_WEBHOOKS_REQUEST_TIMEOUT_MS=${FAULT_ENV.PHONE_WEBHOOKS_REQUEST_TIMEOUT_MS}\` and ` +
-      `\`PHONE_WEBHOOKS_RETRY_TIMEOUT_MS=${FAULT_ENV.PHONE_WEBHOOKS_RETRY_TIMEOUT_MS}\` (the bound a user sets on a response that never comes); ` +
-      `every step must settle within ${STEP_BOUND_MS} ms. No case may release a number or send Twilio a request its OpenAPI description refuses.`,
-    `- **Re-runs**: a failing run is run again (${MAX_ATTEMPTS} runs at most) when the event loop stalled ${STALL_LIMIT_MS} ms or more ` +
+    "- **Faults**: " + matrix.faults.join(", ") + ".",
+    ...matrix.variants.map((v) => `- **${v}**: ${VARIANT_MEANING[v]}`),
+    `- **Bounds**: faulted steps run with \`PHONE_WEBHOOKS_REQUEST_TIMEOUT_MS=${matrix.faultEnv.PHONE_WEBHOOKS_REQUEST_TIMEOUT_MS}\` and ` +
+      `\`PHONE_WEBHOOKS_RETRY_TIMEOUT_MS=${matrix.faultEnv.PHONE_WEBHOOKS_RETRY_TIMEOUT_MS}\` (the bound a user sets on a response that never comes); ` +
+      `every step must settle within ${matrix.stepBoundMs} ms. No case may release a number or send Twilio a request its OpenAPI description refuses.`,
+    `- **Re-runs**: a failing run is run again (${matrix.maxAttempts} runs at most) when the event loop stalled ${matrix.stallLimitMs} ms or more ` +
       "during it (the sandbox shares the process: a stall makes a healthy request time out). Every re-run is listed " +
       "below; a case passes only if a run passes.",
     "",
@@ -156,9 +232,9 @@ async function main(): Promise<void> {
 
   md.push("## Results", "");
   md.push("| Target | Step | Tried | Passed |", "|---|---|---:|---:|");
-  for (const target of TARGETS)
-    for (const plan of plans.filter((p) => p.target === target)) {
-      const mine = all.filter(({ c }) => c.plan === plan);
+  for (const target of matrix.targets)
+    for (const plan of plansOf(target)) {
+      const mine = casesOf(plan);
       md.push(`| ${target.key} | ${plan.step} | ${mine.length} | ${mine.filter(({ r }) => r.ok).length} |`);
     }
   md.push("", "By category:", "");
@@ -172,7 +248,7 @@ async function main(): Promise<void> {
       .filter(({ r }) => !r.ok)
       .map(({ c, r }) => `\`${c.call.key}\`: ${clip(r.problems[0] ?? "")}`);
     md.push(
-      `| ${first.plan.target.key} | ${first.plan.step} | ${first.fault.label} | ${first.variant} | ${row.cases.length} | ` +
+      `| ${first.target} | ${first.step} | ${first.fault.label} | ${first.variant} | ${row.cases.length} | ` +
         `${row.cases.filter(({ r }) => r.ok).length} | ${cell(summarizeOutcomes(row.cases))} | ${cell(failures.join("<br>") || "—")} |`,
     );
   }
@@ -181,7 +257,7 @@ async function main(): Promise<void> {
   md.push("## Failures", "");
   if (!failed.length) md.push("None.", "");
   for (const { c, r } of failed) {
-    md.push(`### ${c.plan.target.key} ${c.plan.step}: ${c.title}`, "");
+    md.push(`### ${c.target} ${c.step}: ${c.title}`, "");
     md.push(`- Case: \`${c.id}\` (call ${c.call.index}, \`${c.call.name}\`, ${c.call.phase} phase)`);
     md.push(
       `- Step: ${r.outcome} (${r.ms} ms, ${plural(r.faulted, "request")} answered by the fault, ${plural(r.attempts, "run")})`,
@@ -197,9 +273,9 @@ async function main(): Promise<void> {
     md.push(
       `- \`${c.id}\`: ${r.reruns.map((why, i) => `run ${i + 1}: ${clip(why, 300)}`).join("; ")}; run ${r.attempts}: ${r.ok ? "passed" : "failed"}`,
     );
-  md.push("", `The event loop's worst stall during the whole run: ${run.worstStallMs} ms.`, "");
+  md.push("", `The event loop's worst stall during the whole run: ${matrix.worstStallMs} ms.`, "");
 
-  md.push(...callsSection(plans));
+  md.push(...callsSection(matrix));
 
   mkdirSync(join(ROOT, "docs"), { recursive: true });
   writeFileSync(OUTPUT, md.join("\n"));
@@ -208,9 +284,9 @@ async function main(): Promise<void> {
   const lines = [
     `Fault matrix: ${cases.length} cases, ${cases.length - failed.length} passed, ${failed.length} failed (${seconds} s)`,
   ];
-  for (const target of TARGETS)
-    for (const plan of plans.filter((p) => p.target === target)) {
-      const mine = all.filter(({ c }) => c.plan === plan);
+  for (const target of matrix.targets)
+    for (const plan of plansOf(target)) {
+      const mine = casesOf(plan);
       lines.push(
         `  ${target.key.padEnd(14)} ${plan.step.padEnd(7)} ${mine.filter(({ r }) => r.ok).length}/${mine.length}`,
       );

@@ -2,24 +2,70 @@
  * Issue 5's fault matrix: every call of every lifecycle step, for both carriers, under 429 (with and
  * without Retry-After), 500, 503, a dropped connection and a response that never comes; transient,
  * persistent, and (after a step's first write) a whole-carrier outage. The rules each case is held
- * to are in matrix.ts, shared with `npm run report:reliability` (docs/reliability.md).
+ * to are in matrix.ts.
  *
  * The dry runs that discover each step's calls happen while the tests are collected; the cases all
  * run in `beforeAll`, concurrently by group (one sandbox per group, reset between its cases), and
  * each test then reports its case's verdict.
+ *
+ * Each test also leaves what it judged in its `meta` (the matrix itself on the first test, a case
+ * and its result on the others): `npm run report:reliability` runs this file with Vitest's JSON
+ * reporter and writes docs/reliability.md from those, without importing anything from test/.
  */
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, type TestContext } from "vitest";
+// test/ may import scripts/, never the reverse: the report is a tool that reads this run's results.
+import type { ReportedCase, ReportedMatrix } from "../../scripts/report-reliability";
 import {
   casesOf,
+  FAULT_ENV,
   FAULTS,
+  MAX_ATTEMPTS,
   planTarget,
   runMatrix,
+  STALL_LIMIT_MS,
+  STEP_BOUND_MS,
   TARGETS,
   VARIANTS,
   type CaseResult,
   type FaultCase,
   type MatrixRun,
+  type StepPlan,
 } from "./matrix";
+
+/** The matrix as the report shows it: its dimensions, bounds and each step's calls. */
+const reportedMatrix = (plans: StepPlan[], run: MatrixRun): ReportedMatrix => ({
+  targets: TARGETS.map(({ key, description }) => ({ key, description })),
+  faults: FAULTS.map((f) => f.label),
+  variants: [...VARIANTS],
+  faultEnv: { ...FAULT_ENV },
+  stepBoundMs: STEP_BOUND_MS,
+  maxAttempts: MAX_ATTEMPTS,
+  stallLimitMs: STALL_LIMIT_MS,
+  plans: plans.map((p) => ({
+    target: p.target.key,
+    step: p.step,
+    calls: p.calls.map(({ index, label, occurrence, phase, name }) => ({
+      index,
+      label,
+      occurrence,
+      phase,
+      name,
+    })),
+  })),
+  ms: run.ms,
+  worstStallMs: run.worstStallMs,
+});
+
+const reportedCase = (c: FaultCase, result: CaseResult | undefined): ReportedCase => ({
+  id: c.id,
+  title: c.title,
+  target: c.plan.target.key,
+  step: c.plan.step,
+  fault: { key: c.fault.key, label: c.fault.label },
+  variant: c.variant,
+  call: { key: c.call.key, index: c.call.index, name: c.call.name, phase: c.call.phase },
+  result,
+});
 
 describe("fault matrix", async () => {
   const plans = (await Promise.all(TARGETS.map(planTarget))).flat();
@@ -32,7 +78,8 @@ describe("fault matrix", async () => {
     for (const r of run.results) results.set(r.id, r);
   }, 600_000);
 
-  it("has a case for every call × fault × variant of every step, and ran them all", () => {
+  it("has a case for every call × fault × variant of every step, and ran them all", ({ task }) => {
+    Object.assign(task.meta, { reliabilityMatrix: reportedMatrix(plans, run) });
     for (const plan of plans) {
       expect(plan.calls.length, `${plan.target.key} ${plan.step}`).toBeGreaterThan(0);
       const firstWrite = plan.calls.findIndex((c) => c.method === "POST" || c.method === "PATCH");
@@ -53,11 +100,14 @@ describe("fault matrix", async () => {
     }
   });
 
-  const verdict = (c: FaultCase) => () => {
-    const r = results.get(c.id);
-    expect(r, "the case did not run").toBeDefined();
-    expect(r!.problems, `${r!.outcome} | carrier ${r!.carrier} | ${r!.ms} ms`).toEqual([]);
-  };
+  const verdict =
+    (c: FaultCase) =>
+    ({ task }: TestContext) => {
+      const r = results.get(c.id);
+      Object.assign(task.meta, { reliabilityCase: reportedCase(c, r) });
+      expect(r, "the case did not run").toBeDefined();
+      expect(r!.problems, `${r!.outcome} | carrier ${r!.carrier} | ${r!.ms} ms`).toEqual([]);
+    };
 
   for (const target of TARGETS)
     describe(target.description, () => {

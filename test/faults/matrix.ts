@@ -1,6 +1,7 @@
 /**
- * Issue 5's fault matrix, shared by the tests (test/faults/*.test.ts) and the report
- * (scripts/report-reliability.ts), so that both judge every case by the same rules.
+ * Issue 5's fault matrix, for the tests (test/faults/*.test.ts). The report
+ * (scripts/report-reliability.ts) runs matrix.test.ts and reads its results, so that both judge
+ * every case by the same rules.
  *
  * For each target (a carrier and a number) and each lifecycle step, a clean dry run records the
  * step's carrier calls in order. Every (step, call, fault, variant) is then a case: the step runs
