@@ -1,10 +1,11 @@
 import { defineConfig } from "vitest/config";
 
-// Unit, carrier (lifecycle against the sandbox), sandbox-fidelity and property tests.
+// Unit, carrier (lifecycle against the sandbox), sandbox-fidelity, property, fault-matrix and
+// import-structure tests.
 // The end-to-end suite under the real Pulumi engine has its own config: vitest.e2e.config.ts.
 export default defineConfig({
   test: {
-    include: ["test/{unit,carriers,sandbox,property,faults}/**/*.test.ts"],
+    include: ["test/{unit,carriers,sandbox,property,faults,structure}/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },
