@@ -24,27 +24,15 @@
  */
 import { z } from "zod";
 import { ControlError, SeedError, formatZodError } from "./errors";
+import { faultSpecJsonSchema } from "./faults";
+import type { ControlTarget } from "./sandbox-control";
 import { TELNYX_KINDS, type SandboxSeed, type TelnyxKind } from "./state/types";
-import type { SandboxServer } from "./server";
 
 export interface ControlResponse {
   status: number;
   body: unknown;
 }
 
-const faultBody = z.strictObject({
-  status: z.number().int().min(100).max(599).optional(),
-  retryAfter: z.number().min(0).optional(),
-  kind: z.enum(["status", "drop", "hang", "body"]).optional(),
-  body: z.string().optional(),
-  contentType: z.string().optional(),
-  times: z.number().int().min(1).optional(),
-  skip: z.number().int().min(0).optional(),
-  method: z.string().optional(),
-  path: z.string().optional(),
-  pathRegex: z.string().optional(),
-  carrier: z.enum(["twilio", "telnyx"]).optional(),
-});
 const latencyBody = z.strictObject({ ms: z.number().min(0) });
 const patchBody = z.record(z.string(), z.unknown());
 
@@ -66,15 +54,16 @@ function parseWith<T>(schema: z.ZodType<T>, text: string): T {
 const ok = (body: unknown = { ok: true }): ControlResponse => ({ status: 200, body });
 const notFound = (what: string): ControlResponse => ({ status: 404, body: { error: `${what} not found` } });
 
+/** Answers one control request; `baseUrl` is the sandbox's, for the info endpoint. */
 export function handleControl(
-  sb: SandboxServer,
+  sb: ControlTarget,
+  baseUrl: string,
   method: string,
   pathname: string,
-  _search: URLSearchParams,
   bodyText: string,
 ): ControlResponse {
   try {
-    return route(sb, method, pathname, bodyText);
+    return route(sb, baseUrl, method, pathname, bodyText);
   } catch (e) {
     if (e instanceof ControlError) return { status: e.status, body: { error: e.message } };
     if (e instanceof SeedError) return { status: 400, body: { error: e.message } };
@@ -90,7 +79,13 @@ function decode(s: string | undefined): string {
   }
 }
 
-function route(sb: SandboxServer, method: string, pathname: string, bodyText: string): ControlResponse {
+function route(
+  sb: ControlTarget,
+  baseUrl: string,
+  method: string,
+  pathname: string,
+  bodyText: string,
+): ControlResponse {
   const seg = pathname.split("/").slice(2).map(decode); // after "", "_sandbox"
   const [a, b, c, d] = seg;
   const only = (...allowed: string[]) => {
@@ -100,9 +95,9 @@ function route(sb: SandboxServer, method: string, pathname: string, bodyText: st
   if (a === undefined || a === "") {
     only("GET");
     return ok({
-      url: sb.url,
-      twilioBaseUrl: sb.url,
-      telnyxBaseUrl: `${sb.url}/v2`,
+      url: baseUrl,
+      twilioBaseUrl: baseUrl,
+      telnyxBaseUrl: `${baseUrl}/v2`,
       ...sb.credentials(),
     });
   }
@@ -144,17 +139,7 @@ function route(sb: SandboxServer, method: string, pathname: string, bodyText: st
         sb.clearFaults();
         return ok();
       }
-      const f = parseWith(faultBody, bodyText);
-      const { pathRegex, ...rest } = f;
-      let path: string | RegExp | undefined = rest.path;
-      if (pathRegex !== undefined) {
-        try {
-          path = new RegExp(pathRegex);
-        } catch {
-          throw new ControlError(`pathRegex is not a valid regular expression: ${pathRegex}`);
-        }
-      }
-      sb.injectFault({ ...rest, path });
+      sb.injectFault(parseWith(faultSpecJsonSchema, bodyText));
       return ok();
     }
     case "latency":

@@ -13,7 +13,8 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { loadSeedFile } from "./state/normalize";
 import type { SandboxSeed } from "./state/types";
-import { SandboxServer, type SandboxControl } from "./server";
+import type { SandboxControl } from "./sandbox-control";
+import { SandboxServer } from "./server";
 import { twilioValidator } from "./openapi";
 
 export interface SandboxOptions {
@@ -58,7 +59,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     url,
     twilioBaseUrl: url,
     telnyxBaseUrl: `${url}/v2`,
-    control: server,
+    control: server.store,
     close: () => server.close(),
   };
 }
@@ -72,7 +73,9 @@ export function demoSeedPath(): string {
   return candidates.find((p) => existsSync(p)) ?? (candidates[0] as string);
 }
 
-export type { SandboxControl, RequestLogEntry, FaultSpec } from "./server";
+export type { SandboxControl } from "./sandbox-control";
+export type { RequestLogEntry } from "./request-log";
+export type { FaultSpec } from "./faults";
 export type { Carrier } from "./carrier";
 export { ControlError, SeedError } from "./errors";
 export type { Release } from "./carrier";

@@ -1,0 +1,62 @@
+/**
+ * The control surface: what tests and scripts call on `sandbox.control`, and what the HTTP control
+ * API (control.ts) drives. Types only, so that control.ts depends on this and not on the store.
+ */
+import type { Carrier, Release } from "./carrier";
+import type { FaultSpec } from "./faults";
+import type { RequestLogEntry } from "./request-log";
+import type {
+  SandboxSeed,
+  SandboxState,
+  TelnyxKind,
+  TelnyxPhoneNumber,
+  TwilioIncomingPhoneNumber,
+} from "./state/types";
+
+export interface SandboxControl {
+  /** Replace the whole state with a seed (it becomes what reset() goes back to); clears releases. */
+  loadSeed(seed: SandboxSeed): void;
+  /** Back to the last loaded seed; clears releases, the request log, counts, faults and latency. */
+  reset(): void;
+  /** The whole state, a deep copy, in the seed's shape (a valid seed itself). */
+  state(): SandboxState;
+  /** A Twilio number by E.164 (a copy). */
+  twilioNumber(phoneNumber: string): TwilioIncomingPhoneNumber | undefined;
+  /** A Telnyx number by E.164 (a copy). */
+  telnyxNumber(phoneNumber: string): TelnyxPhoneNumber | undefined;
+  /** A Telnyx application, connection or messaging profile by id (a copy). */
+  telnyxObject(kind: TelnyxKind, id: string): Record<string, unknown> | undefined;
+  /** Out-of-band change, as someone in Twilio's console would make it (bumps date_updated). */
+  editTwilioNumber(phoneNumber: string, patch: Partial<TwilioIncomingPhoneNumber>): void;
+  /** Out-of-band change to a Telnyx object (bumps updated_at). For phone_numbers, `id` may be the E.164. */
+  editTelnyx(kind: TelnyxKind | "phone_numbers", id: string, patch: Record<string, unknown>): void;
+  /** The number disappears out of band (not recorded as a release). */
+  deleteNumber(carrier: Carrier, phoneNumber: string): void;
+  /** Numbers given up through the API: DELETEs (both carriers) and Twilio AccountSid transfers. */
+  releases(): Release[];
+  /** Carrier requests received, oldest first (a copy). */
+  requests(): RequestLogEntry[];
+  /** Calls per normalised endpoint (control endpoints excluded). */
+  counts(): Record<string, number>;
+  /** Clear the request log and counts (not the validation errors). */
+  clearLog(): void;
+  injectFault(fault: FaultSpec): void;
+  clearFaults(): void;
+  /** Delay every carrier request by `ms` (concurrently, not serialised). 0 turns it off. */
+  setLatency(ms: number): void;
+  /** Twilio OpenAPI violations seen so far (requests and responses), for the sandbox's lifetime. */
+  validationErrors(): string[];
+  /** Forget the validation errors seen so far. */
+  clearValidationErrors(): void;
+}
+
+/** The credentials the sandbox accepts now, as the control API's info endpoint shows them. */
+export interface SandboxCredentials {
+  twilio: { account_sid: string; auth_token: string };
+  telnyx: { api_key: string };
+}
+
+/** What the HTTP control API drives: the control surface, and the credentials for its info endpoint. */
+export interface ControlTarget extends SandboxControl {
+  credentials(): SandboxCredentials;
+}
