@@ -28,6 +28,13 @@ import { faultSpecJsonSchema } from "./faults";
 import type { ControlTarget } from "./sandbox-control";
 import { TELNYX_KINDS, type SandboxSeed, type TelnyxKind } from "./state/types";
 
+export interface ControlRequest {
+  method: string;
+  /** The URL path, starting with "/_sandbox". */
+  pathname: string;
+  body: string;
+}
+
 export interface ControlResponse {
   status: number;
   body: unknown;
@@ -53,17 +60,12 @@ function parseWith<T>(schema: z.ZodType<T>, text: string): T {
 
 const ok = (body: unknown = { ok: true }): ControlResponse => ({ status: 200, body });
 const notFound = (what: string): ControlResponse => ({ status: 404, body: { error: `${what} not found` } });
+const okOrNotFound = (found: unknown, what: string): ControlResponse => (found ? ok(found) : notFound(what));
 
 /** Answers one control request; `baseUrl` is the sandbox's, for the info endpoint. */
-export function handleControl(
-  sb: ControlTarget,
-  baseUrl: string,
-  method: string,
-  pathname: string,
-  bodyText: string,
-): ControlResponse {
+export function handleControl(sb: ControlTarget, baseUrl: string, request: ControlRequest): ControlResponse {
   try {
-    return route(sb, baseUrl, method, pathname, bodyText);
+    return route(sb, baseUrl, request);
   } catch (e) {
     if (e instanceof ControlError) return { status: e.status, body: { error: e.message } };
     if (e instanceof SeedError) return { status: 400, body: { error: e.message } };
@@ -79,80 +81,56 @@ function decode(s: string | undefined): string {
   }
 }
 
-function route(
-  sb: ControlTarget,
-  baseUrl: string,
-  method: string,
-  pathname: string,
-  bodyText: string,
-): ControlResponse {
+/** What each method does on an endpoint; a handler's result is the answer (undefined: `{ok: true}`). */
+type Methods = Partial<Record<string, () => unknown>>;
+
+function route(sb: ControlTarget, baseUrl: string, request: ControlRequest): ControlResponse {
+  const { method, pathname, body: bodyText } = request;
   const seg = pathname.split("/").slice(2).map(decode); // after "", "_sandbox"
   const [a, b, c, d] = seg;
   const only = (...allowed: string[]) => {
     if (!allowed.includes(method)) throw new ControlError(`${method} not allowed on ${pathname}`, 405);
   };
+  const serve = (methods: Methods): ControlResponse => {
+    only(...Object.keys(methods));
+    return ok(methods[method]?.());
+  };
 
   if (a === undefined || a === "") {
-    only("GET");
-    return ok({
-      url: baseUrl,
-      twilioBaseUrl: baseUrl,
-      telnyxBaseUrl: `${baseUrl}/v2`,
-      ...sb.credentials(),
+    return serve({
+      GET: () => ({
+        url: baseUrl,
+        twilioBaseUrl: baseUrl,
+        telnyxBaseUrl: `${baseUrl}/v2`,
+        ...sb.credentials(),
+      }),
     });
   }
+  // The endpoints directly under /_sandbox/ (a Map: a path segment must not find Object.prototype's keys).
+  const endpoints = new Map<string, Methods>([
+    ["seed", { POST: () => sb.loadSeed(parseJson(bodyText) as SandboxSeed) }],
+    ["reset", { POST: () => sb.reset() }],
+    ["state", { GET: () => sb.state() }],
+    ["requests", { GET: () => sb.requests(), DELETE: () => sb.clearLog() }],
+    ["counts", { GET: () => sb.counts() }],
+    ["releases", { GET: () => sb.releases() }],
+    ["validation-errors", { GET: () => sb.validationErrors(), DELETE: () => sb.clearValidationErrors() }],
+    [
+      "faults",
+      {
+        POST: () => sb.injectFault(parseWith(faultSpecJsonSchema, bodyText)),
+        DELETE: () => sb.clearFaults(),
+      },
+    ],
+    ["latency", { POST: () => sb.setLatency(parseWith(latencyBody, bodyText).ms) }],
+  ]);
+  const endpoint = endpoints.get(a);
+  if (endpoint) return serve(endpoint);
   switch (a) {
-    case "seed":
-      only("POST");
-      sb.loadSeed(parseJson(bodyText) as SandboxSeed);
-      return ok();
-    case "reset":
-      only("POST");
-      sb.reset();
-      return ok();
-    case "state":
-      only("GET");
-      return ok(sb.state());
-    case "requests":
-      only("GET", "DELETE");
-      if (method === "DELETE") {
-        sb.clearLog();
-        return ok();
-      }
-      return ok(sb.requests());
-    case "counts":
-      only("GET");
-      return ok(sb.counts());
-    case "releases":
-      only("GET");
-      return ok(sb.releases());
-    case "validation-errors":
-      only("GET", "DELETE");
-      if (method === "DELETE") {
-        sb.clearValidationErrors();
-        return ok();
-      }
-      return ok(sb.validationErrors());
-    case "faults": {
-      only("POST", "DELETE");
-      if (method === "DELETE") {
-        sb.clearFaults();
-        return ok();
-      }
-      sb.injectFault(parseWith(faultSpecJsonSchema, bodyText));
-      return ok();
-    }
-    case "latency":
-      only("POST");
-      sb.setLatency(parseWith(latencyBody, bodyText).ms);
-      return ok();
     case "twilio":
       if (b === "numbers" && c && d === undefined) {
         only("GET", "POST", "DELETE");
-        if (method === "GET") {
-          const n = sb.twilioNumber(c);
-          return n ? ok(n) : notFound(`Twilio number ${c}`);
-        }
+        if (method === "GET") return okOrNotFound(sb.twilioNumber(c), `Twilio number ${c}`);
         if (method === "POST") sb.editTwilioNumber(c, parseWith(patchBody, bodyText));
         else sb.deleteNumber("twilio", c);
         return ok(method === "POST" ? sb.twilioNumber(c) : { ok: true });
@@ -161,10 +139,7 @@ function route(
     case "telnyx":
       if (b === "numbers" && c && d === undefined) {
         only("GET", "DELETE");
-        if (method === "GET") {
-          const n = sb.telnyxNumber(c);
-          return n ? ok(n) : notFound(`Telnyx number ${c}`);
-        }
+        if (method === "GET") return okOrNotFound(sb.telnyxNumber(c), `Telnyx number ${c}`);
         sb.deleteNumber("telnyx", c);
         return ok();
       }
@@ -176,7 +151,7 @@ function route(
           kind === "phone_numbers"
             ? (sb.state().telnyx.phone_numbers.find((n) => n.id === c || n.phone_number === c) ?? undefined)
             : sb.telnyxObject(kind, c);
-        return o ? ok(o) : notFound(`Telnyx ${kind} ${c}`);
+        return okOrNotFound(o, `Telnyx ${kind} ${c}`);
       }
       break;
   }

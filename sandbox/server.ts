@@ -89,7 +89,7 @@ export class SandboxServer {
     }
 
     if (pathname === "/_sandbox" || pathname.startsWith("/_sandbox/")) {
-      const r = handleControl(this.store, this.url, method, pathname, bodyText);
+      const r = handleControl(this.store, this.url, { method, pathname, body: bodyText });
       sendJson(res, r.status, r.body);
       return;
     }
