@@ -74,13 +74,32 @@ export function twilioNumberDefaults(
 }
 
 const TELNYX_SEED_ISO = SEED_DATE.toISOString();
+const SEED_TIMESTAMPS = { created_at: TELNYX_SEED_ISO, updated_at: TELNYX_SEED_ISO } as const;
 
-export function ccaDefaults(i: number, name: string | undefined): StoredCallControlApplication {
-  const application_name = name ?? `call-control-app-${i + 1}`;
+/** The webhook settings of Call Control applications and credential connections. */
+function voiceWebhookDefaults(webhook_event_url: string) {
   return {
-    id: telnyxNumericId("call_control_application", application_name, String(i)),
-    record_type: "call_control_application",
-    application_name,
+    webhook_api_version: "2",
+    webhook_event_failover_url: "",
+    webhook_event_url,
+    webhook_timeout_secs: null,
+  } as const;
+}
+
+type SharedApplicationField =
+  | "active"
+  | "anchorsite_override"
+  | "call_cost_in_webhooks"
+  | "dtmf_type"
+  | "first_command_timeout"
+  | "first_command_timeout_secs"
+  | "inbound"
+  | "outbound";
+
+/** The defaults Call Control and TeXML applications share (new objects each time: state is mutable). */
+function applicationDefaults(): Pick<StoredCallControlApplication, SharedApplicationField> &
+  Pick<StoredTexmlApplication, SharedApplicationField> {
+  return {
     active: true,
     anchorsite_override: "Latency",
     call_cost_in_webhooks: false,
@@ -89,14 +108,20 @@ export function ccaDefaults(i: number, name: string | undefined): StoredCallCont
     first_command_timeout_secs: 30,
     inbound: { channel_limit: 10, shaken_stir_enabled: false, sip_subdomain_receive_settings: "from_anyone" },
     outbound: { channel_limit: 10 },
+  };
+}
+
+export function ccaDefaults(i: number, name: string | undefined): StoredCallControlApplication {
+  const application_name = name ?? `call-control-app-${i + 1}`;
+  return {
+    id: telnyxNumericId("call_control_application", application_name, String(i)),
+    record_type: "call_control_application",
+    application_name,
+    ...applicationDefaults(),
     redact_dtmf_debug_logging: false,
     tags: [],
-    webhook_api_version: "2",
-    webhook_event_failover_url: "",
-    webhook_event_url: "https://example.com/telnyx/call-control",
-    webhook_timeout_secs: null,
-    created_at: TELNYX_SEED_ISO,
-    updated_at: TELNYX_SEED_ISO,
+    ...voiceWebhookDefaults("https://example.com/telnyx/call-control"),
+    ...SEED_TIMESTAMPS,
   };
 }
 
@@ -106,22 +131,14 @@ export function texmlDefaults(i: number, name: string | undefined): StoredTexmlA
     id: telnyxNumericId("texml_application", friendly_name, String(i)),
     record_type: "texml_application",
     friendly_name,
-    active: true,
-    anchorsite_override: "Latency",
-    call_cost_in_webhooks: false,
-    dtmf_type: "RFC 2833",
-    first_command_timeout: false,
-    first_command_timeout_secs: 30,
-    inbound: { channel_limit: 10, shaken_stir_enabled: false, sip_subdomain_receive_settings: "from_anyone" },
-    outbound: { channel_limit: 10 },
+    ...applicationDefaults(),
     status_callback: "",
     status_callback_method: "post",
     tags: [],
     voice_fallback_url: "",
     voice_method: "post",
     voice_url: "https://example.com/telnyx/texml",
-    created_at: TELNYX_SEED_ISO,
-    updated_at: TELNYX_SEED_ISO,
+    ...SEED_TIMESTAMPS,
   };
 }
 
@@ -148,12 +165,8 @@ export function credentialDefaults(i: number, name: string | undefined): StoredC
     sip_uri_calling_preference: "disabled",
     tags: [],
     user_name: "sandboxuser" + hashHex("user", connection_name).slice(0, 8),
-    webhook_api_version: "2",
-    webhook_event_failover_url: "",
-    webhook_event_url: "",
-    webhook_timeout_secs: null,
-    created_at: TELNYX_SEED_ISO,
-    updated_at: TELNYX_SEED_ISO,
+    ...voiceWebhookDefaults(""),
+    ...SEED_TIMESTAMPS,
   };
 }
 
@@ -184,8 +197,7 @@ export function messagingProfileDefaults(i: number, name: string | undefined): S
     webhook_failover_url: null,
     webhook_url: null,
     whitelisted_destinations: ["US"],
-    created_at: TELNYX_SEED_ISO,
-    updated_at: TELNYX_SEED_ISO,
+    ...SEED_TIMESTAMPS,
   };
 }
 
@@ -220,7 +232,6 @@ export function telnyxNumberDefaults(phoneNumber: string): TelnyxPhoneNumber {
     source_type: "number_order",
     activated_at: TELNYX_SEED_ISO,
     purchased_at: TELNYX_SEED_ISO,
-    created_at: TELNYX_SEED_ISO,
-    updated_at: TELNYX_SEED_ISO,
+    ...SEED_TIMESTAMPS,
   };
 }

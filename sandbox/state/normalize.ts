@@ -57,6 +57,21 @@ export function findConnection(
   return undefined;
 }
 
+/** A seeded Telnyx object over its defaults; `updated_at` defaults to the seed's `created_at`, if given. */
+function overDefaults<T extends { created_at?: string; updated_at?: string }>(
+  seeded: Partial<T>,
+  defaults: T,
+): T {
+  // Given only when it was created, the object has not changed since.
+  const unchangedSince = seeded.updated_at === undefined ? seeded.created_at : undefined;
+  return { ...defaults, ...seeded, ...(unchangedSince !== undefined ? { updated_at: unchangedSince } : {}) };
+}
+
+/** A map by id, in the given order (a later duplicate replaces an earlier one). */
+function byId<T extends { id: string }>(objects: T[]): Map<string, T> {
+  return new Map(objects.map((o) => [o.id, o]));
+}
+
 /** Parse and normalise a seed (already-parsed JSON). Throws SeedError with every problem found. */
 export function normalizeSeed(input: unknown): NormalizedState {
   const parsed = seedSchema.safeParse(input ?? {});
@@ -89,61 +104,65 @@ export function normalizeSeed(input: unknown): NormalizedState {
 
   // Telnyx objects
   const t = seed.telnyx;
+  const objects = {
+    call_control_applications: (t?.call_control_applications ?? []).map((o, i) =>
+      overDefaults(o, ccaDefaults(i, o.application_name)),
+    ),
+    texml_applications: (t?.texml_applications ?? []).map((o, i) =>
+      overDefaults(o, texmlDefaults(i, o.friendly_name)),
+    ),
+    credential_connections: (t?.credential_connections ?? []).map((o, i) =>
+      overDefaults(o, credentialDefaults(i, o.connection_name)),
+    ),
+    messaging_profiles: (t?.messaging_profiles ?? []).map((o, i) =>
+      overDefaults(o, messagingProfileDefaults(i, o.name)),
+    ),
+  };
+  // Connection ids are one namespace across the three kinds (a number's connection_id may be any).
+  const connectionIds = new Set<string>();
+  for (const kind of TELNYX_CONNECTION_KINDS) {
+    for (const { id } of objects[kind]) {
+      if (connectionIds.has(id)) problems.push(`telnyx.${kind}: duplicate connection id ${id}`);
+      connectionIds.add(id);
+    }
+  }
   const telnyx: NormalizedState["telnyx"] = {
     api_key: t?.api_key ?? DEFAULT_TELNYX_API_KEY,
-    call_control_applications: new Map(),
-    texml_applications: new Map(),
-    credential_connections: new Map(),
+    call_control_applications: byId(objects.call_control_applications),
+    texml_applications: byId(objects.texml_applications),
+    credential_connections: byId(objects.credential_connections),
     messaging_profiles: new Map(),
     phone_numbers: new Map(),
   };
-  const connectionIds = new Set<string>();
-  const addConnection = (kind: TelnyxConnectionKind, id: string) => {
-    if (connectionIds.has(id)) problems.push(`telnyx.${kind}: duplicate connection id ${id}`);
-    connectionIds.add(id);
-  };
-  (t?.call_control_applications ?? []).forEach((o, i) => {
-    const obj = { ...ccaDefaults(i, o.application_name), ...o };
-    if (o.updated_at === undefined && o.created_at !== undefined) obj.updated_at = o.created_at;
-    addConnection("call_control_applications", obj.id);
-    telnyx.call_control_applications.set(obj.id, obj);
-  });
-  (t?.texml_applications ?? []).forEach((o, i) => {
-    const obj = { ...texmlDefaults(i, o.friendly_name), ...o };
-    if (o.updated_at === undefined && o.created_at !== undefined) obj.updated_at = o.created_at;
-    addConnection("texml_applications", obj.id);
-    telnyx.texml_applications.set(obj.id, obj);
-  });
-  (t?.credential_connections ?? []).forEach((o, i) => {
-    const obj = { ...credentialDefaults(i, o.connection_name), ...o };
-    if (o.updated_at === undefined && o.created_at !== undefined) obj.updated_at = o.created_at;
-    addConnection("credential_connections", obj.id);
-    telnyx.credential_connections.set(obj.id, obj);
-  });
-  (t?.messaging_profiles ?? []).forEach((o, i) => {
-    const obj = { ...messagingProfileDefaults(i, o.name), ...o };
-    if (o.updated_at === undefined && o.created_at !== undefined) obj.updated_at = o.created_at;
-    if (telnyx.messaging_profiles.has(obj.id))
-      problems.push(`telnyx.messaging_profiles: duplicate id ${obj.id}`);
-    telnyx.messaging_profiles.set(obj.id, obj);
-  });
+  for (const profile of objects.messaging_profiles) {
+    if (telnyx.messaging_profiles.has(profile.id))
+      problems.push(`telnyx.messaging_profiles: duplicate id ${profile.id}`);
+    telnyx.messaging_profiles.set(profile.id, profile);
+  }
 
+  /** The id of the one object in `matches`; otherwise a problem that says how many there are. */
+  const onlyId = (matches: Array<{ id: string }>, problem: (count: number) => string) => {
+    const [only] = matches;
+    if (matches.length === 1 && only) return only.id;
+    problems.push(problem(matches.length));
+    return undefined;
+  };
   const seenTelnyxE164 = new Set<string>();
   (t?.phone_numbers ?? []).forEach((n, i) => {
     const where = `telnyx.phone_numbers.${i}`;
-    const obj: TelnyxPhoneNumber = { ...telnyxNumberDefaults(n.phone_number), ...n };
+    const obj: TelnyxPhoneNumber = overDefaults(n, telnyxNumberDefaults(n.phone_number));
     // Voice connection: by id, else by name.
     if (n.connection_id) {
       const c = findConnection(telnyx, n.connection_id);
       if (!c) problems.push(`${where}.connection_id: no connection with id ${n.connection_id}`);
     } else if (n.connection_name) {
-      const matches = TELNYX_CONNECTION_KINDS.flatMap((k) =>
-        [...telnyx[k].values()].filter((c) => connectionDisplayName(c) === n.connection_name),
+      const id = onlyId(
+        TELNYX_CONNECTION_KINDS.flatMap((k) =>
+          [...telnyx[k].values()].filter((c) => connectionDisplayName(c) === n.connection_name),
+        ),
+        (count) => `${where}.connection_name: ${count} connections named ${n.connection_name}`,
       );
-      const only = matches[0];
-      if (matches.length !== 1 || !only) {
-        problems.push(`${where}.connection_name: ${matches.length} connections named ${n.connection_name}`);
-      } else obj.connection_id = only.id;
+      if (id !== undefined) obj.connection_id = id;
     }
     // Messaging profile: by id (or the literal "UNAVAILABLE"), else by name.
     if (n.messaging_profile_id && n.messaging_profile_id !== "UNAVAILABLE") {
@@ -153,17 +172,12 @@ export function normalizeSeed(input: unknown): NormalizedState {
         );
       }
     } else if (!n.messaging_profile_id && n.messaging_profile_name) {
-      const matches = [...telnyx.messaging_profiles.values()].filter(
-        (p) => p.name === n.messaging_profile_name,
+      const id = onlyId(
+        [...telnyx.messaging_profiles.values()].filter((p) => p.name === n.messaging_profile_name),
+        (count) => `${where}.messaging_profile_name: ${count} profiles named ${n.messaging_profile_name}`,
       );
-      const only = matches[0];
-      if (matches.length !== 1 || !only) {
-        problems.push(
-          `${where}.messaging_profile_name: ${matches.length} profiles named ${n.messaging_profile_name}`,
-        );
-      } else obj.messaging_profile_id = only.id;
+      if (id !== undefined) obj.messaging_profile_id = id;
     }
-    if (n.updated_at === undefined && n.created_at !== undefined) obj.updated_at = n.created_at;
     if (seenTelnyxE164.has(obj.phone_number))
       problems.push(`telnyx: duplicate phone_number ${obj.phone_number}`);
     if (telnyx.phone_numbers.has(obj.id)) problems.push(`telnyx: duplicate phone number id ${obj.id}`);
