@@ -269,7 +269,8 @@ describe("retryingFetch", () => {
 
   it("returns the last 429 when the carrier keeps refusing, body intact", async () => {
     const { url, seen } = await serve(json(429, { errors: [{ code: "10011" }] }));
-    const response = await retryingFetch({ ...FAST, maxElapsedMs: 50 })(`${url}/v2/x`);
+    const policy = { ...FAST, baseDelayMs: 20, maxDelayMs: 40, maxElapsedMs: 500 };
+    const response = await retryingFetch(policy)(`${url}/v2/x`);
     expect(response.status).toBe(429);
     expect(await response.json()).toEqual({ errors: [{ code: "10011" }] });
     expect(seen.length).toBeGreaterThan(1);
