@@ -64,6 +64,7 @@ import {
   type StoredTexmlApplication,
   type TelnyxConnectionKind,
   type TelnyxKind,
+  type TelnyxObjectByKind,
   type TelnyxPhoneNumber,
 } from "./state/types";
 
@@ -174,51 +175,39 @@ const exact =
   <F extends Fields<T>>(f: F & Record<Exclude<keyof F, keyof T>, never>): Fields<T> =>
     f;
 
-const {
-  id: _ccaId,
-  created_at: _ccaCreated,
-  updated_at: _ccaUpdated,
-  record_type: _ccaType,
-  ...ccaUpdatable
-} = callControlApplicationFields;
+/** `fields` without `keys` (a copy). */
+function omit<F extends object, K extends keyof F>(fields: F, ...keys: K[]): Omit<F, K> {
+  const rest = { ...fields };
+  for (const k of keys) delete rest[k];
+  return rest;
+}
+/** Fields the server sets, which no PATCH may give. */
+const SERVER_SET = ["id", "created_at", "updated_at", "record_type"] as const;
+
 const ccaUpdate = z
-  .strictObject(exact<CallControlApplicationUpdateParams>()(ccaUpdatable))
+  .strictObject(
+    exact<CallControlApplicationUpdateParams>()(omit(callControlApplicationFields, ...SERVER_SET)),
+  )
   .partial()
   .required({ application_name: true, webhook_event_url: true });
 
-const {
-  id: _texmlId,
-  created_at: _texmlCreated,
-  updated_at: _texmlUpdated,
-  record_type: _texmlType,
-  ...texmlUpdatable
-} = texmlApplicationFields;
 const texmlUpdate = z
-  .strictObject(exact<TexmlApplicationUpdateParams>()(texmlUpdatable))
+  .strictObject(exact<TexmlApplicationUpdateParams>()(omit(texmlApplicationFields, ...SERVER_SET)))
   .partial()
   .required({ friendly_name: true, voice_url: true });
 
-const {
-  id: _credId,
-  created_at: _credCreated,
-  updated_at: _credUpdated,
-  record_type: _credType,
-  ...credentialUpdatable
-} = credentialConnectionFields;
 const credentialUpdate = z
-  .strictObject(exact<CredentialConnectionUpdateParams>()(credentialUpdatable))
+  .strictObject(exact<CredentialConnectionUpdateParams>()(omit(credentialConnectionFields, ...SERVER_SET)))
   .partial();
 
-const {
-  id: _mpId,
-  created_at: _mpCreated,
-  updated_at: _mpUpdated,
-  record_type: _mpType,
-  organization_id: _mpOrg,
-  health_webhook_url: _mpHealth,
-  resource_group_id: _mpGroup,
-  ...profileUpdatable
-} = messagingProfileFields;
+// A profile's organisation, resource group and health webhook are not settable by PATCH either.
+const profileUpdatable = omit(
+  messagingProfileFields,
+  ...SERVER_SET,
+  "organization_id",
+  "health_webhook_url",
+  "resource_group_id",
+);
 const profileUpdate = z.strictObject(exact<MessagingProfileUpdateParams>()(profileUpdatable)).partial();
 
 const phoneNumberUpdate = z
@@ -255,6 +244,47 @@ const _requiredMatchSdk: [
   Equal<RequiredKeys<z.output<typeof messagingUpdate>>, RequiredKeys<MessagingUpdateParams>>,
 ] = [true, true, true, true, true, true];
 void _requiredMatchSdk;
+
+// ---------------------------------------------------------------------------------------------
+// Applications, connections and messaging profiles: one GET and one PATCH handler for every
+// kind, typed per kind by this table and by the SDK checks below.
+
+interface ObjectKind<K extends TelnyxKind> {
+  /** What a 404 calls it. */
+  label: string;
+  update: z.ZodType<Partial<TelnyxObjectByKind[K]>>;
+}
+const OBJECT_KINDS: { [K in TelnyxKind]: ObjectKind<K> } = {
+  call_control_applications: { label: "Call control application", update: ccaUpdate },
+  texml_applications: { label: "TeXML application", update: texmlUpdate },
+  credential_connections: { label: "Credential connection", update: credentialUpdate },
+  messaging_profiles: { label: "Messaging profile", update: profileUpdate },
+};
+
+/** The state's objects of one kind (indexing the state by a generic kind loses the per-kind type). */
+function objectsOf<K extends TelnyxKind>(
+  state: NormalizedState["telnyx"],
+  kind: K,
+): Map<string, TelnyxObjectByKind[K]> {
+  const maps: { [P in TelnyxKind]: Map<string, TelnyxObjectByKind[P]> } = state;
+  return maps[kind];
+}
+
+/** The body of a GET or PATCH of one object. */
+type ObjectBody<K extends TelnyxKind> = { data: TelnyxObjectByKind[K] };
+type Assignable<A, B> = [A] extends [B] ? true : false;
+// Each kind's body is the SDK's own retrieve and update response: if the SDK changes, tsc fails.
+const _objectBodiesMatchSdk: [
+  Assignable<ObjectBody<"call_control_applications">, CallControlApplicationRetrieveResponse>,
+  Assignable<ObjectBody<"call_control_applications">, CallControlApplicationUpdateResponse>,
+  Assignable<ObjectBody<"texml_applications">, TexmlApplicationRetrieveResponse>,
+  Assignable<ObjectBody<"texml_applications">, TexmlApplicationUpdateResponse>,
+  Assignable<ObjectBody<"credential_connections">, CredentialConnectionRetrieveResponse>,
+  Assignable<ObjectBody<"credential_connections">, CredentialConnectionUpdateResponse>,
+  Assignable<ObjectBody<"messaging_profiles">, MessagingProfileRetrieveResponse>,
+  Assignable<ObjectBody<"messaging_profiles">, MessagingProfileUpdateResponse>,
+] = [true, true, true, true, true, true, true, true];
+void _objectBodiesMatchSdk;
 
 // ---------------------------------------------------------------------------------------------
 // Routing
@@ -355,28 +385,13 @@ function paging(query: Record<string, string>): Paged {
   const rawSize = query["page[size]"];
   const number = rawNumber === undefined ? 1 : Number(rawNumber);
   const size = rawSize === undefined ? 20 : Number(rawSize);
-  if (!Number.isInteger(number) || number < 1) {
-    return {
-      ok: false,
-      response: telnyxError(
-        400,
-        "10015",
-        "Invalid value for parameter",
-        "page[number] must be an integer >= 1",
-        undefined,
-      ),
-    };
-  }
+  const invalid = (detail: string): Paged => ({
+    ok: false,
+    response: telnyxError(400, "10015", "Invalid value for parameter", detail),
+  });
+  if (!Number.isInteger(number) || number < 1) return invalid("page[number] must be an integer >= 1");
   if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
-    return {
-      ok: false,
-      response: telnyxError(
-        400,
-        "10015",
-        "Invalid value for parameter",
-        `page[size] must be an integer between 1 and ${MAX_PAGE_SIZE}`,
-      ),
-    };
+    return invalid(`page[size] must be an integer between 1 and ${MAX_PAGE_SIZE}`);
   }
   return { ok: true, number, size };
 }
@@ -509,6 +524,12 @@ export class TelnyxApi {
       const b = body();
       return b.ok ? fn(b.value) : b.response;
     };
+    // The body as `schema` parses it; 422 in Telnyx's shape when it does not.
+    const withPatch = <T>(schema: z.ZodType<T>, fn: (patch: T) => CarrierResponse): CarrierResponse =>
+      withBody((value) => {
+        const parsed = schema.safeParse(value);
+        return parsed.success ? fn(parsed.data) : zodToTelnyx(parsed.error);
+      });
     switch (route.handler) {
       case "listPhoneNumbers":
         return this.listPhoneNumbers(query);
@@ -520,7 +541,9 @@ export class TelnyxApi {
           return { status: 200, body };
         });
       case "patchPhoneNumber":
-        return this.withNumber(id, (n) => withBody((v) => this.patchPhoneNumber(n, v)));
+        return this.withNumber(id, (n) =>
+          withPatch(phoneNumberUpdate, (patch) => this.patchPhoneNumber(n, patch)),
+        );
       case "deletePhoneNumber":
         return this.withNumber(id, (n) => this.deletePhoneNumber(n));
       case "getNumberMessaging":
@@ -529,7 +552,9 @@ export class TelnyxApi {
           return { status: 200, body };
         });
       case "patchNumberMessaging":
-        return this.withNumber(id, (n) => withBody((v) => this.patchNumberMessaging(n, v)));
+        return this.withNumber(id, (n) =>
+          withPatch(messagingUpdate, (patch) => this.patchNumberMessaging(n, patch)),
+        );
       case "getConnection":
         return this.getConnection(id);
       case "getObject":
@@ -601,10 +626,7 @@ export class TelnyxApi {
     return { status: 200, body };
   }
 
-  private patchPhoneNumber(n: TelnyxPhoneNumber, raw: unknown): CarrierResponse {
-    const parsed = phoneNumberUpdate.safeParse(raw);
-    if (!parsed.success) return zodToTelnyx(parsed.error);
-    const patch = parsed.data;
+  private patchPhoneNumber(n: TelnyxPhoneNumber, patch: z.output<typeof phoneNumberUpdate>): CarrierResponse {
     const state = this.getState();
     if (patch.connection_id !== undefined && patch.connection_id !== "") {
       if (!findConnection(state, patch.connection_id)) {
@@ -691,10 +713,10 @@ export class TelnyxApi {
     return { status: 200, body };
   }
 
-  private patchNumberMessaging(n: TelnyxPhoneNumber, raw: unknown): CarrierResponse {
-    const parsed = messagingUpdate.safeParse(raw);
-    if (!parsed.success) return zodToTelnyx(parsed.error);
-    const patch = parsed.data;
+  private patchNumberMessaging(
+    n: TelnyxPhoneNumber,
+    patch: z.output<typeof messagingUpdate>,
+  ): CarrierResponse {
     const state = this.getState();
     const profileId = patch.messaging_profile_id;
     if (profileId !== undefined && profileId !== "" && !state.messaging_profiles.has(profileId)) {
@@ -764,81 +786,24 @@ export class TelnyxApi {
     return { status: 200, body };
   }
 
-  private getObject(kind: TelnyxKind, id: string): CarrierResponse {
-    const state = this.getState();
-    switch (kind) {
-      case "call_control_applications": {
-        const o = state.call_control_applications.get(id);
-        if (!o) return telnyxNotFound(`Call control application ${id} not found.`);
-        const body: CallControlApplicationRetrieveResponse = { data: structuredClone(o) };
-        return { status: 200, body };
-      }
-      case "texml_applications": {
-        const o = state.texml_applications.get(id);
-        if (!o) return telnyxNotFound(`TeXML application ${id} not found.`);
-        const body: TexmlApplicationRetrieveResponse = { data: structuredClone(o) };
-        return { status: 200, body };
-      }
-      case "credential_connections": {
-        const o = state.credential_connections.get(id);
-        if (!o) return telnyxNotFound(`Credential connection ${id} not found.`);
-        const body: CredentialConnectionRetrieveResponse = { data: structuredClone(o) };
-        return { status: 200, body };
-      }
-      case "messaging_profiles": {
-        const o = state.messaging_profiles.get(id);
-        if (!o) return telnyxNotFound(`Messaging profile ${id} not found.`);
-        const body: MessagingProfileRetrieveResponse = { data: structuredClone(o) };
-        return { status: 200, body };
-      }
-    }
+  private getObject<K extends TelnyxKind>(kind: K, id: string): CarrierResponse {
+    const o = objectsOf(this.getState(), kind).get(id);
+    if (!o) return telnyxNotFound(`${OBJECT_KINDS[kind].label} ${id} not found.`);
+    const body: ObjectBody<K> = { data: structuredClone(o) };
+    return { status: 200, body };
   }
 
-  private patchObject(kind: TelnyxKind, id: string, raw: unknown): CarrierResponse {
-    const state = this.getState();
+  private patchObject<K extends TelnyxKind>(kind: K, id: string, raw: unknown): CarrierResponse {
+    const objects = objectsOf(this.getState(), kind);
     const updated_at = now();
-    switch (kind) {
-      case "call_control_applications": {
-        const o = state.call_control_applications.get(id);
-        if (!o) return telnyxNotFound(`Call control application ${id} not found.`);
-        const parsed = ccaUpdate.safeParse(raw);
-        if (!parsed.success) return zodToTelnyx(parsed.error);
-        const next = { ...merge(o, parsed.data), updated_at };
-        state.call_control_applications.set(id, next);
-        const body: CallControlApplicationUpdateResponse = { data: structuredClone(next) };
-        return { status: 200, body };
-      }
-      case "texml_applications": {
-        const o = state.texml_applications.get(id);
-        if (!o) return telnyxNotFound(`TeXML application ${id} not found.`);
-        const parsed = texmlUpdate.safeParse(raw);
-        if (!parsed.success) return zodToTelnyx(parsed.error);
-        const next = { ...merge(o, parsed.data), updated_at };
-        state.texml_applications.set(id, next);
-        const body: TexmlApplicationUpdateResponse = { data: structuredClone(next) };
-        return { status: 200, body };
-      }
-      case "credential_connections": {
-        const o = state.credential_connections.get(id);
-        if (!o) return telnyxNotFound(`Credential connection ${id} not found.`);
-        const parsed = credentialUpdate.safeParse(raw);
-        if (!parsed.success) return zodToTelnyx(parsed.error);
-        const next = { ...merge(o, parsed.data), updated_at };
-        state.credential_connections.set(id, next);
-        const body: CredentialConnectionUpdateResponse = { data: structuredClone(next) };
-        return { status: 200, body };
-      }
-      case "messaging_profiles": {
-        const o = state.messaging_profiles.get(id);
-        if (!o) return telnyxNotFound(`Messaging profile ${id} not found.`);
-        const parsed = profileUpdate.safeParse(raw);
-        if (!parsed.success) return zodToTelnyx(parsed.error);
-        const next = { ...merge(o, parsed.data), updated_at };
-        state.messaging_profiles.set(id, next);
-        const body: MessagingProfileUpdateResponse = { data: structuredClone(next) };
-        return { status: 200, body };
-      }
-    }
+    const o = objects.get(id);
+    if (!o) return telnyxNotFound(`${OBJECT_KINDS[kind].label} ${id} not found.`);
+    const parsed = OBJECT_KINDS[kind].update.safeParse(raw);
+    if (!parsed.success) return zodToTelnyx(parsed.error);
+    const next = { ...merge(o, parsed.data), updated_at };
+    objects.set(id, next);
+    const body: ObjectBody<K> = { data: structuredClone(next) };
+    return { status: 200, body };
   }
 }
 
