@@ -11,13 +11,13 @@ import type { ControlTarget, SandboxCredentials } from "./sandbox-control";
 import { rfc2822 } from "./state/formats";
 import { dumpState, findConnection, normalizeSeed, refreshTelnyxNames } from "./state/normalize";
 import { telnyxPatchSchemas, twilioNumberPatch } from "./state/schemas";
-import type {
-  NormalizedState,
-  SandboxSeed,
-  SandboxState,
-  TelnyxKind,
-  TelnyxPhoneNumber,
-  TwilioIncomingPhoneNumber,
+import {
+  type NormalizedState,
+  type SandboxSeed,
+  type SandboxState,
+  type TelnyxKind,
+  type TelnyxPhoneNumber,
+  type TwilioIncomingPhoneNumber,
 } from "./state/types";
 import { TelnyxApi, merge } from "./telnyx";
 import { TwilioApi } from "./twilio";
