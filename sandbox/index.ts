@@ -64,6 +64,29 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   };
 }
 
+/** The environment variables that point the phone-webhooks provider at a sandbox. */
+export type SandboxProviderEnvironment = Record<
+  "TWILIO_ACCOUNT_SID" | "TWILIO_AUTH_TOKEN" | "TWILIO_API_BASE_URL" | "TELNYX_API_KEY" | "TELNYX_BASE_URL",
+  string
+>;
+
+/**
+ * The provider's environment for this sandbox: its base URLs, and the credentials it accepts now
+ * (the seed's, or the defaults where the seed gives none). Callers add their own settings.
+ */
+export function providerEnvironment(
+  sandbox: Pick<Sandbox, "control" | "twilioBaseUrl" | "telnyxBaseUrl">,
+): SandboxProviderEnvironment {
+  const { twilio, telnyx } = sandbox.control.state();
+  return {
+    TWILIO_ACCOUNT_SID: twilio.account_sid,
+    TWILIO_AUTH_TOKEN: twilio.auth_token,
+    TWILIO_API_BASE_URL: sandbox.twilioBaseUrl,
+    TELNYX_API_KEY: telnyx.api_key,
+    TELNYX_BASE_URL: sandbox.telnyxBaseUrl,
+  };
+}
+
 /** The demo seed shipped with the package (sandbox/seeds/demo.json). */
 export function demoSeedPath(): string {
   const candidates = [

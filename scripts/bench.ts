@@ -17,7 +17,13 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { startSandbox, type RequestLogEntry, type Sandbox, type SandboxSeed } from "../sandbox";
+import {
+  providerEnvironment,
+  startSandbox,
+  type RequestLogEntry,
+  type Sandbox,
+  type SandboxSeed,
+} from "../sandbox";
 import { ensurePulumiCli, PulumiProject, REPO_ROOT, RESOURCE_TYPE } from "./pulumi-project";
 
 const STACK = "bench";
@@ -312,19 +318,11 @@ async function stateStats(project: PulumiProject): Promise<StateStats> {
 async function benchSize(n: number, ctx: Context): Promise<{ phases: PhaseResult[]; notRestored: string[] }> {
   const w = workload(n, ctx.groupSize);
   const sandbox = await startSandbox({ port: 0, seed: w.seed });
-  const creds = sandbox.control.state();
   const project = new PulumiProject({
     binDir: ctx.binDir,
     files: { "Pulumi.yaml": PULUMI_YAML, "index.js": PROGRAM },
-    env: {
-      TWILIO_ACCOUNT_SID: creds.twilio.account_sid,
-      TWILIO_AUTH_TOKEN: creds.twilio.auth_token,
-      TWILIO_API_BASE_URL: sandbox.twilioBaseUrl,
-      TWILIO_API_KEY: undefined,
-      TWILIO_API_SECRET: undefined,
-      TELNYX_API_KEY: creds.telnyx.api_key,
-      TELNYX_BASE_URL: sandbox.telnyxBaseUrl,
-    },
+    // Account SID and token only: an API key in the caller's environment must not take over.
+    env: { ...providerEnvironment(sandbox), TWILIO_API_KEY: undefined, TWILIO_API_SECRET: undefined },
   });
   const dispose = () => project.dispose();
   ctx.cleanups.add(dispose);

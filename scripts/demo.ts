@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { demoSeedPath, startSandbox, type Sandbox, type SandboxSeed } from "../sandbox";
+import { demoSeedPath, providerEnvironment, startSandbox, type Sandbox, type SandboxSeed } from "../sandbox";
 import { ensurePulumiCli, PulumiProject, REPO_ROOT } from "./pulumi-project";
 
 const SEED_PATH = demoSeedPath();
@@ -85,13 +85,7 @@ async function main(): Promise<void> {
       ...Object.fromEntries(STACKS.map((s) => [`Pulumi.${s}.yaml`, file(`Pulumi.${s}.yaml`)])),
     },
     // Credentials as a pipeline would pass them; the sandbox stands in for api.twilio.com and api.telnyx.com.
-    env: {
-      TWILIO_ACCOUNT_SID: seed.twilio!.account_sid,
-      TWILIO_AUTH_TOKEN: seed.twilio!.auth_token,
-      TWILIO_API_BASE_URL: sandbox.twilioBaseUrl,
-      TELNYX_API_KEY: seed.telnyx!.api_key,
-      TELNYX_BASE_URL: sandbox.telnyxBaseUrl,
-    },
+    env: providerEnvironment(sandbox),
   });
 
   try {

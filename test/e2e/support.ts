@@ -5,7 +5,7 @@
 import { inject } from "vitest";
 import { PulumiProject, RESOURCE_TYPE } from "../../scripts/pulumi-project";
 import type { Sandbox, SandboxSeed } from "../../sandbox";
-import { startSandbox } from "../../sandbox";
+import { providerEnvironment, startSandbox } from "../../sandbox";
 import { demoSeed } from "../support/sandbox";
 
 export const binDir = inject("pulumiBinDir");
@@ -62,17 +62,19 @@ export class E2EFixture {
   }
 
   async initStack(stack: string, numbers: NumberDeclaration[]): Promise<void> {
+    // The sandbox's URLs and credentials as stack config (the secrets as secret config), not as env.
+    const env = providerEnvironment(this.sandbox);
     await this.project.initStack(
       stack,
       {
-        "twilio:accountSid": this.seed.twilio!.account_sid!,
-        "twilio:apiBaseUrl": this.sandbox.twilioBaseUrl,
-        "telnyx:baseUrl": this.sandbox.telnyxBaseUrl,
+        "twilio:accountSid": env.TWILIO_ACCOUNT_SID,
+        "twilio:apiBaseUrl": env.TWILIO_API_BASE_URL,
+        "telnyx:baseUrl": env.TELNYX_BASE_URL,
         // Keep injected-fault runs short.
         "phoneWebhooks:retryTimeoutMs": "3000",
         "phoneWebhooks:requestTimeoutMs": "2000",
       },
-      { "twilio:authToken": this.seed.twilio!.auth_token!, "telnyx:apiKey": this.seed.telnyx!.api_key! },
+      { "twilio:authToken": env.TWILIO_AUTH_TOKEN, "telnyx:apiKey": env.TELNYX_API_KEY },
     );
     await this.declare(stack, numbers);
   }

@@ -3,7 +3,13 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PhoneNumberWebhooksProvider } from "../../provider/lifecycle";
-import { demoSeedPath, startSandbox, type Sandbox, type SandboxSeed } from "../../sandbox";
+import {
+  demoSeedPath,
+  providerEnvironment,
+  startSandbox,
+  type Sandbox,
+  type SandboxSeed,
+} from "../../sandbox";
 
 export const DEMO_SEED_PATH = demoSeedPath();
 
@@ -45,11 +51,7 @@ export async function startHarness(seed: SandboxSeed = demoSeed()): Promise<Carr
   const journalDir = mkdtempSync(join(tmpdir(), "phone-webhooks-journal-"));
   const env: Record<string, string> = {
     PHONE_WEBHOOKS_JOURNAL_DIR: journalDir,
-    TWILIO_ACCOUNT_SID: seed.twilio?.account_sid ?? "",
-    TWILIO_AUTH_TOKEN: seed.twilio?.auth_token ?? "",
-    TWILIO_API_BASE_URL: sandbox.twilioBaseUrl,
-    TELNYX_API_KEY: seed.telnyx?.api_key ?? "",
-    TELNYX_BASE_URL: sandbox.telnyxBaseUrl,
+    ...providerEnvironment(sandbox),
     // Keep fault tests quick: a short per-attempt timeout and retry budget.
     PHONE_WEBHOOKS_REQUEST_TIMEOUT_MS: "2000",
     PHONE_WEBHOOKS_RETRY_TIMEOUT_MS: "6000",
