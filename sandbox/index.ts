@@ -99,9 +99,8 @@ export function demoSeedPath(): string {
 export type { SandboxControl } from "./sandbox-control";
 export type { RequestLogEntry } from "./request-log";
 export type { FaultSpec } from "./faults";
-export type { Carrier } from "./carrier";
+export type { Carrier, Release } from "./carrier";
 export { ControlError, SeedError } from "./errors";
-export type { Release } from "./carrier";
 export type {
   SandboxSeed,
   SandboxState,
