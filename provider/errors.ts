@@ -3,7 +3,7 @@
  * know it recognise them; every text goes through `redactText` before it can reach a log.
  */
 import type { z } from "zod";
-import { redactText, type ProviderName } from "./webhooks";
+import { redactText } from "./webhooks";
 
 export type WebhookErrorKind = "invalid" | "not-found" | "carrier" | "conflict" | "credentials";
 
@@ -24,7 +24,7 @@ export class WebhookError extends Error {
 /** A failed carrier call, described without credentials, headers or request bodies. */
 export class CarrierError extends WebhookError {
   constructor(
-    readonly carrier: ProviderName,
+    readonly carrier: string,
     readonly call: string,
     readonly status: number | undefined,
     readonly reason: string,
@@ -34,13 +34,13 @@ export class CarrierError extends WebhookError {
   }
 }
 
-export const successMessage = (count: number, phoneNumber: string, provider: ProviderName) =>
+export const successMessage = (count: number, phoneNumber: string, provider: string) =>
   `Successfully updated ${count} webhook(s) for ${phoneNumber} via ${provider}`;
 
-export const notFoundMessage = (phoneNumber: string, providers: readonly ProviderName[]) =>
+export const notFoundMessage = (phoneNumber: string, providers: readonly string[]) =>
   `Phone number ${phoneNumber} not found in ${providers.join(" or ")} account`;
 
-export function updateFailed(phoneNumber: string, provider: ProviderName, cause: unknown): WebhookError {
+export function updateFailed(phoneNumber: string, provider: string, cause: unknown): WebhookError {
   const reason = cause instanceof Error ? cause.message : String(cause);
   const kind = cause instanceof WebhookError ? cause.kind : "carrier";
   return new WebhookError(`Failed to update webhooks for ${phoneNumber} via ${provider}: ${reason}`, kind);
@@ -52,7 +52,7 @@ export function updateFailed(phoneNumber: string, provider: ProviderName, cause:
  * the call and the field, never a crash on `undefined` further on.
  */
 export function parseCarrierResponse<T>(
-  carrier: ProviderName,
+  carrier: string,
   call: string,
   schema: z.ZodType<T>,
   value: unknown,
@@ -73,6 +73,6 @@ export function parseCarrierResponse<T>(
   return throwUnexpected(carrier, call, reason);
 }
 
-function throwUnexpected(carrier: ProviderName, call: string, reason: string): never {
+function throwUnexpected(carrier: string, call: string, reason: string): never {
   throw new CarrierError(carrier, call, undefined, `unexpected response: ${reason}`);
 }

@@ -6,6 +6,5 @@
  * only when a method is called, in the provider process, not in the program.
  */
 import { forwardTo } from "./forward";
-import type * as lifecycle from "./lifecycle";
 
-export = forwardTo(() => (require("./lifecycle") as typeof lifecycle).sharedProvider());
+export = forwardTo(async () => (await import("./lifecycle.js")).sharedProvider());

@@ -1,16 +1,16 @@
 /**
  * pulumi-phone-webhooks: point Twilio and Telnyx phone numbers' voice and SMS webhooks at your
  * URLs, see console drift in previews, and give numbers their previous webhooks back on destroy.
+ *
+ * Requiring this loads no carrier SDK: they load in the provider process, on first carrier use.
  */
-export { PhoneNumberWebhooks, type PhoneNumberWebhooksArgs } from "./resource";
 export {
-  PhoneNumberWebhooksProvider,
-  sharedProvider,
+  PhoneNumberWebhooks,
+  type PhoneNumberWebhooksArgs,
   type PhoneNumberWebhooksOutputs,
-  type ProviderOptions,
-} from "./lifecycle";
-export { BaseUrlRequestClient } from "./carriers/twilio-request-client";
-export type { Carrier, CarrierNumber, WriteStep } from "./carriers/carrier";
-export { WebhookError, CarrierError } from "./errors";
-export { checkArgs } from "./validation";
-export type { WebhookSettings, ProviderName } from "./webhooks";
+} from "./resource";
+export { PhoneNumberWebhooksProvider, type ProviderOptions } from "./lifecycle";
+export { CarrierError, WebhookError, type WebhookErrorKind } from "./errors";
+export type { CarrierName } from "./carriers";
+export type { OnDelete } from "./schema";
+export type { WebhookSettings } from "./webhooks";

@@ -12,7 +12,7 @@ import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
-import { WEBHOOK_FIELDS, type ProviderName, type WebhookSettings } from "./webhooks";
+import { WEBHOOK_FIELDS, type WebhookSettings } from "./webhooks";
 
 export const DEFAULT_JOURNAL_DIR = join(homedir(), ".pulumi-phone-webhooks", "journal");
 
@@ -32,16 +32,16 @@ export class TakeoverJournal {
    * finished, else `current`, which is recorded first. Must run before the first write.
    */
   async remember(
-    provider: ProviderName,
+    carrier: string,
     phoneNumber: string,
     current: WebhookSettings,
   ): Promise<{ webhooks: WebhookSettings; recovered: boolean }> {
     if (!this.dir) return { webhooks: current, recovered: false };
-    const existing = await this.read(provider, phoneNumber);
+    const existing = await this.read(carrier, phoneNumber);
     if (existing) return { webhooks: existing, recovered: true };
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    const path = this.path(provider, phoneNumber);
-    const entry = { phoneNumber, provider, recordedAt: new Date().toISOString(), webhooks: current };
+    const path = this.path(carrier, phoneNumber);
+    const entry = { phoneNumber, provider: carrier, recordedAt: new Date().toISOString(), webhooks: current };
     // Write-then-rename, so a crash never leaves half an entry (a unique name per writer).
     const temporary = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
     await writeFile(temporary, JSON.stringify(entry, null, 2), { mode: 0o600 });
@@ -50,15 +50,15 @@ export class TakeoverJournal {
   }
 
   /** Called once the number has its previous webhooks back (or was left to the user on purpose). */
-  async forget(provider: ProviderName, phoneNumber: string): Promise<void> {
-    if (this.dir) await rm(this.path(provider, phoneNumber), { force: true });
+  async forget(carrier: string, phoneNumber: string): Promise<void> {
+    if (this.dir) await rm(this.path(carrier, phoneNumber), { force: true });
   }
 
-  async read(provider: ProviderName, phoneNumber: string): Promise<WebhookSettings | undefined> {
+  async read(carrier: string, phoneNumber: string): Promise<WebhookSettings | undefined> {
     if (!this.dir) return undefined;
     let json: unknown;
     try {
-      json = JSON.parse(await readFile(this.path(provider, phoneNumber), "utf8"));
+      json = JSON.parse(await readFile(this.path(carrier, phoneNumber), "utf8"));
     } catch {
       return undefined; // no entry, or one cut short: nothing to recover
     }
@@ -66,7 +66,7 @@ export class TakeoverJournal {
     return parsed.success ? (parsed.data.webhooks as WebhookSettings) : undefined;
   }
 
-  private path(provider: ProviderName, phoneNumber: string): string {
-    return join(this.dir!, `${provider}-${phoneNumber.replace(/\D/g, "")}.json`);
+  private path(carrier: string, phoneNumber: string): string {
+    return join(this.dir!, `${carrier}-${phoneNumber.replace(/\D/g, "")}.json`);
   }
 }

@@ -4,59 +4,33 @@
  * Carrier specifics stay behind the `Carrier` interface.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import {
-  CARRIER_ID_KEYS,
-  type Carrier,
-  type CarrierIdentifiers,
-  type CarrierNumber,
-  type WriteStep,
-} from "./carriers/carrier";
-import { TelnyxCarrier } from "./carriers/telnyx";
-import { TwilioCarrier } from "./carriers/twilio";
-import { loadSettings, NO_CREDENTIALS, type ConfigSource, type Settings } from "./config";
+import type { Carrier, CarrierIds, CarrierNumber, WriteStep } from "./carriers/carrier";
+import { CARRIER_ID_KEYS, CARRIER_NAMES, carrierDescriptor, listNames, type CarrierName } from "./carriers";
+import { loadSettings, missingCredentials, NO_CREDENTIALS, type ConfigSource, type Settings } from "./config";
 import { notFoundMessage, successMessage, updateFailed, WebhookError } from "./errors";
 import { TakeoverJournal } from "./journal";
-import { checkArgs, isUnknown, type CheckedArgs, type OnDelete } from "./validation";
+import {
+  ARGS_SCHEMA,
+  isUnknown,
+  type CheckedArgs,
+  type OnDelete,
+  type PhoneNumberWebhooksOutputs,
+} from "./schema";
+import { checkArgs } from "./validation";
 import {
   describeValue,
   hasUserinfo,
-  PROVIDERS,
   redactUrl,
   UNSET_WEBHOOKS,
   WEBHOOK_FIELDS,
-  type ProviderName,
   type WebhookChanges,
   type WebhookField,
   type WebhookSettings,
 } from "./webhooks";
 
-/** What the resource stores: the managed settings as last applied, the live ones, and the originals. */
-export interface PhoneNumberWebhooksOutputs extends CarrierIdentifiers, Omit<CheckedArgs, "provider"> {
-  provider: ProviderName;
-  /** True when `provider` was not declared and the carrier was found by looking the number up. */
-  providerDetected?: boolean;
-  /** The webhook URLs this resource set (passwords masked). */
-  updatedWebhooks: { voice?: string; sms?: string };
-  message: string;
-  /** The live configuration, read back from the carrier. */
-  webhooks: WebhookSettings;
-  /** What the number had before this resource took it over: restored on delete. */
-  previousWebhooks: WebhookSettings;
-  sharedWith: string[];
-}
+export type { PhoneNumberWebhooksOutputs };
 
-const CARRIER_FACTORIES: Record<ProviderName, (settings: Settings) => Carrier | undefined> = {
-  twilio: (s) => (s.twilio ? new TwilioCarrier(s.twilio, s.retry) : undefined),
-  telnyx: (s) => (s.telnyx ? new TelnyxCarrier(s.telnyx, s.retry) : undefined),
-};
-
-const MISSING_CARRIER_CREDENTIALS: Record<ProviderName, string> = {
-  twilio:
-    "No twilio credentials: set twilio:accountSid and twilio:authToken (or twilio:apiKey and twilio:apiSecret) " +
-    "with `pulumi config set --secret`, or TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN in the environment",
-  telnyx:
-    "No telnyx credentials: set telnyx:apiKey with `pulumi config set --secret telnyx:apiKey`, or TELNYX_API_KEY in the environment",
-};
+type NamedCarrier = Carrier<CarrierIds, CarrierName>;
 
 export interface ProviderOptions {
   /** Stack configuration; `configure` sets it under the engine. */
@@ -67,7 +41,7 @@ export interface ProviderOptions {
 
 export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvider {
   private settings?: Settings;
-  private readonly carriers = new Map<ProviderName, Carrier>();
+  private readonly carriers = new Map<CarrierName, Promise<NamedCarrier>>();
 
   constructor(private readonly options: ProviderOptions = {}) {}
 
@@ -137,16 +111,11 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
   }
 
   async read(id: string, props?: PhoneNumberWebhooksOutputs): Promise<pulumi.dynamic.ReadResult> {
-    const [idProvider, idNumber] = id.split(":") as [ProviderName, string];
+    const [idProvider, idNumber] = id.split(":") as [CarrierName, string];
     const phoneNumber = props?.phoneNumber ?? idNumber;
-    const carrier = this.carrier(props?.provider ?? idProvider);
+    const carrier = await this.carrier(props?.provider ?? idProvider);
     // Another account's credentials would find none of the numbers and drop every resource.
-    if (carrier.accountSid && props?.accountSid && props.accountSid !== carrier.accountSid)
-      throw new WebhookError(
-        `${phoneNumber} belongs to Twilio account ${props.accountSid}, but the credentials are for ${carrier.accountSid}: ` +
-          "set twilio:accountSid (and its token) to the account that owns the number",
-        "credentials",
-      );
+    if (props) carrier.refuseOtherAccount?.(phoneNumber, storedIds(carrier.name, props));
     const current = await carrier.find(phoneNumber);
     // Gone from the account: drop out of the state instead of failing every later run.
     if (!current) {
@@ -178,7 +147,7 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     news: CheckedArgs,
   ): Promise<pulumi.dynamic.UpdateResult<PhoneNumberWebhooksOutputs>> {
     const args = this.validated(news);
-    const carrier = this.carrier(olds.provider);
+    const carrier = await this.carrier(olds.provider);
     const current = await carrier.find(olds.phoneNumber, { stored: storedNumber(olds) });
     if (!current) throw new WebhookError(notFoundMessage(olds.phoneNumber, [carrier.name]), "not-found");
     const previous = olds.previousWebhooks ?? current.webhooks;
@@ -197,12 +166,12 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     const mode = props.onDelete ?? "restore";
     const journal = this.journal();
     if (mode === "retain") return journal.forget(props.provider, props.phoneNumber);
-    const carrier = this.carrier(props.provider);
+    const carrier = await this.carrier(props.provider);
     const current = await carrier.find(props.phoneNumber);
     // Already gone: nothing to give back.
     if (!current) return journal.forget(props.provider, props.phoneNumber);
     const previous = props.previousWebhooks ?? UNSET_WEBHOOKS;
-    const unclearable = carrier.unclearableFields(current);
+    const unclearable = carrier.unclearableFields(current).fields;
     const target: WebhookChanges = {};
     for (const field of WEBHOOK_FIELDS) {
       if (props[field] === undefined) continue; // never managed: never touched
@@ -221,7 +190,7 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     const checked = checkArgs(inputs);
     if (checked.failures.length)
       throw new WebhookError(checked.failures.map((f) => `${f.property}: ${f.reason}`).join("; "), "invalid");
-    return checked.inputs as unknown as CheckedArgs;
+    return ARGS_SCHEMA.parse(checked.inputs);
   }
 
   private journal(): TakeoverJournal {
@@ -233,58 +202,72 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     return this.settings;
   }
 
-  private carrier(name: ProviderName): Carrier {
+  /** One carrier per name and process: resources share its caches and locks. */
+  private carrier(name: CarrierName): Promise<NamedCarrier> {
     let carrier = this.carriers.get(name);
     if (!carrier) {
-      carrier = CARRIER_FACTORIES[name](this.loadedSettings());
-      if (!carrier) throw new WebhookError(MISSING_CARRIER_CREDENTIALS[name], "credentials");
+      const { carriers, retry } = this.loadedSettings();
+      const settings = carriers[name];
+      if (settings === undefined) throw new WebhookError(missingCredentials(name), "credentials");
+      carrier = carrierDescriptor(name).create(settings, retry);
+      carrier.catch(() => this.carriers.delete(name));
       this.carriers.set(name, carrier);
     }
     return carrier;
   }
 
   /** Finds the number at its carrier, detecting the carrier when `provider` is not given. */
-  private async locate(args: CheckedArgs): Promise<{ carrier: Carrier; current: CarrierNumber }> {
+  private async locate(args: CheckedArgs): Promise<{ carrier: NamedCarrier; current: CarrierNumber }> {
     const { phoneNumber } = args;
     if (args.provider) {
-      const carrier = this.carrier(args.provider);
+      const carrier = await this.carrier(args.provider);
       const current = await carrier.find(phoneNumber);
       if (!current) throw new WebhookError(notFoundMessage(phoneNumber, [carrier.name]), "not-found");
       return { carrier, current };
     }
     const settings = this.loadedSettings();
-    const configured = PROVIDERS.filter((p) => settings[p]);
+    const configured = CARRIER_NAMES.filter((name) => settings.carriers[name] !== undefined);
     if (configured.length === 0) throw new WebhookError(NO_CREDENTIALS, "credentials");
-    const carriers = configured.map((p) => this.carrier(p));
+    const carriers = await Promise.all(configured.map((p) => this.carrier(p)));
     const found = await Promise.all(
       carriers.map(async (carrier) => ({ carrier, current: await carrier.find(phoneNumber) })),
     );
     const matches = found.filter(
-      (f): f is { carrier: Carrier; current: CarrierNumber } => f.current !== undefined,
+      (f): f is { carrier: NamedCarrier; current: CarrierNumber } => f.current !== undefined,
     );
     if (matches.length === 1) return matches[0]!;
-    if (matches.length > 1)
+    if (matches.length > 1) {
+      const names = matches.map((m) => m.carrier.name);
       throw new WebhookError(
-        `Phone number ${phoneNumber} is in both the twilio and the telnyx account: set provider to "twilio" or "telnyx" to choose`,
+        `Phone number ${phoneNumber} is in both the ${names.join(" and the ")} account: set provider to ${listNames(names, "or")} to choose`,
         "conflict",
       );
-    const unsearched = PROVIDERS.filter((p) => !configured.includes(p));
+    }
+    const unsearched = CARRIER_NAMES.filter((name) => !configured.includes(name));
     const note = unsearched.length ? ` (${unsearched.join(" and ")} not searched: no credentials)` : "";
-    throw new WebhookError(`${notFoundMessage(phoneNumber, PROVIDERS)}${note}`, "not-found");
+    throw new WebhookError(`${notFoundMessage(phoneNumber, CARRIER_NAMES)}${note}`, "not-found");
   }
 }
 
 /** The number as the state last saw it (outputs written by create, update or read). */
 function storedNumber(olds: PhoneNumberWebhooksOutputs): CarrierNumber | undefined {
   if (!olds.webhooks) return undefined;
-  const ids: CarrierIdentifiers = {};
-  for (const key of CARRIER_ID_KEYS) if (olds[key] !== undefined) ids[key] = olds[key];
   return {
     phoneNumber: olds.phoneNumber,
     webhooks: { ...UNSET_WEBHOOKS, ...olds.webhooks },
-    ids,
+    ids: storedIds(olds.provider, olds),
     sharedWith: olds.sharedWith ?? [],
   };
+}
+
+/** The carrier's identifiers as the state recorded them. */
+function storedIds(carrier: CarrierName, olds: Partial<PhoneNumberWebhooksOutputs>): CarrierIds {
+  const ids: Record<string, string | null> = {};
+  for (const key of carrierDescriptor(carrier).idKeys) {
+    const value = olds[key as keyof PhoneNumberWebhooksOutputs];
+    if (typeof value === "string" || value === null) ids[key] = value;
+  }
+  return ids;
 }
 
 /** The settings the arguments declare (the managed ones), methods upper case. */
@@ -314,11 +297,12 @@ function refuseUnclearable(
   onDelete?: OnDelete,
 ) {
   if (onDelete !== "clear") return;
-  const blocked = carrier.unclearableFields(current).filter((f) => f in desired);
+  const unclearable = carrier.unclearableFields(current);
+  const blocked = unclearable.fields.filter((f) => f in desired);
   if (blocked.length)
     throw new WebhookError(
       `onDelete: "clear" cannot empty ${blocked.join(", ")} of ${current.phoneNumber}: ${carrier.name} requires ` +
-        `${blocked.length > 1 ? "them" : "it"} on its ${(current.ids.connectionType ?? "connection").replace(/_/g, " ")}. Use onDelete: "restore" or "retain"`,
+        `${blocked.length > 1 ? "them" : "it"} on its ${unclearable.holder}. Use onDelete: "restore" or "retain"`,
       "invalid",
     );
 }
@@ -389,7 +373,7 @@ async function undoSteps(done: WriteStep[]): Promise<string[]> {
 
 function buildOutputs(
   args: Partial<CheckedArgs> & { phoneNumber: string },
-  provider: ProviderName,
+  provider: CarrierName,
   current: CarrierNumber,
   previous: WebhookSettings,
 ): PhoneNumberWebhooksOutputs {
@@ -405,14 +389,10 @@ function buildOutputs(
     previousWebhooks: { ...UNSET_WEBHOOKS, ...previous },
     sharedWith: current.sharedWith,
   };
-  for (const field of WEBHOOK_FIELDS) {
-    const value = args[field];
-    if (value !== undefined) outs[field] = value;
-  }
-  if (args.onDelete !== undefined) outs.onDelete = args.onDelete;
-  if (args.allowSharedUpdate !== undefined) outs.allowSharedUpdate = args.allowSharedUpdate;
-  for (const [key, value] of Object.entries(current.ids))
-    if (value !== undefined) (outs as unknown as Record<string, unknown>)[key] = value;
+  // The managed settings as declared: they tell update and delete which settings are this resource's.
+  for (const key of [...WEBHOOK_FIELDS, "onDelete", "allowSharedUpdate"] as const)
+    if (args[key] !== undefined) Object.assign(outs, { [key]: args[key] });
+  for (const key of CARRIER_ID_KEYS) if (current.ids[key] !== undefined) outs[key] = current.ids[key];
   return outs;
 }
 

@@ -104,6 +104,12 @@ export function isNetworkError(error: unknown): boolean {
   return false;
 }
 
+/** A network failure in a few words for a message: its code (`ECONNRESET`), else its text. */
+export function describeNetworkError(error: unknown): string {
+  const e = error as { code?: unknown; message?: unknown; cause?: { code?: unknown } };
+  return String(e.code ?? e.cause?.code ?? e.message ?? "network error");
+}
+
 /**
  * A `fetch` that applies the policy (for the Telnyx SDK). Each attempt has its own timer, held
  * here until the body is read: a bare `AbortSignal.timeout` is only weakly held by Node and can be

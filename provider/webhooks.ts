@@ -3,9 +3,6 @@
  * number's live configuration is described, and how URLs are shown without their passwords.
  */
 
-export const PROVIDERS = ["twilio", "telnyx"] as const;
-export type ProviderName = (typeof PROVIDERS)[number];
-
 /** Every webhook setting this resource manages, in the order they are shown. */
 export const WEBHOOK_FIELDS = [
   "voiceUrl",
@@ -32,15 +29,12 @@ export type WebhookSettings = Record<WebhookField, string | null>;
 /** The fields to write: a string sets the field, `null` clears it, a missing key leaves it alone. */
 export type WebhookChanges = Partial<WebhookSettings>;
 
-export const UNSET_WEBHOOKS: WebhookSettings = Object.freeze({
-  voiceUrl: null,
-  voiceMethod: null,
-  voiceFallbackUrl: null,
-  smsUrl: null,
-  smsMethod: null,
-  smsFallbackUrl: null,
-  statusCallbackUrl: null,
-});
+export const UNSET_WEBHOOKS: WebhookSettings = Object.freeze(recordOf(WEBHOOK_FIELDS, () => null));
+
+/** An object with one entry per key: the typed form of `Object.fromEntries` over a known list. */
+export function recordOf<K extends string, V>(keys: readonly K[], value: (key: K) => V): Record<K, V> {
+  return Object.fromEntries(keys.map((key) => [key, value(key)])) as Record<K, V>;
+}
 
 /** Carriers answer `""`, `null` or nothing for an unset value; all three mean unset. */
 export function normalizeValue(value: unknown): string | null {

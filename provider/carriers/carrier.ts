@@ -1,40 +1,23 @@
 /**
  * The one interface between the lifecycle and a carrier. The lifecycle decides *what* a number's
  * webhooks should become (and restores them on failure); a carrier knows *where* they live and
- * how to read and write them. A third carrier is one new file implementing `Carrier`.
+ * how to read and write them. Each carrier module exports one `CarrierDescriptor` (its settings,
+ * identifiers, argument rules and factory), and `carriers/index.ts` lists them: a new carrier is
+ * one module plus one line there.
  */
-import type { ProviderName, WebhookChanges, WebhookField, WebhookSettings } from "../webhooks";
+import { z } from "zod";
+import { WebhookError } from "../errors";
+import type { RetryPolicy } from "../retry";
+import type { WebhookChanges, WebhookField, WebhookSettings } from "../webhooks";
 
-export const CARRIER_ID_KEYS = [
-  "accountSid",
-  "phoneNumberSid",
-  "voiceApplicationSid",
-  "smsApplicationSid",
-  "trunkSid",
-  "phoneNumberId",
-  "connectionId",
-  "connectionType",
-  "messagingProfileId",
-] as const;
-
-/** Carrier identifiers reported as outputs: `null` where a carrier has no such thing. */
-export interface CarrierIdentifiers {
-  accountSid?: string | null;
-  phoneNumberSid?: string | null;
-  voiceApplicationSid?: string | null;
-  smsApplicationSid?: string | null;
-  trunkSid?: string | null;
-  phoneNumberId?: string | null;
-  connectionId?: string | null;
-  connectionType?: string | null;
-  messagingProfileId?: string | null;
-}
+/** A carrier's identifiers of a number and of the objects its webhooks live on; `null` where unset. */
+export type CarrierIds = { readonly [key: string]: string | null };
 
 /** A number as its carrier holds it now. */
-export interface CarrierNumber {
+export interface CarrierNumber<Ids extends CarrierIds = CarrierIds> {
   phoneNumber: string;
   webhooks: WebhookSettings;
-  ids: CarrierIdentifiers;
+  ids: Ids;
   /** Other numbers whose webhooks live on the same objects as this one's (Telnyx). */
   sharedWith: string[];
   /**
@@ -58,7 +41,7 @@ export interface WriteStep {
 }
 
 export interface WriteOptions {
-  /** Telnyx: allow writing to a connection or profile that other numbers use. */
+  /** Allow writing to an object that other numbers use (a Telnyx connection or profile). */
   allowSharedUpdate: boolean;
   /**
    * The writes give a number its previous webhooks back (delete): on a shared object they give
@@ -67,25 +50,88 @@ export interface WriteOptions {
   restoring?: boolean;
 }
 
-export interface FindOptions {
+export interface FindOptions<Ids extends CarrierIds = CarrierIds> {
   /**
    * The number as the state last saw it. A carrier whose single write is itself verified (Twilio)
    * may answer from it instead of reading, when it has nothing fresher.
    */
-  stored?: CarrierNumber;
+  stored?: CarrierNumber<Ids>;
 }
 
-export interface Carrier {
-  readonly name: ProviderName;
-  /** The account the credentials belong to, where the carrier names it (Twilio's Account SID). */
-  readonly accountSid?: string;
+/** Fields a number cannot have emptied, and the object that requires them (for messages). */
+export interface UnclearableFields {
+  fields: WebhookField[];
+  /** e.g. "TeXML application" */
+  holder: string;
+}
+
+export interface Carrier<Ids extends CarrierIds = CarrierIds, Name extends string = string> {
+  readonly name: Name;
   /** The number's live configuration, or `undefined` when this account does not own it. */
-  find(phoneNumber: string, options?: FindOptions): Promise<CarrierNumber | undefined>;
+  find(phoneNumber: string, options?: FindOptions<Ids>): Promise<CarrierNumber<Ids> | undefined>;
   /**
    * Plans the writes that make `changes` true, or throws a `WebhookError` when the number's setup
    * would make them ineffective or they touch other numbers without consent. Reads as needed.
+   * A step may write fewer fields than asked (a shared field another resource of the run owns).
    */
-  planWrites(current: CarrierNumber, changes: WebhookChanges, options: WriteOptions): Promise<WriteStep[]>;
+  planWrites(
+    current: CarrierNumber<Ids>,
+    changes: WebhookChanges,
+    options: WriteOptions,
+  ): Promise<WriteStep[]>;
   /** Fields this number cannot have emptied (a required field on its carrier object). */
-  unclearableFields(current: CarrierNumber): WebhookField[];
+  unclearableFields(current: CarrierNumber<Ids>): UnclearableFields;
+  /**
+   * Throws when the state recorded the number under an account these credentials are not for:
+   * a refresh would otherwise find none of its numbers and drop every resource.
+   */
+  refuseOtherAccount?(phoneNumber: string, stored: Partial<Ids>): void;
+}
+
+/** One setting of a carrier: a stack config key, then an environment variable. */
+export interface CarrierSetting {
+  config: string;
+  env: string;
+  /** What it is, for the README and messages. */
+  help: string;
+}
+
+/** An argument rule of one carrier: a failure names the property and the rule. */
+export interface CheckFailure {
+  property: string;
+  reason: string;
+}
+
+export interface CarrierDescriptor<
+  Name extends string = string,
+  Settings = unknown,
+  Ids extends CarrierIds = CarrierIds,
+  SettingKey extends string = string,
+> {
+  readonly name: Name;
+  /** Where each setting is read from, with its help text. */
+  readonly settings: Readonly<Record<SettingKey, CarrierSetting>>;
+  /** How to give credentials, for "no credentials" errors: config keys and environment variables. */
+  readonly credentials: { config: string; env: string };
+  /** The identifiers this carrier reports as outputs. */
+  readonly idKeys: readonly (keyof Ids & string)[];
+  /**
+   * The carrier's settings from the values read (trimmed, `undefined` when not set), `undefined`
+   * when none are given; throws a `WebhookError` when they are incomplete or malformed.
+   */
+  loadSettings(values: Readonly<Record<SettingKey, string | undefined>>): Settings | undefined;
+  /** Rules for arguments declared for this carrier, on the values known at `check`. */
+  checkArgs?(known: Readonly<Record<string, unknown>>): CheckFailure[];
+  /**
+   * Builds the carrier. Its SDK loads here (a dynamic `import`), in the provider process on first
+   * use, never in the user's program.
+   */
+  create(settings: Settings, retry: RetryPolicy): Promise<Carrier<Ids, Name>>;
+}
+
+/** A carrier's base URL setting: http(s), without a trailing slash. */
+export function carrierBaseUrl(key: string, value: string): string {
+  const parsed = z.url({ protocol: /^https?$/ }).safeParse(value);
+  if (!parsed.success) throw new WebhookError(`${key} must be an http(s) URL`, "credentials");
+  return parsed.data.replace(/\/+$/, "");
 }

@@ -1,13 +1,15 @@
 /**
  * Twilio: every webhook lives on the IncomingPhoneNumber itself, so one form-encoded POST carries
  * every change and there is no window in which half of it is applied.
+ *
+ * This file is the whole carrier: its settings, identifiers and factory (`twilioCarrier`), and
+ * the `Carrier` itself. The SDK is loaded by the factory, in the provider process only.
  */
-import twilio from "twilio";
+import type TwilioSdk from "twilio";
 import { z } from "zod";
-import type { TwilioSettings } from "../config";
 import { CarrierError, parseCarrierResponse, WebhookError } from "../errors";
 import { NumberDirectory } from "../directory";
-import { isNetworkError, type RetryPolicy } from "../retry";
+import { describeNetworkError, isNetworkError, type RetryPolicy } from "../retry";
 import {
   isVoiceField,
   normalizeMethod,
@@ -16,8 +18,103 @@ import {
   type WebhookField,
   type WebhookSettings,
 } from "../webhooks";
-import type { Carrier, CarrierNumber, FindOptions, WriteOptions, WriteStep } from "./carrier";
-import { BaseUrlRequestClient } from "./twilio-request-client";
+import {
+  carrierBaseUrl,
+  type Carrier,
+  type CarrierDescriptor,
+  type CarrierNumber,
+  type FindOptions,
+  type UnclearableFields,
+  type WriteOptions,
+  type WriteStep,
+} from "./carrier";
+import type { BaseUrlRequestClient } from "./twilio-request-client";
+
+export interface TwilioSettings {
+  accountSid: string;
+  /** Basic-auth user and password: Account SID + Auth Token, or API Key SID + secret. */
+  username: string;
+  password: string;
+  apiBaseUrl: string;
+}
+
+/** What Twilio reports about a number: the SIDs that also decide where its calls and messages go. */
+export type TwilioIds = {
+  accountSid: string | null;
+  phoneNumberSid: string | null;
+  voiceApplicationSid: string | null;
+  smsApplicationSid: string | null;
+  trunkSid: string | null;
+};
+
+const SETTINGS = {
+  accountSid: { config: "twilio:accountSid", env: "TWILIO_ACCOUNT_SID", help: "the Account SID (AC…)" },
+  authToken: {
+    config: "twilio:authToken",
+    env: "TWILIO_AUTH_TOKEN",
+    help: "the account's Auth Token (secret)",
+  },
+  apiKey: {
+    config: "twilio:apiKey",
+    env: "TWILIO_API_KEY",
+    help: "an API Key SID (SK…), instead of the Auth Token",
+  },
+  apiSecret: { config: "twilio:apiSecret", env: "TWILIO_API_SECRET", help: "the API Key's secret" },
+  apiBaseUrl: {
+    config: "twilio:apiBaseUrl",
+    env: "TWILIO_API_BASE_URL",
+    help: "the API's base URL (default https://api.twilio.com): a proxy or the sandbox",
+  },
+} as const;
+
+export const twilioCarrier: CarrierDescriptor<"twilio", TwilioSettings, TwilioIds, keyof typeof SETTINGS> = {
+  name: "twilio",
+  settings: SETTINGS,
+  credentials: {
+    config: "twilio:accountSid with twilio:authToken (or twilio:apiKey and twilio:apiSecret)",
+    env: "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN (or TWILIO_API_KEY and TWILIO_API_SECRET)",
+  },
+  idKeys: ["accountSid", "phoneNumberSid", "voiceApplicationSid", "smsApplicationSid", "trunkSid"],
+  loadSettings({ accountSid, authToken, apiKey, apiSecret, apiBaseUrl }) {
+    if (!accountSid && !authToken && !apiKey && !apiSecret) return undefined;
+    if (!accountSid)
+      throw new WebhookError(
+        "Twilio credentials are incomplete: set twilio:accountSid (or TWILIO_ACCOUNT_SID) as well",
+        "credentials",
+      );
+    if (!/^AC[0-9a-fA-F]{32}$/.test(accountSid))
+      throw new WebhookError("twilio:accountSid must be AC followed by 32 hex digits", "credentials");
+    let username: string, password: string;
+    if (apiKey || apiSecret) {
+      if (!apiKey || !apiSecret)
+        throw new WebhookError(
+          "Twilio API key credentials are incomplete: set both twilio:apiKey and twilio:apiSecret (or TWILIO_API_KEY and TWILIO_API_SECRET)",
+          "credentials",
+        );
+      [username, password] = [apiKey, apiSecret];
+    } else if (authToken) {
+      [username, password] = [accountSid, authToken];
+    } else {
+      throw new WebhookError(
+        "Twilio credentials are incomplete: set twilio:authToken (or TWILIO_AUTH_TOKEN), or twilio:apiKey and twilio:apiSecret",
+        "credentials",
+      );
+    }
+    return {
+      accountSid,
+      username,
+      password,
+      apiBaseUrl: carrierBaseUrl("twilio:apiBaseUrl", apiBaseUrl ?? "https://api.twilio.com"),
+    };
+  },
+  async create(settings, retry) {
+    const [sdk, { BaseUrlRequestClient }] = await Promise.all([
+      import("twilio"),
+      import("./twilio-request-client.js"),
+    ]);
+    return new TwilioCarrier(settings, retry, sdk.default, BaseUrlRequestClient);
+  },
+};
 
 /** Our field names → the SDK's update parameters (form names `VoiceUrl`, `StatusCallback`, ...). */
 const TWILIO_PARAMS = {
@@ -50,17 +147,24 @@ const incomingNumberSchema = z.object({
 });
 type IncomingNumber = z.infer<typeof incomingNumberSchema>;
 
-export class TwilioCarrier implements Carrier {
-  readonly name = "twilio" as const;
-  readonly accountSid: string;
+type TwilioNumber = CarrierNumber<TwilioIds>;
+
+class TwilioCarrier implements Carrier<TwilioIds, "twilio"> {
+  readonly name = "twilio";
+  private readonly accountSid: string;
   private readonly numbers;
   private readonly directory: NumberDirectory<IncomingNumber>;
 
-  constructor(settings: TwilioSettings, retry: RetryPolicy) {
+  constructor(
+    settings: TwilioSettings,
+    retry: RetryPolicy,
+    twilio: typeof TwilioSdk,
+    RequestClient: typeof BaseUrlRequestClient,
+  ) {
     this.accountSid = settings.accountSid;
     const client = twilio(settings.username, settings.password, {
       accountSid: settings.accountSid,
-      httpClient: new BaseUrlRequestClient(settings.apiBaseUrl, { keepAlive: true }, retry),
+      httpClient: new RequestClient(settings.apiBaseUrl, { keepAlive: true }, retry),
     });
     this.numbers = client.api.v2010.accounts(settings.accountSid).incomingPhoneNumbers;
     const call = "list IncomingPhoneNumbers";
@@ -79,7 +183,7 @@ export class TwilioCarrier implements Carrier {
     });
   }
 
-  async find(phoneNumber: string, options: FindOptions = {}): Promise<CarrierNumber | undefined> {
+  async find(phoneNumber: string, options: FindOptions<TwilioIds> = {}): Promise<TwilioNumber | undefined> {
     // An update is one POST whose answer is the verification: with the SID known and no fresher
     // listing in this process, reading first would only double the calls.
     const { stored } = options;
@@ -89,7 +193,7 @@ export class TwilioCarrier implements Carrier {
   }
 
   async planWrites(
-    current: CarrierNumber,
+    current: TwilioNumber,
     changes: WebhookChanges,
     options: WriteOptions,
   ): Promise<WriteStep[]> {
@@ -137,8 +241,17 @@ export class TwilioCarrier implements Carrier {
     ];
   }
 
-  unclearableFields(): WebhookField[] {
-    return [];
+  unclearableFields(): UnclearableFields {
+    return { fields: [], holder: "phone number" };
+  }
+
+  refuseOtherAccount(phoneNumber: string, stored: Partial<TwilioIds>): void {
+    if (stored.accountSid && stored.accountSid !== this.accountSid)
+      throw new WebhookError(
+        `${phoneNumber} belongs to Twilio account ${stored.accountSid}, but the credentials are for ${this.accountSid}: ` +
+          "set twilio:accountSid (and its token) to the account that owns the number",
+        "credentials",
+      );
   }
 }
 
@@ -146,7 +259,7 @@ export class TwilioCarrier implements Carrier {
  * Twilio ignores a number's voice URLs while a voice application or SIP trunk is attached, and its
  * SMS URLs while an SMS application is: writing them would "succeed" and change nothing.
  */
-function refuseOverriddenUrls(current: CarrierNumber, changes: WebhookChanges): void {
+function refuseOverriddenUrls(current: TwilioNumber, changes: WebhookChanges): void {
   const setting = (Object.keys(changes) as WebhookField[]).filter((f) => changes[f] !== null);
   const { voiceApplicationSid, trunkSid, smsApplicationSid } = current.ids;
   const voice = setting.filter(isVoiceField);
@@ -179,7 +292,7 @@ function parseIncomingNumber(call: string, value: unknown): IncomingNumber {
   return parseCarrierResponse("twilio", call, incomingNumberSchema, json);
 }
 
-function toCarrierNumber(n: IncomingNumber): CarrierNumber {
+function toCarrierNumber(n: IncomingNumber): TwilioNumber {
   const webhooks: WebhookSettings = {
     voiceUrl: normalizeValue(n.voiceUrl),
     voiceMethod: normalizeMethod(n.voiceMethod),
@@ -229,9 +342,4 @@ async function twilioCall<T>(call: string, run: () => Promise<T>): Promise<T> {
         : String(e.message ?? error);
     throw new CarrierError("twilio", call, undefined, `unexpected response: ${reason}`);
   }
-}
-
-export function describeNetworkError(error: unknown): string {
-  const e = error as { code?: unknown; message?: unknown; cause?: { code?: unknown } };
-  return String(e.code ?? e.cause?.code ?? e.message ?? "network error");
 }

@@ -11,7 +11,7 @@
  * from the request log that the malformed answer went to the request it meant.
  */
 import { describe, expect, it } from "vitest";
-import type { CheckedArgs } from "../../provider/validation";
+import type { CheckedArgs } from "../../provider/schema";
 import type { FaultSpec, RequestLogEntry, SandboxState } from "../../sandbox";
 import { startHarness, type CarrierHarness } from "../support/sandbox";
 

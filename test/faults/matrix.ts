@@ -28,7 +28,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { inspect, isDeepStrictEqual } from "node:util";
 import type { PhoneNumberWebhooksOutputs } from "../../provider/lifecycle";
-import type { CheckedArgs } from "../../provider/validation";
+import type { CheckedArgs } from "../../provider/schema";
 import type { WebhookSettings } from "../../provider/webhooks";
 import type { FaultSpec, RequestLogEntry, SandboxSeed } from "../../sandbox";
 import { telnyxFaultResponse } from "../../sandbox/telnyx";

@@ -11,7 +11,8 @@ import { getCountries, getExampleNumber, parsePhoneNumberFromString } from "libp
 import examples from "libphonenumber-js/mobile/examples";
 import { describe, expect, it } from "vitest";
 import { PhoneNumberWebhooksProvider } from "../../provider/lifecycle";
-import { ARG_NAMES, checkArgs, UNKNOWN, type CheckFailure } from "../../provider/validation";
+import { ARG_NAMES, UNKNOWN } from "../../provider/schema";
+import { checkArgs, type CheckFailure } from "../../provider/validation";
 import { URL_FIELDS } from "../../provider/webhooks";
 
 type Args = Record<string, unknown>;

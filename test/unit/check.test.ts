@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { checkArgs, MISSING_WEBHOOK, UNKNOWN } from "../../provider/validation";
+import { UNKNOWN } from "../../provider/schema";
+import { checkArgs, MISSING_WEBHOOK } from "../../provider/validation";
 
 const valid = { phoneNumber: "+14155550100", voiceUrl: "https://example.com/voice" };
 const failuresOf = (args: Record<string, unknown>) => checkArgs(args).failures;

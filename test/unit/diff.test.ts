@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { PhoneNumberWebhooksProvider, type PhoneNumberWebhooksOutputs } from "../../provider/lifecycle";
-import { UNKNOWN, type CheckedArgs } from "../../provider/validation";
+import { UNKNOWN, type CheckedArgs } from "../../provider/schema";
 import { UNSET_WEBHOOKS } from "../../provider/webhooks";
 
 const provider = new PhoneNumberWebhooksProvider({ env: {} });

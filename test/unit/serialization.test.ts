@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { PhoneNumberWebhooks } from "../../provider/resource";
 
 const TOKEN = "5f2b8c1e9d7a4063b1e8f0c2a9d4e7b3";
@@ -40,7 +40,7 @@ describe("the resource under the Pulumi runtime", () => {
     const serialized = entry.inputs.__provider as string;
     expect(typeof serialized).toBe("string");
     expect(serialized.length).toBeLessThan(4096);
-    expect(serialized).toContain("require(PACKAGE_NAME).sharedProvider()");
+    expect(serialized).toContain("require(`${PACKAGE_NAME}/hosted`)");
     expect(serialized).toContain('PACKAGE_NAME: "pulumi-phone-webhooks"');
     for (const leaked of [TOKEN, "KEY_program_side_secret", "RequestClient", "Telnyx", "zod"])
       expect(serialized).not.toContain(leaked);
@@ -48,10 +48,17 @@ describe("the resource under the Pulumi runtime", () => {
       expect(serialized).toMatch(new RegExp(`\\b${method}: __f\\d+`));
   });
 
-  it("forwards to what the package root exports (the shim calls require(...).sharedProvider())", async () => {
-    const root = await import("../../provider/index.js");
-    expect(root.sharedProvider()).toBeInstanceOf(root.PhoneNumberWebhooksProvider);
-    expect(root.sharedProvider()).toBe(root.sharedProvider());
+  it("forwards to the hosted module (the shim requires it), which forwards to the process's shared provider", async () => {
+    const { default: hosted } = await import("../../provider/hosted.js");
+    const { sharedProvider, PhoneNumberWebhooksProvider } = await import("../../provider/lifecycle.js");
+    expect(sharedProvider()).toBeInstanceOf(PhoneNumberWebhooksProvider);
+    expect(sharedProvider()).toBe(sharedProvider());
+    const check = vi.spyOn(sharedProvider(), "check");
+    const news = { phoneNumber: "+14155550100", voiceUrl: "https://example.com/voice" };
+    const result = await hosted.check({}, news);
+    expect(check).toHaveBeenCalledWith({}, news);
+    expect(result.failures).toEqual([]);
+    check.mockRestore();
   });
 
   it("makes a webhook URL with a password a secret input", async () => {

@@ -1,0 +1,136 @@
+/**
+ * Planning a Telnyx write: which objects hold the changed fields, whether they can hold them,
+ * whether other numbers share them, and which shared fields this resource may write given what
+ * the other resources of the same run declare.
+ */
+import { WebhookError } from "../../errors";
+import { describeValue, isVoiceField, type WebhookChanges, type WebhookField } from "../../webhooks";
+import type { CarrierNumber, WriteOptions } from "../carrier";
+import { MESSAGING_PROFILE, unsupported, VOICE_KINDS, type ObjectKind, type TelnyxIds } from "./kinds";
+
+export interface WriteTarget {
+  kind: ObjectKind;
+  id: string;
+  fields: WebhookField[];
+  sharedWith: string[];
+}
+
+/** Who else is on an object: the numbers of a connection or of a messaging profile. */
+export interface NumbersOn {
+  connection(connectionId: string): Promise<string[]>;
+  profile(profileId: string): Promise<string[]>;
+}
+
+/**
+ * The objects to write for `changes`, or a `WebhookError` naming every field that cannot be set
+ * (no connection, a connection type without webhooks, a field the object does not have).
+ */
+export async function writeTargets(
+  current: CarrierNumber<TelnyxIds>,
+  changes: WebhookChanges,
+  numbersOn: NumbersOn,
+): Promise<WriteTarget[]> {
+  const fields = Object.keys(changes) as WebhookField[];
+  const voiceFields = fields.filter(isVoiceField);
+  const smsFields = fields.filter((f) => !isVoiceField(f));
+  const { connectionId, connectionType, messagingProfileId } = current.ids;
+  const others = (numbers: string[]) => numbers.filter((n) => n !== current.phoneNumber).sort();
+  const problems: string[] = [];
+  const targets: WriteTarget[] = [];
+
+  if (voiceFields.length) {
+    const kind = connectionType ? VOICE_KINDS[connectionType] : undefined;
+    if (!connectionId) {
+      problems.push(
+        `${voiceFields.join(", ")} cannot be set: ${current.phoneNumber} has no voice connection; assign it a Call Control or TeXML application in the Telnyx portal`,
+      );
+    } else if (!kind) {
+      problems.push(
+        `${voiceFields.join(", ")} cannot be set: ${current.phoneNumber} is on a connection of type ${connectionType ?? "unknown"}, which has no webhook URL`,
+      );
+    } else {
+      problems.push(...unsupported(kind, voiceFields, changes));
+      const sharedWith = others(await numbersOn.connection(connectionId));
+      targets.push({ kind, id: connectionId, fields: voiceFields, sharedWith });
+    }
+  }
+  if (smsFields.length) {
+    if (!messagingProfileId) {
+      problems.push(
+        `${smsFields.join(", ")} cannot be set: ${current.phoneNumber} has no messaging profile; assign it one in the Telnyx portal`,
+      );
+    } else {
+      problems.push(...unsupported(MESSAGING_PROFILE, smsFields, changes));
+      const sharedWith = others(await numbersOn.profile(messagingProfileId));
+      targets.push({ kind: MESSAGING_PROFILE, id: messagingProfileId, fields: smsFields, sharedWith });
+    }
+  }
+  if (problems.length) throw new WebhookError(problems.join("; "), "invalid");
+  return targets;
+}
+
+/** Refuses writes to shared objects unless the resource opted in. */
+export function refuseSharedWithoutConsent(
+  phoneNumber: string,
+  targets: WriteTarget[],
+  options: WriteOptions,
+): void {
+  const shared = targets.filter((t) => t.sharedWith.length > 0);
+  if (!shared.length || options.allowSharedUpdate) return;
+  const described = shared.map((t) => `the ${t.kind.label} ${t.id} also serves ${t.sharedWith.join(", ")}`);
+  const optIn = options.restoring
+    ? `Set allowSharedUpdate: true on ${phoneNumber} and run pulumi up before destroying it, or use onDelete: "retain".`
+    : `Set allowSharedUpdate: true on ${phoneNumber} to proceed.`;
+  throw new WebhookError(
+    `Refusing to change webhooks shared with other numbers: ${described.join("; ")}. ` +
+      `Every number on it would get the new webhooks. ${optIn}`,
+    "conflict",
+  );
+}
+
+/**
+ * What each number of this run asked of a shared object's fields. Two resources that want
+ * different values for the same shared webhook are a conflict, not a race settled by whichever
+ * write came last; a restore (delete) gives way to a resource that still declares the field.
+ */
+export class SharedClaims {
+  private readonly claims = new Map<string, { value: string | null; phoneNumbers: Set<string> }>();
+
+  /** Records the claims of a write to `target`, and returns the fields it may write. */
+  claim(
+    phoneNumber: string,
+    target: WriteTarget,
+    changes: WebhookChanges,
+    restoring: boolean,
+  ): WebhookField[] {
+    if (target.sharedWith.length === 0) return target.fields;
+    const writable: WebhookField[] = [];
+    for (const field of target.fields) {
+      const key = claimKey(target.kind, target.id, field);
+      const value = changes[field] ?? null;
+      const claim = this.claims.get(key);
+      const others = claim ? [...claim.phoneNumbers].filter((n) => n !== phoneNumber) : [];
+      if (claim && others.length && claim.value !== value) {
+        if (restoring) continue;
+        throw new WebhookError(
+          `Conflicting declarations for the shared ${target.kind.label} ${target.id}: ${others[0]} sets ${field} to ` +
+            `${describeValue(claim.value)} and ${phoneNumber} sets it to ${describeValue(value)}. Every number on it shares one value: declare the same URL on both`,
+          "conflict",
+        );
+      }
+      writable.push(field);
+      if (restoring) continue;
+      if (claim && claim.value === value) claim.phoneNumbers.add(phoneNumber);
+      else this.claims.set(key, { value, phoneNumbers: new Set([phoneNumber]) });
+    }
+    return writable;
+  }
+
+  /** Whether another number of this run declares `field` of this object with `value`. */
+  claimedByOthers(kind: ObjectKind, id: string, field: WebhookField, value: string | null): boolean {
+    const claim = this.claims.get(claimKey(kind, id, field));
+    return !!claim && claim.value === value && claim.phoneNumbers.size > 1;
+  }
+}
+
+const claimKey = (kind: ObjectKind, id: string, field: WebhookField) => `${kind.path}/${id}#${field}`;
