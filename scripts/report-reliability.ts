@@ -47,19 +47,25 @@ export interface ReportedCase {
   variant: string;
   call: { key: string; index: number; name: string; phase: string };
   /** Undefined when the case did not run. */
-  result?: {
-    ok: boolean;
-    problems: string[];
-    outcome: string;
-    carrier: string;
-    ms: number;
-    faulted: number;
-    attempts: number;
-    reruns: string[];
-  };
+  result?: CaseResult;
 }
 
-type CaseResult = NonNullable<ReportedCase["result"]>;
+/** How one case went (matrix.ts extends it with what only the test run needs). */
+export interface CaseResult {
+  ok: boolean;
+  /** Every rule the case broke, in words (empty when ok). */
+  problems: string[];
+  /** What the step did: "succeeded", "rejected: <message>", "resolved {} (…)", "did not settle …". */
+  outcome: string;
+  /** Where the carrier ended up. */
+  carrier: string;
+  ms: number;
+  faulted: number;
+  /** Runs of the case: more than one when a failing run looked environmental (see runMatrix). */
+  attempts: number;
+  /** Why each earlier run was discarded: an event-loop stall. */
+  reruns: string[];
+}
 type StepPlan = ReportedMatrix["plans"][number];
 
 const ROOT = join(__dirname, "..");

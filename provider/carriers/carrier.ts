@@ -135,3 +135,18 @@ export function carrierBaseUrl(key: string, value: string): string {
   if (!parsed.success) throw new WebhookError(`${key} must be an http(s) URL`, "credentials");
   return parsed.data.replace(/\/+$/, "");
 }
+
+/**
+ * A carrier's settings by the convention every carrier follows: stack config `name:key`, then the
+ * environment variable `NAME_KEY` (`twilio:authToken`, `TWILIO_AUTH_TOKEN`).
+ */
+export function carrierSettings<Key extends string>(
+  name: string,
+  help: Record<Key, string>,
+): Record<Key, CarrierSetting> {
+  const envName = (key: string) => `${name}_${key.replace(/[A-Z]/g, (c) => `_${c}`)}`.toUpperCase();
+  const entries = (Object.entries(help) as Array<[Key, string]>).map(
+    ([key, text]) => [key, { config: `${name}:${key}`, env: envName(key), help: text }] as const,
+  );
+  return Object.fromEntries(entries) as Record<Key, CarrierSetting>;
+}

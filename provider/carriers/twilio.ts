@@ -20,6 +20,7 @@ import {
 } from "../webhooks";
 import {
   carrierBaseUrl,
+  carrierSettings,
   type Carrier,
   type CarrierDescriptor,
   type CarrierNumber,
@@ -47,25 +48,13 @@ export type TwilioIds = {
   trunkSid: string | null;
 };
 
-const SETTINGS = {
-  accountSid: { config: "twilio:accountSid", env: "TWILIO_ACCOUNT_SID", help: "the Account SID (AC…)" },
-  authToken: {
-    config: "twilio:authToken",
-    env: "TWILIO_AUTH_TOKEN",
-    help: "the account's Auth Token (secret)",
-  },
-  apiKey: {
-    config: "twilio:apiKey",
-    env: "TWILIO_API_KEY",
-    help: "an API Key SID (SK…), instead of the Auth Token",
-  },
-  apiSecret: { config: "twilio:apiSecret", env: "TWILIO_API_SECRET", help: "the API Key's secret" },
-  apiBaseUrl: {
-    config: "twilio:apiBaseUrl",
-    env: "TWILIO_API_BASE_URL",
-    help: "the API's base URL (default https://api.twilio.com): a proxy or the sandbox",
-  },
-} as const;
+const SETTINGS = carrierSettings("twilio", {
+  accountSid: "the Account SID (AC…)",
+  authToken: "the account's Auth Token (secret)",
+  apiKey: "an API Key SID (SK…), instead of the Auth Token",
+  apiSecret: "the API Key's secret",
+  apiBaseUrl: "the API's base URL (default https://api.twilio.com): a proxy or the sandbox",
+});
 
 export const twilioCarrier: CarrierDescriptor<"twilio", TwilioSettings, TwilioIds, keyof typeof SETTINGS> = {
   name: "twilio",

@@ -27,7 +27,8 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "nod
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { inspect, isDeepStrictEqual } from "node:util";
-import type { PhoneNumberWebhooksOutputs } from "../../provider/lifecycle";
+import type { PhoneNumberWebhooksOutputs } from "../../provider/schema";
+import type { CaseResult as ReportedResult } from "../../scripts/report-reliability";
 import type { CheckedArgs } from "../../provider/schema";
 import type { WebhookSettings } from "../../provider/webhooks";
 import type { FaultSpec, RequestLogEntry, SandboxSeed } from "../../sandbox";
@@ -367,21 +368,8 @@ const ordinal = (n: number) => `${n}${n === 2 ? "nd" : n === 3 ? "rd" : "th"} ca
 
 // -- running a case -------------------------------------------------------------------------------
 
-export interface CaseResult {
+export interface CaseResult extends ReportedResult {
   id: string;
-  ok: boolean;
-  /** Every rule the case broke, in words (empty when ok). */
-  problems: string[];
-  /** What the step did: "succeeded", "rejected: <message>", "resolved {} (…)", "did not settle …". */
-  outcome: string;
-  /** Where the carrier ended up. */
-  carrier: string;
-  ms: number;
-  faulted: number;
-  /** Runs of the case: more than one when a failing run looked environmental (see runMatrix). */
-  attempts: number;
-  /** Why each earlier run was discarded: an event-loop stall. */
-  reruns: string[];
   /** The worst event-loop stall during the (last) run, in ms. */
   stallMs: number;
 }

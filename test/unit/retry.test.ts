@@ -191,17 +191,7 @@ describe("sendWithRetries", () => {
 
 describe("isNetworkError", () => {
   it("recognises the codes of a connection that failed or broke", () => {
-    for (const code of [
-      "ECONNRESET",
-      "ECONNREFUSED",
-      "EPIPE",
-      "ETIMEDOUT",
-      "ECONNABORTED",
-      "EAI_AGAIN",
-      "UND_ERR_SOCKET",
-      "UND_ERR_CONNECT_TIMEOUT",
-      "ERR_CANCELED",
-    ])
+    for (const code of ["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EAI_AGAIN", "UND_ERR_SOCKET"])
       expect(isNetworkError(Object.assign(new Error("x"), { code })), code).toBe(true);
   });
 

@@ -3,20 +3,16 @@
  * (`carrier.ts`: caches, locks and writes; `client.ts`: the SDK; `kinds.ts`: the objects that hold
  * webhooks; `planning.ts`: which objects a change writes) loads only when the factory runs.
  */
-import { carrierBaseUrl, type CarrierDescriptor } from "../carrier";
+import { carrierBaseUrl, carrierSettings, type CarrierDescriptor } from "../carrier";
 import type { TelnyxSettings } from "./client";
 import { SMS_METHOD_ON_TELNYX, type TelnyxIds } from "./kinds";
 
 export type { TelnyxIds, TelnyxSettings };
 
-const SETTINGS = {
-  apiKey: { config: "telnyx:apiKey", env: "TELNYX_API_KEY", help: "an API v2 key (secret)" },
-  baseUrl: {
-    config: "telnyx:baseUrl",
-    env: "TELNYX_BASE_URL",
-    help: "the API's base URL (default https://api.telnyx.com/v2): a proxy or the sandbox",
-  },
-} as const;
+const SETTINGS = carrierSettings("telnyx", {
+  apiKey: "an API v2 key (secret)",
+  baseUrl: "the API's base URL (default https://api.telnyx.com/v2): a proxy or the sandbox",
+});
 
 export const telnyxCarrier: CarrierDescriptor<"telnyx", TelnyxSettings, TelnyxIds, keyof typeof SETTINGS> = {
   name: "telnyx",
