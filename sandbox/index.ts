@@ -115,3 +115,5 @@ export {
   DEFAULT_TWILIO_ACCOUNT_SID,
   DEFAULT_TWILIO_AUTH_TOKEN,
 } from "./state/defaults";
+/** The Twilio SDK has no base-URL option: pass `new BaseUrlRequestClient(sandbox.twilioBaseUrl)` as `httpClient`. */
+export { BaseUrlRequestClient } from "../provider/carriers/twilio-request-client";
