@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { beforeAll, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, expectTypeOf, it, vi } from "vitest";
 import { PhoneNumberWebhooks } from "../../provider/resource";
+import { OUTPUT_NAMES } from "../../provider/schema";
 
 const TOKEN = "5f2b8c1e9d7a4063b1e8f0c2a9d4e7b3";
 const registered: Array<{ type: string; inputs: Record<string, unknown> }> = [];
@@ -59,6 +60,18 @@ describe("the resource under the Pulumi runtime", () => {
     expect(check).toHaveBeenCalledWith({}, news);
     expect(result.failures).toEqual([]);
     check.mockRestore();
+  });
+
+  it("has every output of the schema as a typed property (the README's list)", async () => {
+    const resource = new PhoneNumberWebhooks("outputs", {
+      phoneNumber: "+14155550102",
+      voiceUrl: "https://example.com/voice",
+    });
+    await waitFor(resource);
+    for (const name of OUTPUT_NAMES) expect(pulumi.Output.isInstance(resource[name]), name).toBe(true);
+    // Carrier identifiers are declared too, typed from their carrier's descriptor.
+    expectTypeOf(resource.trunkSid).toEqualTypeOf<pulumi.Output<string | null | undefined>>();
+    expectTypeOf(resource.provider).toEqualTypeOf<pulumi.Output<"twilio" | "telnyx">>();
   });
 
   it("makes a webhook URL with a password a secret input", async () => {
