@@ -8,6 +8,8 @@ import type { CarrierSetting } from "./carriers/carrier";
 import { CARRIERS, type CarrierName } from "./carriers";
 import { WebhookError } from "./errors";
 import { DEFAULT_JOURNAL_DIR } from "./journal";
+import { DEFAULT_PREFLIGHT_TIMEOUT_MS } from "./preflight";
+import { ALLOW_PRIVATE_HOSTS_KEY } from "./reachability";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry";
 
 export interface Settings {
@@ -16,6 +18,11 @@ export interface Settings {
   retry: RetryPolicy;
   /** Where originals are kept until a takeover completes; `undefined` turns the journal off. */
   journalDir?: string;
+  /** `check` accepts webhook hosts no carrier can reach (loopback, private): labs and tests only. */
+  allowPrivateHosts: boolean;
+  /** Every resource of the stack probes a new webhook URL before switching a number to it. */
+  preflight: boolean;
+  preflightTimeoutMs: number;
 }
 
 /** The package's own settings: a stack config key, then an environment variable. */
@@ -34,6 +41,21 @@ export const PACKAGE_SETTINGS = {
     config: "phoneWebhooks:journalDir",
     env: "PHONE_WEBHOOKS_JOURNAL_DIR",
     help: 'where the takeover journal is kept ("off" turns it off)',
+  },
+  allowPrivateHosts: {
+    config: ALLOW_PRIVATE_HOSTS_KEY,
+    env: "PHONE_WEBHOOKS_ALLOW_PRIVATE_HOSTS",
+    help: "accept webhook hosts no carrier can reach (loopback, private networks): labs and tests only",
+  },
+  preflight: {
+    config: "phoneWebhooks:preflight",
+    env: "PHONE_WEBHOOKS_PREFLIGHT",
+    help: "probe a new webhook URL before switching a number to it, for every resource of the stack",
+  },
+  preflightTimeoutMs: {
+    config: "phoneWebhooks:preflightTimeoutMs",
+    env: "PHONE_WEBHOOKS_PREFLIGHT_TIMEOUT_MS",
+    help: "how long a preflight request may take before the URL counts as not answering",
   },
 } as const satisfies Record<string, CarrierSetting>;
 
@@ -62,6 +84,15 @@ export function loadSettings(
     if (result.success) return result.data;
     throw new WebhookError(result.error.issues[0]?.message ?? `${setting.config} is invalid`, "credentials");
   };
+  const readBoolean = (setting: CarrierSetting): boolean => {
+    const value = read(setting)?.toLowerCase();
+    if (value === undefined || value === "false") return false;
+    if (value === "true") return true;
+    throw new WebhookError(
+      `${setting.config} must be true or false (got ${JSON.stringify(value)})`,
+      "invalid",
+    );
+  };
 
   const journal = read(PACKAGE_SETTINGS.journalDir);
   const retry = { ...DEFAULT_RETRY_POLICY };
@@ -80,6 +111,9 @@ export function loadSettings(
     carriers,
     retry,
     journalDir: journal === "off" ? undefined : (journal ?? DEFAULT_JOURNAL_DIR),
+    allowPrivateHosts: readBoolean(PACKAGE_SETTINGS.allowPrivateHosts),
+    preflight: readBoolean(PACKAGE_SETTINGS.preflight),
+    preflightTimeoutMs: readMilliseconds(PACKAGE_SETTINGS.preflightTimeoutMs) ?? DEFAULT_PREFLIGHT_TIMEOUT_MS,
   };
 }
 

@@ -9,19 +9,23 @@ import { CARRIER_ID_KEYS, CARRIER_NAMES, carrierDescriptor, listNames, type Carr
 import { loadSettings, missingCredentials, NO_CREDENTIALS, type ConfigSource, type Settings } from "./config";
 import { notFoundMessage, successMessage, updateFailed, WebhookError } from "./errors";
 import { TakeoverJournal } from "./journal";
+import { preflightRefusal, preflightUrl, type PreflightOptions } from "./preflight";
 import {
   ARGS_SCHEMA,
   isUnknown,
   type CheckedArgs,
   type OnDelete,
   type PhoneNumberWebhooksOutputs,
+  type PreflightOutcome,
 } from "./schema";
 import { checkArgs } from "./validation";
 import {
   describeValue,
   hasUserinfo,
+  isVoiceField,
   redactUrl,
   UNSET_WEBHOOKS,
+  URL_FIELDS,
   WEBHOOK_FIELDS,
   type WebhookChanges,
   type WebhookField,
@@ -37,7 +41,15 @@ export interface ProviderOptions {
   config?: ConfigSource;
   /** Environment to read credentials from when the configuration has none (default `process.env`). */
   env?: NodeJS.ProcessEnv;
+  /**
+   * For tests: the undici dispatcher preflight requests go through, say an `Agent` that trusts a
+   * local server's self-signed certificate. Users never need it (`NODE_EXTRA_CA_CERTS` does that
+   * for a whole process).
+   */
+  preflightDispatcher?: PreflightOptions["dispatcher"];
 }
+
+type PreflightResults = NonNullable<PhoneNumberWebhooksOutputs["preflightResults"]>;
 
 export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvider {
   private settings?: Settings;
@@ -54,7 +66,7 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
   }
 
   async check(_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
-    return checkArgs(news);
+    return checkArgs(news, { allowPrivateHosts: this.allowPrivateHosts() });
   }
 
   async diff(
@@ -80,6 +92,8 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     }
     if ((news.onDelete ?? "restore") !== (olds.onDelete ?? "restore")) changes = true;
     if ((news.allowSharedUpdate ?? false) !== (olds.allowSharedUpdate ?? false)) changes = true;
+    // `preflight` is not compared: it decides how a switch is made, and changing it alone switches
+    // nothing, so an update would probe nothing and write nothing.
     return { changes, replaces };
   }
 
@@ -88,6 +102,9 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     const { carrier, current } = await this.locate(args);
     const desired = managedSettings(args);
     refuseUnclearable(carrier, current, desired, args.onDelete);
+    const changes = changesTowards(current.webhooks, desired);
+    // Before the journal and the first write: a refused switch leaves no trace.
+    const preflight = await this.preflight(carrier.name, current, changes, args);
     // The originals are on disk before the first write: they survive a crash between two writes.
     const journal = this.journal();
     const previous = await journal.remember(
@@ -97,7 +114,7 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     );
     let webhooks: WebhookSettings;
     try {
-      webhooks = await applyChanges(carrier, current, changesTowards(current.webhooks, desired), args);
+      webhooks = await applyChanges(carrier, current, changes, args);
     } catch (error) {
       const leftover = error instanceof WebhookError && error.partiallyApplied;
       if (!previous.recovered && !leftover) await journal.forget(carrier.name, args.phoneNumber);
@@ -105,6 +122,7 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     }
     const outs = buildOutputs(args, carrier.name, { ...current, webhooks }, previous.webhooks);
     if (args.provider === undefined) outs.providerDetected = true;
+    if (preflight) outs.preflightResults = preflight;
     // From here the state holds previousWebhooks; a stale entry must not outlive the resource.
     await journal.forget(carrier.name, args.phoneNumber);
     return { id: `${carrier.name}:${args.phoneNumber}`, outs };
@@ -126,6 +144,7 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     const stored = props ?? ({ phoneNumber, provider: carrier.name } as PhoneNumberWebhooksOutputs);
     const outs = buildOutputs(stored, carrier.name, current, previous);
     if (stored.providerDetected) outs.providerDetected = true;
+    if (stored.preflightResults) outs.preflightResults = stored.preflightResults;
     // Inputs mirror what was declared, with the live values of the managed settings, so a preview
     // shows drift as an update and nothing else.
     const inputs: Record<string, unknown> = { phoneNumber };
@@ -156,9 +175,15 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     for (const field of WEBHOOK_FIELDS)
       if (olds[field] !== undefined && !(field in desired)) desired[field] = previous[field];
     refuseUnclearable(carrier, current, managedSettings(args), args.onDelete);
-    const webhooks = await applyChanges(carrier, current, changesTowards(current.webhooks, desired), args);
+    const changes = changesTowards(current.webhooks, desired);
+    // Only the declared URLs are probed: a setting going back to its previous value is not a choice.
+    const declared = managedSettings(args);
+    const switched = Object.fromEntries(Object.entries(changes).filter(([field]) => field in declared));
+    const preflight = await this.preflight(carrier.name, current, switched, args);
+    const webhooks = await applyChanges(carrier, current, changes, args);
     const outs = buildOutputs(args, carrier.name, { ...current, webhooks }, previous);
     if (args.provider === undefined) outs.providerDetected = true;
+    if (preflight) outs.preflightResults = preflight;
     return { outs };
   }
 
@@ -187,10 +212,68 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
 
   /** The arguments as `check` normalises them (methods upper case), or the failures as an error. */
   private validated(inputs: CheckedArgs): CheckedArgs {
-    const checked = checkArgs(inputs);
+    const checked = checkArgs(inputs, { allowPrivateHosts: this.allowPrivateHosts() });
     if (checked.failures.length)
-      throw new WebhookError(checked.failures.map((f) => `${f.property}: ${f.reason}`).join("; "), "invalid");
+      throw new WebhookError(
+        checked.failures
+          .map((f) => (f.reason.startsWith(`${f.property}:`) ? f.reason : `${f.property}: ${f.reason}`))
+          .join("; "),
+        "invalid",
+      );
     return ARGS_SCHEMA.parse(checked.inputs);
+  }
+
+  /**
+   * `phoneWebhooks:allowPrivateHosts`. Settings that fail to load (a malformed credential) are
+   * reported by the operation that needs them, not by `check`: here they count as not set.
+   */
+  private allowPrivateHosts(): boolean {
+    try {
+      return this.loadedSettings().allowPrivateHosts;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * When preflight is on (the argument, else stack config), probes every URL the changes switch
+   * the number to, in parallel, and refuses the whole switch when one does not answer like a live
+   * endpoint. Resolves to the outcomes, or `undefined` when nothing was probed.
+   */
+  private async preflight(
+    carrier: CarrierName,
+    current: CarrierNumber,
+    changes: WebhookChanges,
+    args: CheckedArgs,
+  ): Promise<PreflightResults | undefined> {
+    const settings = this.loadedSettings();
+    if (!(args.preflight ?? settings.preflight)) return undefined;
+    const probes = URL_FIELDS.flatMap((field) => {
+      const url = changes[field];
+      if (!url) return []; // cleared, or not changing
+      const options: PreflightOptions = {
+        property: field,
+        url,
+        method: preflightMethod(field, args, current),
+        phoneNumber: current.phoneNumber,
+        carrier,
+        kind: isVoiceField(field) ? "voice" : "sms", // statusCallbackUrl reports calls
+        timeoutMs: settings.preflightTimeoutMs,
+        dispatcher: this.options.preflightDispatcher,
+      };
+      return [preflightUrl(options).then((result) => ({ options, result }))];
+    });
+    if (probes.length === 0) return undefined;
+    const outcomes = await Promise.all(probes);
+    const refusals = outcomes.flatMap(({ options, result }) => preflightRefusal(options, result) ?? []);
+    if (refusals.length) throw new WebhookError(refusals.join("; "), "invalid");
+    const results: PreflightResults = {};
+    for (const { options, result } of outcomes) {
+      const outcome: PreflightOutcome = { ms: result.ms, ok: result.ok };
+      if (result.status !== undefined) outcome.status = result.status;
+      results[options.property as keyof PreflightResults] = outcome;
+    }
+    return results;
   }
 
   private journal(): TakeoverJournal {
@@ -278,6 +361,17 @@ function managedSettings(args: CheckedArgs): WebhookChanges {
     if (value !== undefined) desired[field] = value;
   }
   return desired;
+}
+
+/**
+ * The method a URL is probed with: the declared one (else the number's) for `voiceUrl` and
+ * `smsUrl`; POST for fallbacks and the status callback, the carriers' default for them.
+ */
+function preflightMethod(field: WebhookField, args: CheckedArgs, current: CarrierNumber): "GET" | "POST" {
+  const methodField = field === "voiceUrl" ? "voiceMethod" : field === "smsUrl" ? "smsMethod" : undefined;
+  if (!methodField) return "POST";
+  const method = args[methodField] ?? current.webhooks[methodField];
+  return method === "GET" ? "GET" : "POST";
 }
 
 /** Only what differs from the live configuration is written. */

@@ -29,6 +29,11 @@ export interface PreflightOptions {
   carrier: "twilio" | "telnyx";
   kind: "voice" | "sms";
   timeoutMs?: number;
+  /**
+   * The undici dispatcher `fetch` sends the request through (default: Node's global one). Tests
+   * pass an `Agent` that trusts their self-signed certificate; nothing else changes for them.
+   */
+  dispatcher?: RequestInit["dispatcher"];
 }
 
 export interface PreflightResult {
@@ -268,6 +273,7 @@ export async function preflightUrl(options: PreflightOptions): Promise<Preflight
       body: request.body,
       redirect: "manual",
       signal: controller.signal,
+      ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
     });
     const ms = elapsed();
     // Only the status matters: aborting drops the body and closes the socket.

@@ -6,7 +6,7 @@
 import { parsePhoneNumberFromString } from "libphonenumber-js";
 import { z } from "zod";
 import { CARRIER_ID_KEYS, CARRIER_NAMES, listNames } from "./carriers";
-import { recordOf, redactUrl, WEBHOOK_FIELDS } from "./webhooks";
+import { recordOf, redactUrl, URL_FIELDS, WEBHOOK_FIELDS } from "./webhooks";
 
 /** What the engine passes for a value not known yet in a preview. */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -110,6 +110,12 @@ export const ARGUMENT_SCHEMAS = {
   }),
   /** Telnyx: allow changing a connection or messaging profile that other numbers share. */
   allowSharedUpdate: z.boolean({ error: "allowSharedUpdate must be true or false" }),
+  /**
+   * During `pulumi up`, send a new webhook URL one test request before switching the number to it,
+   * and refuse the switch when nothing answers or it answers 404, 410 or 5xx. Default: stack config
+   * `phoneWebhooks:preflight`, else off. A deployment option: changing it alone changes nothing.
+   */
+  preflight: z.boolean({ error: "preflight must be true or false" }),
 };
 
 export type ArgumentName = keyof typeof ARGUMENT_SCHEMAS;
@@ -121,8 +127,15 @@ export type CheckedArgs = z.output<typeof ARGS_SCHEMA>;
 
 const webhookSettingsSchema = z.object(recordOf(WEBHOOK_FIELDS, () => z.string().nullable()));
 
-/** What the resource stores: the managed settings as last applied, the live ones, and the originals. */
-const outputSchema = ARGS_SCHEMA.extend({
+/** How one URL answered its preflight: the HTTP status, the time it took, and whether it passed. */
+const preflightOutcomeSchema = z.object({ status: z.number().optional(), ms: z.number(), ok: z.boolean() });
+export type PreflightOutcome = z.output<typeof preflightOutcomeSchema>;
+
+/**
+ * What the resource stores: the managed settings as last applied, the live ones, and the originals.
+ * `preflight` is not stored: it says how a change is applied, not what the number holds.
+ */
+const outputSchema = ARGS_SCHEMA.omit({ preflight: true }).extend({
   provider: z.enum(CARRIER_NAMES),
   /** True when `provider` was not declared and the carrier was found by looking the number up. */
   providerDetected: z.boolean().optional(),
@@ -136,6 +149,8 @@ const outputSchema = ARGS_SCHEMA.extend({
   previousWebhooks: webhookSettingsSchema,
   /** Other numbers whose webhooks live on the same carrier objects (Telnyx). */
   sharedWith: z.array(z.string()),
+  /** The preflight of the URLs the last create or update switched the number to (no URL stored). */
+  preflightResults: z.object(recordOf(URL_FIELDS, () => preflightOutcomeSchema.optional())).optional(),
   /** The carrier's identifiers of the number and of the objects its webhooks live on. */
   ...recordOf(CARRIER_ID_KEYS, () => z.string().nullable().optional()),
 });

@@ -5,17 +5,32 @@
  */
 import type { CheckFailure } from "./carriers/carrier";
 import { CARRIERS } from "./carriers";
+import { unreachableHostReason } from "./reachability";
 import { ARG_NAMES, ARGUMENT_SCHEMAS, isUnknown } from "./schema";
+import { URL_FIELDS } from "./webhooks";
 
 export type { CheckFailure };
 
 export const MISSING_WEBHOOK = "At least one webhook URL (voiceUrl or smsUrl) must be provided";
 
+export interface CheckOptions {
+  /**
+   * Accept webhook hosts no carrier can reach (loopback, private networks, local names): stack
+   * config `phoneWebhooks:allowPrivateHosts`, for labs and tests. Default `false`.
+   */
+  allowPrivateHosts?: boolean;
+}
+
+const isUrlField = (name: string) => (URL_FIELDS as readonly string[]).includes(name);
+
 /**
  * Validates raw inputs. Never throws: every problem becomes a failure naming its property.
  * Values still unknown in a preview pass through unchecked.
  */
-export function checkArgs(raw: unknown): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
+export function checkArgs(
+  raw: unknown,
+  options: CheckOptions = {},
+): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
   const failures: CheckFailure[] = [];
   const inputs: Record<string, unknown> = {};
   const news = raw !== null && typeof raw === "object" ? (raw as Record<string, unknown>) : {};
@@ -44,8 +59,15 @@ export function checkArgs(raw: unknown): { inputs: Record<string, unknown>; fail
       continue;
     }
     const parsed = schema.safeParse(value);
-    if (parsed.success) inputs[name] = parsed.data;
-    else failures.push({ property: name, reason: firstIssue(parsed) });
+    if (!parsed.success) {
+      failures.push({ property: name, reason: firstIssue(parsed) });
+      continue;
+    }
+    // A pure reading of the URL's host, no DNS lookup: loopback, private and local-only hosts.
+    const unreachable =
+      isUrlField(name) && !options.allowPrivateHosts && unreachableHostReason(name, String(parsed.data));
+    if (unreachable) failures.push({ property: name, reason: unreachable });
+    else inputs[name] = parsed.data;
   }
 
   const given = (name: string) => news[name] !== undefined && news[name] !== null;

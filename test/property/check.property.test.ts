@@ -11,6 +11,7 @@ import { getCountries, getExampleNumber, parsePhoneNumberFromString } from "libp
 import examples from "libphonenumber-js/mobile/examples";
 import { describe, expect, it } from "vitest";
 import { PhoneNumberWebhooksProvider } from "../../provider/lifecycle";
+import { unreachableHostReason } from "../../provider/reachability";
 import { ARG_NAMES, UNKNOWN } from "../../provider/schema";
 import { checkArgs, type CheckFailure } from "../../provider/validation";
 import { URL_FIELDS } from "../../provider/webhooks";
@@ -30,9 +31,10 @@ const validPhone = exampleNumber.map((n) => n.number as string);
 
 /** Scalars and containers of every JSON type, as the engine can pass them. */
 const jsonValue = fc.jsonValue({ maxDepth: 2 });
+const BOOLEAN_ARGS = ["allowSharedUpdate", "preflight"];
 const wrongTypeFor = (name: string) =>
   jsonValue.filter(
-    (v) => v !== null && (name === "allowSharedUpdate" ? typeof v !== "boolean" : typeof v !== "string"),
+    (v) => v !== null && (BOOLEAN_ARGS.includes(name) ? typeof v !== "boolean" : typeof v !== "string"),
   );
 
 const unicodeDigits = fc
@@ -226,6 +228,7 @@ function valueFor(name: string): fc.Arbitrary<unknown> {
     smsMethod: methodLike,
     onDelete: onDeleteLike,
     allowSharedUpdate: fc.boolean(),
+    preflight: fc.boolean(),
   };
   return fc.oneof(
     { weight: 6, arbitrary: own[name] ?? urlLike },
@@ -399,16 +402,33 @@ describe("check: never throws, and every failure names a property and a rule", (
 });
 
 describe("check: URLs", () => {
-  it("accepts any valid https URL with a host (up to 2048 characters), unchanged", () => {
+  // The generated hosts include loopback, private and single-label ones: the format rules are
+  // tested with the reachability rule off, and the two together below.
+  it("accepts any valid https URL with a host (up to 2048 characters), unchanged, with allowPrivateHosts", () => {
     fc.assert(
       fc.property(fc.constantFrom(...URL_FIELDS), validHttpsUrl, (field, url) => {
-        const { inputs, failures } = checkArgs({
-          phoneNumber: "+14155550100",
-          smsUrl: "https://a.example",
-          [field]: url,
-        });
+        const args = { phoneNumber: "+14155550100", smsUrl: "https://a.example", [field]: url };
+        const { inputs, failures } = checkArgs(args, { allowPrivateHosts: true });
         expect(failures).toEqual([]);
         expect(inputs[field]).toBe(url);
+      }),
+      runs(1500),
+    );
+  });
+
+  it("without allowPrivateHosts, refuses exactly the valid URLs whose host no carrier can reach", () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...URL_FIELDS), validHttpsUrl, (field, url) => {
+        const args = { phoneNumber: "+14155550100", smsUrl: "https://a.example", [field]: url };
+        const { inputs, failures } = checkArgs(args);
+        const reason = unreachableHostReason(field, url);
+        if (reason === undefined) {
+          expect(failures).toEqual([]);
+          expect(inputs[field]).toBe(url);
+        } else {
+          expect(failures).toEqual([{ property: field, reason }]);
+          expect(inputs).not.toHaveProperty(field);
+        }
       }),
       runs(1500),
     );
