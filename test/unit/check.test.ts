@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { loadSettings } from "../../provider/config";
+import { PhoneNumberWebhooksProvider } from "../../provider/lifecycle";
 import { UNKNOWN } from "../../provider/schema";
 import { checkArgs, MISSING_WEBHOOK } from "../../provider/validation";
 
@@ -102,5 +104,88 @@ describe("check", () => {
 
   it("never throws on input that is not an object", () => {
     for (const raw of [null, undefined, 42, "x", []]) expect(() => checkArgs(raw)).not.toThrow();
+  });
+});
+
+describe("check: hosts no carrier can reach", () => {
+  it.each([
+    ["https://localhost/voice", '"localhost"', "localhost (this machine)"],
+    ["https://127.0.0.1:8443/voice", '"127.0.0.1"', "a loopback IPv4 address (127.0.0.0/8)"],
+    ["https://0x7f.1/voice", '"0x7f.1" (that is 127.0.0.1)', "a loopback IPv4 address"],
+    ["https://10.1.2.3/voice", '"10.1.2.3"', "a private IPv4 address (10.0.0.0/8)"],
+    ["https://192.168.1.20/voice", '"192.168.1.20"', "a private IPv4 address (192.168.0.0/16)"],
+    ["https://[::1]/voice", '"[::1]"', "the IPv6 loopback address (::1)"],
+    ["https://[fd00::5]/voice", '"[fd00::5]"', "a unique-local IPv6 address (fc00::/7)"],
+    ["https://printer.local/voice", '"printer.local"', "a .local name"],
+    ["https://app.internal/voice", '"app.internal"', "an .internal name"],
+    ["https://intranet/voice", '"intranet"', "a single-label name"],
+  ])("refuses %s, naming the property, the host and the rule", (url, host, rule) => {
+    for (const property of ["voiceUrl", "smsFallbackUrl", "statusCallbackUrl"]) {
+      const { inputs, failures } = checkArgs({ ...valid, [property]: url });
+      expect(failures).toHaveLength(1);
+      expect(failures[0]!.property).toBe(property);
+      expect(failures[0]!.reason).toContain(`${property}: host ${host} is ${rule}`);
+      expect(failures[0]!.reason).toContain("which no carrier can reach");
+      expect(failures[0]!.reason).toContain("phoneWebhooks:allowPrivateHosts");
+      expect(inputs).not.toHaveProperty(property);
+      // With the option, the same URL is accepted as written.
+      const allowed = checkArgs({ ...valid, [property]: url }, { allowPrivateHosts: true });
+      expect(allowed.failures).toEqual([]);
+      expect(allowed.inputs[property]).toBe(url);
+    }
+  });
+
+  it("accepts public hosts, and reports a format error rather than a host rule for an http: URL", () => {
+    for (const url of ["https://example.com/voice", "https://8.8.8.8/voice", "https://[2001:db8::1]/voice"])
+      expect(failuresOf({ ...valid, voiceUrl: url })).toEqual([]);
+    const [failure] = failuresOf({ ...valid, voiceUrl: "http://127.0.0.1/voice" });
+    expect(failure?.reason).toContain("HTTPS only");
+  });
+
+  it("masks a password in the URL of a refused host", () => {
+    const [failure] = failuresOf({ ...valid, voiceUrl: "https://ops:hunter2@127.0.0.1/voice" });
+    expect(failure?.reason).toContain('host "127.0.0.1"');
+    expect(failure?.reason).not.toContain("hunter2");
+  });
+
+  it("lets an unknown URL through, whatever the option", () => {
+    expect(failuresOf({ ...valid, smsUrl: UNKNOWN })).toEqual([]);
+  });
+
+  it("the provider's check and create read phoneWebhooks:allowPrivateHosts, else the environment", async () => {
+    const local = { ...valid, voiceUrl: "https://127.0.0.1:8443/voice" };
+    const refused = await new PhoneNumberWebhooksProvider({ env: {} }).check({}, local);
+    expect(refused.failures?.map((f) => f.property)).toEqual(["voiceUrl"]);
+    const fromEnv = new PhoneNumberWebhooksProvider({ env: { PHONE_WEBHOOKS_ALLOW_PRIVATE_HOSTS: "true" } });
+    expect((await fromEnv.check({}, local)).failures).toEqual([]);
+    const fromConfig = new PhoneNumberWebhooksProvider({ env: {} });
+    await fromConfig.configure({
+      config: { get: (key: string) => (key === "phoneWebhooks:allowPrivateHosts" ? "true" : undefined) },
+    } as never);
+    expect((await fromConfig.check({}, local)).failures).toEqual([]);
+    // create checks again, with the same setting: the error names the property once.
+    await expect(new PhoneNumberWebhooksProvider({ env: {} }).create(local as never)).rejects.toThrow(
+      /^voiceUrl: host "127\.0\.0\.1" is a loopback IPv4 address/,
+    );
+  });
+
+  it("reads the flags as true or false only", () => {
+    expect(loadSettings(undefined, {})).toMatchObject({ allowPrivateHosts: false, preflight: false });
+    const on = { PHONE_WEBHOOKS_ALLOW_PRIVATE_HOSTS: " TRUE ", PHONE_WEBHOOKS_PREFLIGHT: "true" };
+    expect(loadSettings(undefined, on)).toMatchObject({ allowPrivateHosts: true, preflight: true });
+    expect(() => loadSettings(undefined, { PHONE_WEBHOOKS_PREFLIGHT: "yes" })).toThrow(
+      'phoneWebhooks:preflight must be true or false (got "yes")',
+    );
+    expect(loadSettings(undefined, { PHONE_WEBHOOKS_PREFLIGHT_TIMEOUT_MS: "750" }).preflightTimeoutMs).toBe(
+      750,
+    );
+    expect(loadSettings(undefined, {}).preflightTimeoutMs).toBe(5000);
+  });
+
+  it("rejects a preflight argument that is not a boolean", () => {
+    expect(failuresOf({ ...valid, preflight: "true" })).toEqual([
+      { property: "preflight", reason: "preflight must be true or false" },
+    ]);
+    expect(checkArgs({ ...valid, preflight: true }).inputs.preflight).toBe(true);
   });
 });

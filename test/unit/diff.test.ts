@@ -64,6 +64,16 @@ describe("diff", () => {
     expect(await diff({ ...same, allowSharedUpdate: true })).toEqual({ changes: true, replaces: [] });
   });
 
+  it("does not count a change of preflight alone: it decides how a switch is made, and switches nothing", async () => {
+    expect(await diff({ ...same, preflight: true })).toEqual({ changes: false, replaces: [] });
+    expect(await diff({ ...same, preflight: false })).toEqual({ changes: false, replaces: [] });
+    // With a URL change, the update runs (and probes, when preflight is on).
+    expect(await diff({ ...same, preflight: true, voiceUrl: "https://example.com/v2" })).toEqual({
+      changes: true,
+      replaces: [],
+    });
+  });
+
   it("handles values unknown during a preview", async () => {
     expect(await diff({ ...same, voiceUrl: UNKNOWN })).toEqual({ changes: true, replaces: [] });
     expect(await diff({ ...same, phoneNumber: UNKNOWN })).toEqual({
