@@ -1,5 +1,5 @@
 /**
- * The carriers' value formats (E.164, Twilio SIDs, http(s) URLs, RFC 2822 dates) and the
+ * The carriers' value formats (E.164, Twilio SIDs, http(s) URLs, RFC 2822 and ISO 8601 dates) and the
  * sandbox's id generation. Ids are derived from a hash of their parts, so the same seed always
  * yields the same SIDs and ids.
  */
@@ -41,4 +41,10 @@ export function telnyxUuid(...parts: string[]): string {
 /** Twilio's RFC 2822 date format: "Thu, 14 Mar 2024 15:09:26 +0000". */
 export function rfc2822(d: Date = new Date()): string {
   return d.toUTCString().replace("GMT", "+0000");
+}
+
+/** Twilio's ISO 8601 format (Messaging v1 and the other newer APIs): "2024-03-14T15:09:26Z". */
+export const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+export function iso8601(d: Date = new Date()): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, "Z");
 }

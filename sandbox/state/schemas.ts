@@ -24,8 +24,8 @@ import type {
   URLShortenerSettings,
 } from "telnyx/resources/messaging-profiles/messaging-profiles";
 import type { ConnectionJitterBuffer, ConnectionNoiseSuppressionDetails } from "telnyx/resources/shared";
-import { E164, TWILIO_SID, isHttpUrl } from "./formats";
-import type { Fields, TelnyxPhoneNumber, TwilioIncomingPhoneNumber } from "./types";
+import { E164, ISO_8601, TWILIO_SID, isHttpUrl } from "./formats";
+import type { Fields, TelnyxPhoneNumber, TwilioIncomingPhoneNumber, TwilioMessagingService } from "./types";
 
 const ACCOUNT_SID = TWILIO_SID("AC");
 const NUMERIC_ID = /^\d{1,20}$/;
@@ -338,8 +338,39 @@ export const twilioNumberFields: Fields<TwilioIncomingPhoneNumber> = {
   type: z.string(),
 };
 
+/** A URL of a Messaging Service: unset is null, and "" clears it (to null) as in Twilio's API. */
+const serviceUrl = httpUrl.or(z.literal("").transform(() => null)).nullable();
+const iso8601Date = z.string().regex(ISO_8601, 'must be an ISO 8601 date ("2024-03-14T15:09:26Z")');
+
+export const twilioMessagingServiceFields: Fields<TwilioMessagingService> = {
+  sid: z.string().regex(TWILIO_SID("MG"), "must be an MG SID"),
+  account_sid: z.string().regex(ACCOUNT_SID, "must be an AC SID"),
+  friendly_name: z.string().min(1).max(64),
+  date_created: iso8601Date,
+  date_updated: iso8601Date,
+  inbound_request_url: serviceUrl,
+  inbound_method: twilioMethod,
+  fallback_url: serviceUrl,
+  fallback_method: twilioMethod,
+  status_callback: serviceUrl,
+  sticky_sender: z.boolean(),
+  mms_converter: z.boolean(),
+  smart_encoding: z.boolean(),
+  scan_message_content: z.enum(["inherit", "enable", "disable"]),
+  fallback_to_long_code: z.boolean(),
+  area_code_geomatch: z.boolean(),
+  synchronous_validation: z.boolean(),
+  validity_period: z.number().int().min(1).max(36000),
+  url: z.string(),
+  links: z.record(z.string(), z.string()),
+  usecase: z.string(),
+  us_app_to_person_registered: z.boolean(),
+  use_inbound_webhook_on_number: z.boolean(),
+};
+
 // Partial ("patch") schemas, used by seeds and by out-of-band console edits.
 export const twilioNumberPatch = z.strictObject(twilioNumberFields).partial();
+export const twilioMessagingServicePatch = z.strictObject(twilioMessagingServiceFields).partial();
 export const telnyxPatchSchemas = {
   call_control_applications: z.strictObject(callControlApplicationFields).partial(),
   texml_applications: z.strictObject(texmlApplicationFields).partial(),
@@ -348,21 +379,35 @@ export const telnyxPatchSchemas = {
   phone_numbers: z.strictObject(telnyxPhoneNumberFields).partial(),
 } as const;
 
+/** A Twilio account in a seed: the main account, or (without `subaccounts`) one of its subaccounts. */
+const twilioAccountSeedFields = {
+  account_sid: z.string().regex(ACCOUNT_SID, "must be an AC SID").optional(),
+  auth_token: z.string().min(1).optional(),
+  friendly_name: z.string().min(1).max(64).optional(),
+  api_keys: z
+    .array(
+      z.strictObject({
+        sid: z.string().regex(TWILIO_SID("SK"), "must be an SK SID"),
+        secret: z.string(),
+      }),
+    )
+    .optional(),
+  incoming_phone_numbers: z.array(twilioNumberPatch.required({ phone_number: true })).optional(),
+  messaging_services: z
+    .array(
+      twilioMessagingServicePatch.extend({
+        phone_numbers: z.array(z.string().regex(E164, "must be an E.164 number")).optional(),
+      }),
+    )
+    .optional(),
+};
+
 /** A whole seed: every part optional, unknown fields rejected. */
 export const seedSchema = z.strictObject({
   twilio: z
     .strictObject({
-      account_sid: z.string().regex(ACCOUNT_SID, "must be an AC SID").optional(),
-      auth_token: z.string().min(1).optional(),
-      api_keys: z
-        .array(
-          z.strictObject({
-            sid: z.string().regex(TWILIO_SID("SK"), "must be an SK SID"),
-            secret: z.string(),
-          }),
-        )
-        .optional(),
-      incoming_phone_numbers: z.array(twilioNumberPatch.required({ phone_number: true })).optional(),
+      ...twilioAccountSeedFields,
+      subaccounts: z.array(z.strictObject(twilioAccountSeedFields)).optional(),
     })
     .optional(),
   telnyx: z

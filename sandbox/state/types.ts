@@ -8,6 +8,9 @@
  */
 import type { z } from "zod";
 import type { IncomingPhoneNumberInstance } from "twilio/lib/rest/api/v2010/account/incomingPhoneNumber";
+import type { AccountInstance } from "twilio/lib/rest/api/v2010/account";
+import type { ServiceInstance, ServiceScanMessageContent } from "twilio/lib/rest/messaging/v1/service";
+import type { PhoneNumberInstance } from "twilio/lib/rest/messaging/v1/service/phoneNumber";
 import type { PhoneNumberCapabilities } from "twilio/lib/interfaces";
 import type { CallControlApplication } from "telnyx/resources/call-control-applications";
 import type { TexmlApplication } from "telnyx/resources/texml-applications";
@@ -24,8 +27,11 @@ export type Fields<T> = { [K in keyof T]-?: z.ZodType<Exclude<T[K], undefined>> 
 /** `true` when A and B are the same type (for compile-time checks against the SDKs). */
 export type Equal<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 
-/** The Twilio SDK's own (unexported) JSON payload type for an IncomingPhoneNumber. */
+/** The Twilio SDK's own (unexported) JSON payload types: IncomingPhoneNumber, Account, Messaging v1. */
 type TwilioResource = ConstructorParameters<typeof IncomingPhoneNumberInstance>[1];
+type TwilioAccountPayload = ConstructorParameters<typeof AccountInstance>[1];
+type TwilioServicePayload = ConstructorParameters<typeof ServiceInstance>[1];
+type TwilioServicePhoneNumberPayload = ConstructorParameters<typeof PhoneNumberInstance>[1];
 
 // ---------------------------------------------------------------------------------------------
 // Public state types
@@ -80,6 +86,80 @@ export interface TwilioIncomingPhoneNumber {
 const _twilioKeysMatchSdk: Equal<keyof TwilioIncomingPhoneNumber, keyof TwilioResource> = true;
 void _twilioKeysMatchSdk;
 
+/**
+ * A Messaging Service as Twilio's Messaging v1 API returns it (same keys as the SDK's payload type).
+ * Dates are ISO 8601 here ("2024-03-14T15:09:26Z"), not RFC 2822 as in the 2010-04-01 API; unset
+ * URLs are null.
+ */
+export interface TwilioMessagingService {
+  sid: string;
+  account_sid: string;
+  friendly_name: string;
+  date_created: string;
+  date_updated: string;
+  inbound_request_url: string | null;
+  inbound_method: TwilioMethod;
+  fallback_url: string | null;
+  fallback_method: TwilioMethod;
+  status_callback: string | null;
+  sticky_sender: boolean;
+  mms_converter: boolean;
+  smart_encoding: boolean;
+  scan_message_content: ServiceScanMessageContent;
+  fallback_to_long_code: boolean;
+  area_code_geomatch: boolean;
+  synchronous_validation: boolean;
+  validity_period: number;
+  url: string;
+  links: Record<string, string>;
+  usecase: string;
+  us_app_to_person_registered: boolean;
+  /** true: the number's own SmsUrl answers inbound messages; false: the service's inbound_request_url does. */
+  use_inbound_webhook_on_number: boolean;
+}
+const _serviceKeysMatchSdk: Equal<keyof TwilioMessagingService, keyof TwilioServicePayload> = true;
+void _serviceKeysMatchSdk;
+
+/** A number in a Messaging Service, as `GET /v1/Services/{ServiceSid}/PhoneNumbers` lists it. */
+export interface TwilioMessagingPhoneNumber {
+  /** The IncomingPhoneNumber's own PN SID. */
+  sid: string;
+  account_sid: string;
+  service_sid: string;
+  date_created: string;
+  date_updated: string;
+  phone_number: string;
+  country_code: string;
+  /** "Voice", "SMS", "MMS", "Fax". */
+  capabilities: string[];
+  url: string;
+}
+const _serviceNumberKeysMatchSdk: Equal<
+  keyof TwilioMessagingPhoneNumber,
+  keyof TwilioServicePhoneNumberPayload
+> = true;
+void _serviceNumberKeysMatchSdk;
+
+/** An Account as `GET /2010-04-01/Accounts/{Sid}.json` returns it (same keys as the SDK's payload type). */
+export interface TwilioAccountResource {
+  auth_token: string;
+  date_created: string;
+  date_updated: string;
+  friendly_name: string;
+  /** The parent's SID for a subaccount; a main account's own SID. */
+  owner_account_sid: string;
+  sid: string;
+  status: "active" | "suspended" | "closed";
+  subresource_uris: Record<string, string>;
+  type: "Trial" | "Full";
+  uri: string;
+}
+const _accountKeysMatchSdk: Equal<keyof TwilioAccountResource, keyof TwilioAccountPayload> = true;
+void _accountKeysMatchSdk;
+
+/** A Messaging Service in a seed and in `state()`: its fields and the numbers (E.164) in it. */
+export type TwilioMessagingServiceState = TwilioMessagingService & { phone_numbers: string[] };
+
 /** A Telnyx phone number as `GET /v2/phone_numbers/{id}` returns it (the SDK's own type). */
 export type TelnyxPhoneNumber = NumbersPhoneNumberDetailed;
 
@@ -117,14 +197,21 @@ export interface TwilioApiKey {
   secret: string;
 }
 
+/** One Twilio account (the main one or a subaccount) in `control.state()`. */
+export interface SandboxTwilioAccount {
+  account_sid: string;
+  auth_token: string;
+  friendly_name: string;
+  /** API keys of this account: they act for it alone (a main account's keys not for its subaccounts). */
+  api_keys: TwilioApiKey[];
+  incoming_phone_numbers: TwilioIncomingPhoneNumber[];
+  messaging_services: TwilioMessagingServiceState[];
+}
+
 /** What `control.state()` returns: the seed's shape, every default filled in. It is itself a valid seed. */
 export interface SandboxState {
-  twilio: {
-    account_sid: string;
-    auth_token: string;
-    api_keys: TwilioApiKey[];
-    incoming_phone_numbers: TwilioIncomingPhoneNumber[];
-  };
+  /** The main account, and its subaccounts. */
+  twilio: SandboxTwilioAccount & { subaccounts: SandboxTwilioAccount[] };
   telnyx: {
     api_key: string;
     call_control_applications: StoredCallControlApplication[];
@@ -135,15 +222,22 @@ export interface SandboxState {
   };
 }
 
+/** A Twilio account in a seed: the main account, or one of its subaccounts. */
+export interface TwilioAccountSeed {
+  account_sid?: string;
+  auth_token?: string;
+  friendly_name?: string;
+  /** API Key SIDs (`SK...`) and secrets that may authenticate for this account. */
+  api_keys?: TwilioApiKey[];
+  incoming_phone_numbers?: Array<Partial<TwilioIncomingPhoneNumber> & { phone_number: string }>;
+  /** `phone_numbers`: E.164 numbers of this account's `incoming_phone_numbers`, one service each at most. */
+  messaging_services?: Array<Partial<TwilioMessagingService> & { phone_numbers?: string[] }>;
+}
+
 /** A seed: any subset of the state, in the carriers' own field names. */
 export interface SandboxSeed {
-  twilio?: {
-    account_sid?: string;
-    auth_token?: string;
-    /** API Key SIDs (`SK...`) and secrets that may authenticate for this account. */
-    api_keys?: TwilioApiKey[];
-    incoming_phone_numbers?: Array<Partial<TwilioIncomingPhoneNumber> & { phone_number: string }>;
-  };
+  /** The main account, and its subaccounts (which cannot have subaccounts of their own). */
+  twilio?: TwilioAccountSeed & { subaccounts?: TwilioAccountSeed[] };
   telnyx?: {
     api_key?: string;
     call_control_applications?: Array<Partial<CallControlApplication>>;
@@ -159,14 +253,29 @@ export interface SandboxSeed {
   };
 }
 
+/** When a number (by its PN SID) joined a Messaging Service, and which one. */
+export interface TwilioServiceMembership {
+  service_sid: string;
+  /** ISO 8601, as Messaging v1 writes dates. */
+  date_created: string;
+}
+
+/** One live Twilio account: its credentials, numbers and Messaging Services. */
+export interface TwilioAccountState {
+  account_sid: string;
+  auth_token: string;
+  friendly_name: string;
+  api_keys: TwilioApiKey[];
+  numbers: Map<string, TwilioIncomingPhoneNumber>; // by sid
+  messaging_services: Map<string, TwilioMessagingService>; // by sid
+  /** The service each number is in, by the number's PN SID: one entry per number, so one service at most. */
+  service_members: Map<string, TwilioServiceMembership>;
+}
+
 /** The live state: the seed's shape, with each collection in a map by id (Twilio: by SID). */
 export interface NormalizedState {
-  twilio: {
-    account_sid: string;
-    auth_token: string;
-    api_keys: TwilioApiKey[];
-    numbers: Map<string, TwilioIncomingPhoneNumber>; // by sid
-  };
+  /** The main account, and its subaccounts by SID. */
+  twilio: TwilioAccountState & { subaccounts: Map<string, TwilioAccountState> };
   telnyx: {
     api_key: string;
     call_control_applications: Map<string, StoredCallControlApplication>;
