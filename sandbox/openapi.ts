@@ -1,8 +1,10 @@
 /**
- * Twilio fidelity check: every request the sandbox receives for an IncomingPhoneNumber operation,
- * and every response it sends, is validated against Twilio's own OpenAPI description
- * (`twilio_api_v2010.json`, shipped in `@twilio/cli-core`, loaded from the installed package at
- * run time) with `openapi-backend`'s validator (Ajv under the hood).
+ * Twilio fidelity check: every request the sandbox receives for a Twilio operation it serves, and
+ * every response it sends, is validated against Twilio's own OpenAPI descriptions
+ * (`twilio_api_v2010.json` for the 2010-04-01 API, `twilio_messaging_v1.json` for Messaging v1,
+ * both shipped in `@twilio/cli-core` and loaded from the installed package at run time) with
+ * `openapi-backend`'s validator (Ajv under the hood). One validator serves both documents: a
+ * request goes to the document its path belongs to.
  *
  * Both packages are development dependencies: they are loaded only when validation is turned on.
  *
@@ -14,26 +16,38 @@
  * - Twilio's custom formats get definitions: `uri` (requests: "" or an absolute http(s) URL;
  *   responses: also the relative `/2010-04-01/...` page URIs the spec marks as `uri`),
  *   `phone-number` (requests: partial numbers and `*` wildcards, as the list filter allows;
- *   responses: E.164), `date-time-rfc-2822`, `http-method`, `phone-number-capabilities`.
+ *   responses: E.164), `date-time-rfc-2822`, `http-method`, `phone-number-capabilities`, `uri-map`; and
+ *   `date-time` (Messaging v1's dates) is Twilio's ISO 8601 in UTC, "2024-03-14T15:09:26Z".
  */
 import { readFileSync } from "node:fs";
-import { isHttpUrl, E164 } from "./state/formats";
+import { isHttpUrl, E164, ISO_8601 } from "./state/formats";
 
-export const TWILIO_SPEC_MODULE = "@twilio/cli-core/src/services/twilio-api/twilio_api_v2010.json";
+const SPEC_DIR = "@twilio/cli-core/src/services/twilio-api";
+export const TWILIO_SPEC_MODULE = `${SPEC_DIR}/twilio_api_v2010.json`;
+export const TWILIO_MESSAGING_SPEC_MODULE = `${SPEC_DIR}/twilio_messaging_v1.json`;
 
+/** The operations the sandbox serves, by the operationId Twilio's documents give them. */
 export const TWILIO_OPERATIONS = {
+  FetchAccount: "GET /2010-04-01/Accounts/{Sid}.json",
   ListIncomingPhoneNumber: "GET /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json",
   FetchIncomingPhoneNumber: "GET /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json",
   UpdateIncomingPhoneNumber: "POST /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json",
   DeleteIncomingPhoneNumber: "DELETE /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json",
   CreateIncomingPhoneNumber: "POST /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json",
+  ListService: "GET /v1/Services",
+  FetchService: "GET /v1/Services/{Sid}",
+  ListPhoneNumber: "GET /v1/Services/{ServiceSid}/PhoneNumbers",
+  FetchPhoneNumber: "GET /v1/Services/{ServiceSid}/PhoneNumbers/{Sid}",
 } as const;
 export type TwilioOperationId = keyof typeof TWILIO_OPERATIONS;
 
-const PATHS = [
-  "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json",
-  "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json",
-];
+/** Each document, and the path prefix of the operations it describes. */
+const DOCUMENTS = [
+  { module: TWILIO_SPEC_MODULE, prefix: "/2010-04-01/" },
+  { module: TWILIO_MESSAGING_SPEC_MODULE, prefix: "/v1/" },
+] as const;
+
+const operationPath = (operationId: TwilioOperationId) => TWILIO_OPERATIONS[operationId].split(" ")[1] ?? "";
 
 export interface TwilioRequestToValidate {
   method: string;
@@ -79,14 +93,20 @@ function tightenRequestBody(operation: Json): void {
   }
 }
 
-function loadDefinition(): Json {
-  const file = require.resolve(TWILIO_SPEC_MODULE);
+/** The part of one of Twilio's documents that describes the paths of `TWILIO_OPERATIONS` under `prefix`. */
+function loadDefinition(module: string, prefix: string): Json {
+  const file = require.resolve(module);
   const spec = JSON.parse(readFileSync(file, "utf8")) as Json;
   const allPaths = spec["paths"] as Record<string, Json>;
   const paths: Record<string, Json> = {};
-  for (const p of PATHS) {
+  const served = new Set(
+    (Object.keys(TWILIO_OPERATIONS) as TwilioOperationId[])
+      .map(operationPath)
+      .filter((p) => p.startsWith(prefix)),
+  );
+  for (const p of served) {
     const item = allPaths[p];
-    if (!item) throw new Error(`${TWILIO_SPEC_MODULE} has no path ${p}`);
+    if (!item) throw new Error(`${module} has no path ${p}`);
     const copy = structuredClone(item);
     for (const method of ["post", "put", "patch"]) {
       const op = copy[method] as Json | undefined;
@@ -113,12 +133,12 @@ function describe(prefix: string, errors: AjvErrorLike[] | null | undefined): st
   });
 }
 
-async function buildValidator(): Promise<TwilioValidator> {
+/** The validator of one of Twilio's documents (openapi-backend's, with Twilio's formats). */
+async function buildBackend(module: string, prefix: string) {
   const { OpenAPIBackend } = await import("openapi-backend");
-  const definition = loadDefinition();
   const api = new OpenAPIBackend({
     // The definition is an in-memory object built from Twilio's JSON above.
-    definition: definition as never,
+    definition: loadDefinition(module, prefix) as never,
     quick: true,
     validate: true,
     ajvOpts: { allErrors: true },
@@ -132,15 +152,29 @@ async function buildValidator(): Promise<TwilioValidator> {
       a.addFormat("phone-number", (v) => (isResponse ? E164.test(v) : /^\+?[0-9A-Za-z*]{1,16}$/.test(v)));
       a.addFormat("http-method", (v) => /^[A-Z]+$/.test(v));
       a.addFormat("date-time-rfc-2822", (v) => RFC_2822.test(v));
+      a.addFormat("date-time", (v) => ISO_8601.test(v));
       a.addFormat("phone-number-capabilities", () => true);
+      a.addFormat("uri-map", () => true); // on objects (`links`, `subresource_uris`): nothing to check
       return ajv;
     },
   });
   await api.init();
-  const validator = api.validator;
+  return api.validator;
+}
+
+async function buildValidator(): Promise<TwilioValidator> {
+  const backends = await Promise.all(
+    DOCUMENTS.map(async (d) => ({ prefix: d.prefix, validator: await buildBackend(d.module, d.prefix) })),
+  );
+  /** The validator of the document a path belongs to. */
+  const forPath = (path: string) => {
+    const found = backends.find((b) => path.startsWith(b.prefix));
+    if (!found) throw new Error(`no Twilio OpenAPI document describes ${path}`);
+    return found.validator;
+  };
   return {
     validateRequest(operationId, req) {
-      const result = validator.validateRequest(
+      const result = forPath(req.path).validateRequest(
         {
           method: req.method.toLowerCase(),
           path: req.path,
@@ -153,7 +187,7 @@ async function buildValidator(): Promise<TwilioValidator> {
       return result.valid ? [] : describe(`${TWILIO_OPERATIONS[operationId]} request`, result.errors);
     },
     validateResponse(operationId, status, body) {
-      const result = validator.validateResponse(body, operationId, status);
+      const result = forPath(operationPath(operationId)).validateResponse(body, operationId, status);
       return result.valid
         ? []
         : describe(`${TWILIO_OPERATIONS[operationId]} response ${status}`, result.errors);

@@ -1,7 +1,8 @@
 /**
- * The sandbox's HTTP server: routes carrier requests by path (Twilio under `/2010-04-01/`, Telnyx
- * under `/v2/`), and applies, in this order: request log and counts, fault injection, latency,
- * authentication, Twilio OpenAPI validation (when on), the carrier handler, response validation.
+ * The sandbox's HTTP server: routes carrier requests by path (Twilio under `/2010-04-01/` and, for
+ * Messaging Services, `/v1/Services`; Telnyx under `/v2/`), and applies, in this order: request
+ * log and counts, fault injection, latency, authentication, Twilio OpenAPI validation (when on),
+ * the carrier handler, response validation.
  * Control requests (`/_sandbox/...`) go to control.ts and are never logged, counted or faulted.
  * The state, the log, faults and latency live in the store (store.ts); this file is only HTTP.
  *
@@ -18,7 +19,7 @@ import type { RequestLogEntry } from "./request-log";
 import type { SandboxSeed } from "./state/types";
 import { SandboxStore } from "./store";
 import { parseJsonBody, routeTelnyx, telnyxError, telnyxFaultResponse } from "./telnyx";
-import { parseForm, routeTwilio, twilioError, twilioFaultResponse } from "./twilio";
+import { isTwilioPath, parseForm, routeTwilio, twilioError, twilioFaultResponse } from "./twilio";
 
 const MAX_BODY = 1 << 20;
 
@@ -94,14 +95,14 @@ export class SandboxServer {
       return;
     }
 
-    const carrier: Carrier | undefined = pathname.startsWith("/2010-04-01/")
+    const carrier: Carrier | undefined = isTwilioPath(pathname)
       ? "twilio"
       : pathname === "/v2" || pathname.startsWith("/v2/")
         ? "telnyx"
         : undefined;
     if (!carrier) {
       sendJson(res, 404, {
-        error: `no carrier API at ${pathname}; Twilio is under /2010-04-01/, Telnyx under /v2/`,
+        error: `no carrier API at ${pathname}; Twilio is under /2010-04-01/ and /v1/Services, Telnyx under /v2/`,
       });
       return;
     }
@@ -215,8 +216,8 @@ export class SandboxServer {
       });
       this.store.recordViolations(requestViolations);
     }
-    const auth = this.store.twilio.authenticate(headers.authorization, route.accountSid);
-    if (auth) return auth;
+    const auth = this.store.twilio.authorize(headers.authorization, route);
+    if (!auth.ok) return auth.response;
     if (requestViolations.length > 0) {
       return twilioError(
         400,
@@ -225,7 +226,13 @@ export class SandboxServer {
       );
     }
     if (form && !form.ok) return twilioError(400, 20001, form.error);
-    const response = this.store.twilio.handle(route, pathname, query, form?.ok ? form.form : {});
+    const response = this.store.twilio.handle(
+      route,
+      auth.account,
+      pathname,
+      query,
+      form?.ok ? form.form : {},
+    );
     if (validator && op && response.status < 300) {
       this.store.recordViolations(
         validator.validateResponse(op, response.status, response.status === 204 ? null : response.body),

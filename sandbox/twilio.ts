@@ -1,71 +1,74 @@
 /**
- * Twilio's IncomingPhoneNumbers API (2010-04-01), as the sandbox serves it.
+ * Twilio's 2010-04-01 API as the sandbox serves it (IncomingPhoneNumbers and the Account resource),
+ * the routing of every Twilio request (Messaging v1 is in twilio-messaging.ts), and who may act on
+ * which account.
  *
  * Field semantics follow Twilio: a form value that is empty clears the field, a field left out is
  * kept, methods are GET|POST, SIDs are checked for their prefix and shape, and `AccountSid` in an
  * update moves the number to another account (it disappears from this one, and the move is
  * recorded next to DELETE releases). Errors use Twilio's JSON shape `{code, message, more_info,
  * status}`, which the SDK turns into `RestException`.
+ *
+ * Accounts (Twilio's documented rules for subaccounts, https://www.twilio.com/docs/iam/api/subaccounts):
+ * - the main account's SID + Auth Token act on the main account and on any of its subaccounts
+ *   (its SID in the 2010-04-01 path);
+ * - a subaccount's SID + Auth Token, or its own API keys, act on that subaccount only;
+ * - API keys act on their own account only: "Main account API Keys are only available to access
+ *   main account resources. Access to subaccount resources will be denied.";
+ * - Messaging v1 has no account in its path: it serves the account the credentials belong to
+ *   (Twilio: resources on subdomains "must be accessed directly using subaccount credentials"), so
+ *   a subaccount's services need that subaccount's SID and Auth Token (or its keys); the main
+ *   account's credentials list the main account's services, whatever `accountSid` the SDK was given.
+ * Anything else (bad credentials, or good ones for an account they cannot act on) is answered 401 /
+ * 20003 "Authenticate", as Twilio answers a path account the credentials do not cover. A number
+ * that exists, but in another account than the path's, is 404 / 20404 like any unknown SID.
  */
-import http from "node:http";
 import type { IncomingPhoneNumberContextUpdateOptions } from "twilio/lib/rest/api/v2010/account/incomingPhoneNumber";
 import { TWILIO_SID, isHttpUrl, rfc2822 } from "./state/formats";
-import type { NormalizedState, TwilioIncomingPhoneNumber, TwilioMethod } from "./state/types";
+import { SEED_DATE } from "./state/defaults";
+import type {
+  NormalizedState,
+  TwilioAccountResource,
+  TwilioAccountState,
+  TwilioIncomingPhoneNumber,
+  TwilioMethod,
+} from "./state/types";
 import { decodePathSegment, type CarrierResponse, type Release } from "./carrier";
-import type { TwilioOperationId } from "./openapi";
+import {
+  isErrorResponse,
+  pageOf,
+  readPaging,
+  twilioError,
+  twilioNotFound,
+  twilioUnauthorized,
+  type TwilioRoute,
+} from "./twilio-common";
+import { handleMessaging, isMessagingPath, routeMessaging } from "./twilio-messaging";
 
-export function twilioError(
-  status: number,
-  code: number,
-  message: string,
-  extra: Record<string, unknown> = {},
-): CarrierResponse {
-  return {
-    status,
-    body: { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status, ...extra },
-  };
-}
+export { twilioError, twilioFaultResponse, twilioNotFound, type TwilioRoute } from "./twilio-common";
 
-/** The response for an injected status fault, in Twilio's shape. */
-export function twilioFaultResponse(status: number, retryAfter: number | undefined): CarrierResponse {
-  const known: Record<number, [number, string]> = {
-    400: [20001, "Bad Request"],
-    401: [20003, "Authenticate"],
-    404: [20404, "The requested resource was not found"],
-    429: [20429, "Too Many Requests"],
-    500: [20500, "Internal Server Error"],
-    503: [20503, "Service Unavailable"],
-  };
-  const [code, message] = known[status] ?? [20000 + status, http.STATUS_CODES[status] ?? `HTTP ${status}`];
-  const r = twilioError(status, code, message);
-  if (retryAfter !== undefined) r.headers = { "Retry-After": String(retryAfter) };
-  else if (status === 429) r.headers = { "Retry-After": "1" };
-  return r;
-}
-
-export function twilioNotFound(path: string): CarrierResponse {
-  return twilioError(404, 20404, `The requested resource ${path} was not found`);
+/** Whether a path is Twilio's: the 2010-04-01 API, or Messaging v1's Services. */
+export function isTwilioPath(pathname: string): boolean {
+  return pathname.startsWith("/2010-04-01/") || isMessagingPath(pathname);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Routing
 
-export interface TwilioRoute {
-  /** Normalised endpoint for logs and counts, e.g. "GET /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json". */
-  endpoint: string;
-  operationId?: TwilioOperationId;
-  accountSid?: string;
-  sid?: string;
-  /** Set when the path exists but not for this method. */
-  methodNotAllowed?: boolean;
-}
-
+const ACCOUNT_PATH = "/2010-04-01/Accounts/{Sid}.json";
 const LIST_PATH = "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json";
 const INSTANCE_PATH = "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json";
 
 export function routeTwilio(method: string, pathname: string): TwilioRoute {
+  if (isMessagingPath(pathname)) return routeMessaging(method, pathname);
   const parts = pathname.split("/"); // ["", "2010-04-01", "Accounts", AC, "IncomingPhoneNumbers.json"] or [..., "IncomingPhoneNumbers", "PN.json"]
   if (parts[1] === "2010-04-01" && parts[2] === "Accounts" && parts[3]) {
+    if (parts.length === 4 && parts[3].endsWith(".json")) {
+      const accountSid = decodePathSegment(parts[3].slice(0, -".json".length));
+      const endpoint = `${method} ${ACCOUNT_PATH}`;
+      if (method === "GET") return { endpoint, operationId: "FetchAccount", accountSid };
+      return { endpoint, accountSid, methodNotAllowed: true };
+    }
     const accountSid = decodePathSegment(parts[3]);
     if (parts.length === 5 && parts[4] === "IncomingPhoneNumbers.json") {
       const endpoint = `${method} ${LIST_PATH}`;
@@ -213,50 +216,82 @@ export function twilioPhoneFilter(filter: string): (e164: string) => boolean {
   return (e164) => re.test(e164.replace(/\D/g, ""));
 }
 
+/** How a request authenticated: as which account, and with what. */
+interface Principal {
+  account: TwilioAccountState;
+  via: "auth_token" | "api_key";
+}
+
+export type TwilioAuthorization =
+  { ok: true; account: TwilioAccountState } | { ok: false; response: CarrierResponse };
+
 export class TwilioApi {
   constructor(
     private readonly getState: () => NormalizedState["twilio"],
     private readonly onRelease: (r: Release) => void,
   ) {}
 
-  /** Basic auth: Account SID + Auth Token, or API Key SID + secret; the path's account must be theirs. */
-  authenticate(
-    authorization: string | undefined,
-    pathAccountSid: string | undefined,
-  ): CarrierResponse | undefined {
-    const state = this.getState();
-    const unauthorized = () => {
-      const r = twilioError(401, 20003, "Authenticate", {
-        detail: "Your AccountSid or AuthToken was incorrect.",
-      });
-      r.headers = { "WWW-Authenticate": 'Basic realm="Twilio API"' };
-      return r;
-    };
+  /** The main account, then its subaccounts. */
+  private accounts(): TwilioAccountState[] {
+    const main = this.getState();
+    return [main, ...main.subaccounts.values()];
+  }
+
+  private account(sid: string): TwilioAccountState | undefined {
+    const main = this.getState();
+    return sid === main.account_sid ? main : main.subaccounts.get(sid);
+  }
+
+  /** Basic auth: an account's SID + Auth Token, or an API Key SID + secret (of the account it belongs to). */
+  private principal(authorization: string | undefined): Principal | undefined {
     const m = /^Basic\s+(.+)$/i.exec(authorization ?? "");
-    if (!m?.[1]) return unauthorized();
+    if (!m?.[1]) return undefined;
     const decoded = Buffer.from(m[1], "base64").toString("utf8");
     const colon = decoded.indexOf(":");
-    if (colon < 0) return unauthorized();
+    if (colon < 0) return undefined;
     const user = decoded.slice(0, colon);
     const pass = decoded.slice(colon + 1);
-    const ok =
-      (user === state.account_sid && pass === state.auth_token) ||
-      state.api_keys.some((k) => k.sid === user && k.secret === pass);
-    if (!ok) return unauthorized();
-    if (pathAccountSid !== undefined && pathAccountSid !== state.account_sid) return unauthorized();
+    for (const account of this.accounts()) {
+      if (user === account.account_sid && pass === account.auth_token) return { account, via: "auth_token" };
+      if (account.api_keys.some((k) => k.sid === user && k.secret === pass))
+        return { account, via: "api_key" };
+    }
     return undefined;
   }
 
+  /**
+   * The account a request acts on: the path's (2010-04-01) when the credentials may act on it, or
+   * the credentials' own (Messaging v1). The rules are in this file's header.
+   */
+  authorize(authorization: string | undefined, route: TwilioRoute): TwilioAuthorization {
+    const denied = { ok: false, response: twilioUnauthorized() } as const;
+    const p = this.principal(authorization);
+    if (!p) return denied;
+    if (route.accountSid === undefined) return { ok: true, account: p.account };
+    const target = this.account(route.accountSid);
+    if (!target) return denied;
+    const main = this.getState();
+    const parentActing =
+      p.account === main && p.via === "auth_token" && main.subaccounts.has(target.account_sid);
+    return target === p.account || parentActing ? { ok: true, account: target } : denied;
+  }
+
+  /** Answers a routed request on `account` (what `authorize` found). */
   handle(
     route: TwilioRoute,
+    account: TwilioAccountState,
     pathname: string,
     query: Record<string, string>,
     form: Record<string, string>,
   ): CarrierResponse {
-    if (route.methodNotAllowed) return twilioError(405, 20004, "Method not allowed");
+    if (route.methodNotAllowed) {
+      return twilioError(405, 20004, `Method not allowed: ${route.endpoint} is not served by the sandbox`);
+    }
     switch (route.operationId) {
+      case "FetchAccount":
+        return { status: 200, body: this.accountJson(account) };
       case "ListIncomingPhoneNumber":
-        return this.list(query);
+        return this.list(account, query);
       case "CreateIncomingPhoneNumber":
         return twilioError(
           405,
@@ -264,54 +299,73 @@ export class TwilioApi {
           "Method not allowed: buying numbers (POST IncomingPhoneNumbers.json) is not modelled by the sandbox",
         );
       case "FetchIncomingPhoneNumber":
-        return this.withNumber(route, pathname, (n) => ({ status: 200, body: toJson(n) }));
+        return this.withNumber(account, route, pathname, (n) => ({ status: 200, body: toJson(n) }));
       case "UpdateIncomingPhoneNumber":
-        return this.withNumber(route, pathname, (n) => this.update(n, form));
+        return this.withNumber(account, route, pathname, (n) => this.update(account, n, form));
       case "DeleteIncomingPhoneNumber":
-        return this.withNumber(route, pathname, (n) => {
-          this.getState().numbers.delete(n.sid);
+        return this.withNumber(account, route, pathname, (n) => {
+          removeNumber(account, n);
           this.onRelease({ carrier: "twilio", sid: n.sid, phoneNumber: n.phone_number, kind: "release" });
           return { status: 204 };
         });
+      case "ListService":
+      case "FetchService":
+      case "ListPhoneNumber":
+      case "FetchPhoneNumber":
+        return handleMessaging(route, account, pathname, query);
       default:
         return twilioNotFound(pathname);
     }
   }
 
+  private accountJson(a: TwilioAccountState): TwilioAccountResource {
+    const date = rfc2822(SEED_DATE);
+    const uri = `/2010-04-01/Accounts/${a.account_sid}.json`;
+    const sub = (name: string) => uri.replace(/\.json$/, `/${name}.json`);
+    return {
+      auth_token: a.auth_token,
+      date_created: date,
+      date_updated: date,
+      friendly_name: a.friendly_name,
+      owner_account_sid: this.getState().account_sid,
+      sid: a.account_sid,
+      status: "active",
+      subresource_uris: Object.fromEntries(
+        [
+          ["addresses", "Addresses"],
+          ["applications", "Applications"],
+          ["calls", "Calls"],
+          ["incoming_phone_numbers", "IncomingPhoneNumbers"],
+          ["keys", "Keys"],
+          ["messages", "Messages"],
+        ].map(([key, name]) => [key, sub(name!)]),
+      ),
+      type: "Full",
+      uri,
+    };
+  }
+
   private withNumber(
+    account: TwilioAccountState,
     route: TwilioRoute,
     pathname: string,
     fn: (n: TwilioIncomingPhoneNumber) => CarrierResponse,
   ): CarrierResponse {
     const sid = route.sid ?? "";
-    // A malformed SID is simply a resource that does not exist: Twilio answers 404.
-    const n = TWILIO_SID("PN").test(sid) ? this.getState().numbers.get(sid) : undefined;
+    // A malformed SID, or a number of another account, is simply a resource that does not exist: 404.
+    const n = TWILIO_SID("PN").test(sid) ? account.numbers.get(sid) : undefined;
     return n ? fn(n) : twilioNotFound(pathname);
   }
 
-  private list(query: Record<string, string>): CarrierResponse {
-    for (const k of Object.keys(query)) {
-      if (!LIST_QUERY.has(k)) return twilioError(400, 20001, `Unknown parameter: ${k}`);
-    }
-    const state = this.getState();
-    const pageSize = query["PageSize"] === undefined ? 50 : Number(query["PageSize"]);
-    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) {
-      return twilioError(400, 20001, "PageSize must be an integer between 1 and 1000");
-    }
-    const page = query["Page"] === undefined ? 0 : Number(query["Page"]);
-    if (!Number.isInteger(page) || page < 0)
-      return twilioError(400, 20001, "Page must be a non-negative integer");
+  private list(account: TwilioAccountState, query: Record<string, string>): CarrierResponse {
+    const paging = readPaging(query, LIST_QUERY, "PN");
+    if (isErrorResponse(paging)) return paging;
     const beta = query["Beta"];
     if (beta !== undefined && beta !== "true" && beta !== "false") {
       return twilioError(400, 20001, "Beta must be true or false");
     }
-    const token = query["PageToken"];
-    if (token !== undefined && !/^P[AB]PN[0-9a-fA-F]{32}$/.test(token)) {
-      return twilioError(400, 20001, "Invalid PageToken");
-    }
-
     const byNumber = query["PhoneNumber"] !== undefined ? twilioPhoneFilter(query["PhoneNumber"]) : undefined;
-    const all = [...state.numbers.values()].filter(
+    const all = [...account.numbers.values()].filter(
       (n) =>
         (!byNumber || byNumber(n.phone_number)) &&
         (query["FriendlyName"] === undefined || n.friendly_name === query["FriendlyName"]) &&
@@ -319,44 +373,43 @@ export class TwilioApi {
         (beta !== "false" || !n.beta),
     );
 
-    let start = page * pageSize;
-    if (token) {
-      const at = all.findIndex((n) => n.sid === token.slice(2));
-      if (at >= 0) start = token.startsWith("PA") ? at + 1 : Math.max(0, at - pageSize);
-    }
-    const items = all.slice(start, start + pageSize);
-    const base = `/2010-04-01/Accounts/${state.account_sid}/IncomingPhoneNumbers.json`;
+    const base = `/2010-04-01/Accounts/${account.account_sid}/IncomingPhoneNumbers.json`;
     const filters: [string, string][] = [];
     for (const k of ["PhoneNumber", "FriendlyName", "Beta", "Origin"]) {
       const v = query[k];
       if (v !== undefined) filters.push([k, v]);
     }
     const uri = (p: number, tok?: string) => {
-      const qs = new URLSearchParams([...filters, ["PageSize", String(pageSize)], ["Page", String(p)]]);
+      const qs = new URLSearchParams([
+        ...filters,
+        ["PageSize", String(paging.pageSize)],
+        ["Page", String(p)],
+      ]);
       if (tok) qs.set("PageToken", tok);
       return `${base}?${qs.toString()}`;
     };
-    const first = items[0];
-    const last = items[items.length - 1];
-    const hasMore = start + items.length < all.length;
+    const { start, items, first, current, previous, next } = pageOf(all, paging, uri);
     return {
       status: 200,
       body: {
-        first_page_uri: uri(0),
+        first_page_uri: first,
         end: items.length ? start + items.length - 1 : start,
         incoming_phone_numbers: items.map(toJson),
-        next_page_uri: hasMore && last ? uri(page + 1, `PA${last.sid}`) : null,
-        page,
-        page_size: pageSize,
-        previous_page_uri: page > 0 && first ? uri(page - 1, `PB${first.sid}`) : null,
+        next_page_uri: next,
+        page: paging.page,
+        page_size: paging.pageSize,
+        previous_page_uri: previous,
         start,
-        uri: uri(page, token),
+        uri: current,
       },
     };
   }
 
-  private update(n: TwilioIncomingPhoneNumber, form: Record<string, string>): CarrierResponse {
-    const state = this.getState();
+  private update(
+    account: TwilioAccountState,
+    n: TwilioIncomingPhoneNumber,
+    form: Record<string, string>,
+  ): CarrierResponse {
     // Validate everything first: a rejected request never changes state.
     const changes: Partial<TwilioIncomingPhoneNumber> = {};
     let transferTo: string | undefined;
@@ -387,7 +440,7 @@ export class TwilioApi {
         case "account":
           if (!TWILIO_SID("AC").test(value))
             return twilioError(400, 20001, `AccountSid is not valid: ${value}`);
-          if (value !== state.account_sid) transferTo = value;
+          if (value !== account.account_sid) transferTo = value;
           break;
         case "api_version":
           if (value !== "2010-04-01" && value !== "2008-08-01") {
@@ -422,12 +475,21 @@ export class TwilioApi {
     n.date_updated = rfc2822();
     if (transferTo) {
       // The number now belongs to another account: from this account's point of view it is gone.
-      state.numbers.delete(n.sid);
+      // When that account is one of the sandbox's (the main account or a subaccount), it is there now.
+      removeNumber(account, n);
       this.onRelease({ carrier: "twilio", sid: n.sid, phoneNumber: n.phone_number, kind: "transfer" });
-      return { status: 200, body: { ...toJson(n), account_sid: transferTo } };
+      n.account_sid = transferTo;
+      n.uri = `/2010-04-01/Accounts/${transferTo}/IncomingPhoneNumbers/${n.sid}.json`;
+      this.account(transferTo)?.numbers.set(n.sid, n);
     }
     return { status: 200, body: toJson(n) };
   }
+}
+
+/** The number leaves its account (and the Messaging Service it was in). */
+export function removeNumber(account: TwilioAccountState, n: TwilioIncomingPhoneNumber): void {
+  account.numbers.delete(n.sid);
+  account.service_members.delete(n.sid);
 }
 
 /** The JSON Twilio sends for one number (state plus `subresource_uris`). */
