@@ -6,9 +6,17 @@
  *   POST   /_sandbox/seed                     body: a seed            load it
  *   POST   /_sandbox/reset                                            back to the loaded seed
  *   GET    /_sandbox/state                                            the whole state
- *   GET    /_sandbox/twilio/numbers/{e164}                            one Twilio number
+ *   GET    /_sandbox/twilio/numbers/{e164}                            one Twilio number (any account)
  *   POST   /_sandbox/twilio/numbers/{e164}    body: field patch       console edit (drift)
  *   DELETE /_sandbox/twilio/numbers/{e164}                            number gone out of band
+ *   GET    /_sandbox/twilio/messaging_services/{service}              one Messaging Service, with its
+ *                                                                    phone_numbers ({service}: SID or
+ *                                                                    a friendly name no other has)
+ *   POST   /_sandbox/twilio/messaging_services/{service}  body: field patch   console edit of its settings
+ *                                                                    (e.g. {"use_inbound_webhook_on_number": true})
+ *   POST   /_sandbox/twilio/messaging_services/{service}/phone_numbers/{e164}   the number joins it
+ *                                                                    (400 if it is in another service)
+ *   DELETE /_sandbox/twilio/messaging_services/{service}/phone_numbers/{e164}   the number leaves it
  *   GET    /_sandbox/telnyx/numbers/{e164}                            one Telnyx number
  *   DELETE /_sandbox/telnyx/numbers/{e164}                            number gone out of band
  *   GET    /_sandbox/telnyx/{kind}/{id}                               one Telnyx object
@@ -87,7 +95,7 @@ type Methods = Partial<Record<string, () => unknown>>;
 function route(sb: ControlTarget, baseUrl: string, request: ControlRequest): ControlResponse {
   const { method, pathname, body: bodyText } = request;
   const seg = pathname.split("/").slice(2).map(decode); // after "", "_sandbox"
-  const [a, b, c, d] = seg;
+  const [a, b, c, d, e] = seg;
   const only = (...allowed: string[]) => {
     if (!allowed.includes(method)) throw new ControlError(`${method} not allowed on ${pathname}`, 405);
   };
@@ -134,6 +142,17 @@ function route(sb: ControlTarget, baseUrl: string, request: ControlRequest): Con
         if (method === "POST") sb.editTwilioNumber(c, parseWith(patchBody, bodyText));
         else sb.deleteNumber("twilio", c);
         return ok(method === "POST" ? sb.twilioNumber(c) : { ok: true });
+      }
+      if (b === "messaging_services" && c && d === undefined) {
+        only("GET", "POST");
+        if (method === "POST") sb.editTwilioMessagingService(c, parseWith(patchBody, bodyText));
+        return okOrNotFound(sb.twilioMessagingService(c), `Twilio Messaging Service ${c}`);
+      }
+      if (b === "messaging_services" && c && d === "phone_numbers" && e && seg.length === 5) {
+        only("POST", "DELETE");
+        if (method === "POST") sb.addNumberToMessagingService(c, e);
+        else sb.removeNumberFromMessagingService(c, e);
+        return ok(sb.twilioMessagingService(c));
       }
       break;
     case "telnyx":

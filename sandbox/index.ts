@@ -1,7 +1,8 @@
 /**
- * Carrier sandbox: one loopback HTTP server that serves Twilio's IncomingPhoneNumbers API and the
- * Telnyx v2 endpoints behind phone-number webhooks, with control endpoints for seeds, console
- * drift, request logs and fault injection.
+ * Carrier sandbox: one loopback HTTP server that serves Twilio's IncomingPhoneNumbers and Account
+ * API (main account and subaccounts), Twilio's Messaging Services (Messaging v1) and the Telnyx v2
+ * endpoints behind phone-number webhooks, with control endpoints for seeds, console drift, request
+ * logs and fault injection.
  *
  *   const sandbox = await startSandbox({ port: 0, seed: "sandbox/seeds/demo.json" });
  *   twilio(sid, token, { httpClient: new BaseUrlRequestClient(sandbox.twilioBaseUrl) });
@@ -96,7 +97,7 @@ export function demoSeedPath(): string {
   return candidates.find((p) => existsSync(p)) ?? (candidates[0] as string);
 }
 
-export type { SandboxControl } from "./sandbox-control";
+export type { SandboxControl, SandboxCredentials } from "./sandbox-control";
 export type { RequestLogEntry } from "./request-log";
 export type { FaultSpec } from "./faults";
 export type { Carrier, Release } from "./carrier";
@@ -104,7 +105,13 @@ export { ControlError, SeedError } from "./errors";
 export type {
   SandboxSeed,
   SandboxState,
+  SandboxTwilioAccount,
+  TwilioAccountSeed,
+  TwilioAccountResource,
   TwilioIncomingPhoneNumber,
+  TwilioMessagingService,
+  TwilioMessagingServiceState,
+  TwilioMessagingPhoneNumber,
   TelnyxPhoneNumber,
   TelnyxKind,
   TwilioApiKey,

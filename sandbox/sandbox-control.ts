@@ -11,6 +11,8 @@ import type {
   TelnyxKind,
   TelnyxPhoneNumber,
   TwilioIncomingPhoneNumber,
+  TwilioMessagingService,
+  TwilioMessagingServiceState,
 } from "./state/types";
 
 export interface SandboxControl {
@@ -20,14 +22,31 @@ export interface SandboxControl {
   reset(): void;
   /** The whole state, a deep copy, in the seed's shape (a valid seed itself). */
   state(): SandboxState;
-  /** A Twilio number by E.164 (a copy). */
+  /** A Twilio number by E.164, in the main account or a subaccount (a copy). */
   twilioNumber(phoneNumber: string): TwilioIncomingPhoneNumber | undefined;
+  /**
+   * A Twilio Messaging Service, of any account, with the numbers in it (a copy). `service` is its
+   * SID, or its friendly name when no other service has that name (ambiguous: ControlError).
+   */
+  twilioMessagingService(service: string): TwilioMessagingServiceState | undefined;
   /** A Telnyx number by E.164 (a copy). */
   telnyxNumber(phoneNumber: string): TelnyxPhoneNumber | undefined;
   /** A Telnyx application, connection or messaging profile by id (a copy). */
   telnyxObject(kind: TelnyxKind, id: string): Record<string, unknown> | undefined;
   /** Out-of-band change, as someone in Twilio's console would make it (bumps date_updated). */
   editTwilioNumber(phoneNumber: string, patch: Partial<TwilioIncomingPhoneNumber>): void;
+  /**
+   * Out-of-band change to a Messaging Service's settings (e.g. `use_inbound_webhook_on_number`,
+   * `inbound_request_url`; "" clears a URL to null); bumps date_updated. SID, account, url, links stay.
+   */
+  editTwilioMessagingService(service: string, patch: Partial<TwilioMessagingService>): void;
+  /**
+   * A number joins a Messaging Service of its own account, as in the console (already in it: no
+   * change). Refused (ControlError) when it is in another service: Twilio allows one per number.
+   */
+  addNumberToMessagingService(service: string, phoneNumber: string): void;
+  /** A number leaves the Messaging Service it is in (ControlError 404 if it is not in that one). */
+  removeNumberFromMessagingService(service: string, phoneNumber: string): void;
   /** Out-of-band change to a Telnyx object (bumps updated_at). For phone_numbers, `id` may be the E.164. */
   editTelnyx(kind: TelnyxKind | "phone_numbers", id: string, patch: Record<string, unknown>): void;
   /** The number disappears out of band (not recorded as a release). */
@@ -52,7 +71,11 @@ export interface SandboxControl {
 
 /** The credentials the sandbox accepts now, as the control API's info endpoint shows them. */
 export interface SandboxCredentials {
-  twilio: { account_sid: string; auth_token: string };
+  twilio: {
+    account_sid: string;
+    auth_token: string;
+    subaccounts: Array<{ account_sid: string; auth_token: string; friendly_name: string }>;
+  };
   telnyx: { api_key: string };
 }
 

@@ -8,19 +8,36 @@ import { ControlError, formatZodError } from "./errors";
 import { FaultQueue, type FaultSpec } from "./faults";
 import { RequestLog, type RequestLogEntry } from "./request-log";
 import type { ControlTarget, SandboxCredentials } from "./sandbox-control";
-import { rfc2822 } from "./state/formats";
-import { dumpState, findConnection, normalizeSeed, refreshTelnyxNames } from "./state/normalize";
-import { telnyxPatchSchemas, twilioNumberPatch } from "./state/schemas";
+import { iso8601, rfc2822 } from "./state/formats";
+import {
+  dumpState,
+  dumpMessagingService,
+  findConnection,
+  findTwilioNumber,
+  joinMessagingService,
+  normalizeSeed,
+  refreshTelnyxNames,
+} from "./state/normalize";
+import { telnyxPatchSchemas, twilioMessagingServicePatch, twilioNumberPatch } from "./state/schemas";
 import {
   type NormalizedState,
   type SandboxSeed,
   type SandboxState,
   type TelnyxKind,
   type TelnyxPhoneNumber,
+  type TwilioAccountState,
   type TwilioIncomingPhoneNumber,
+  type TwilioMessagingService,
+  type TwilioMessagingServiceState,
 } from "./state/types";
 import { TelnyxApi, merge } from "./telnyx";
-import { TwilioApi } from "./twilio";
+import { TwilioApi, removeNumber } from "./twilio";
+
+/** A Twilio Messaging Service and the account it belongs to. */
+interface FoundService {
+  account: TwilioAccountState;
+  service: TwilioMessagingService;
+}
 
 export class SandboxStore implements ControlTarget {
   private seed: SandboxSeed;
@@ -59,8 +76,17 @@ export class SandboxStore implements ControlTarget {
   }
 
   credentials(): SandboxCredentials {
+    const { account_sid, auth_token, subaccounts } = this.current.twilio;
     return {
-      twilio: { account_sid: this.current.twilio.account_sid, auth_token: this.current.twilio.auth_token },
+      twilio: {
+        account_sid,
+        auth_token,
+        subaccounts: [...subaccounts.values()].map((a) => ({
+          account_sid: a.account_sid,
+          auth_token: a.auth_token,
+          friendly_name: a.friendly_name,
+        })),
+      },
       telnyx: { api_key: this.current.telnyx.api_key },
     };
   }
@@ -87,9 +113,44 @@ export class SandboxStore implements ControlTarget {
     return dumpState(this.current);
   }
 
-  private findTwilio(phoneNumber: string): TwilioIncomingPhoneNumber | undefined {
-    for (const n of this.current.twilio.numbers.values()) if (n.phone_number === phoneNumber) return n;
+  /** The main account, then its subaccounts. */
+  private twilioAccounts(): TwilioAccountState[] {
+    return [this.current.twilio, ...this.current.twilio.subaccounts.values()];
+  }
+
+  /** A Twilio number by E.164, in whichever account holds it. */
+  private findTwilio(
+    phoneNumber: string,
+  ): { account: TwilioAccountState; n: TwilioIncomingPhoneNumber } | undefined {
+    for (const account of this.twilioAccounts()) {
+      const n = findTwilioNumber(account, phoneNumber);
+      if (n) return { account, n };
+    }
     return undefined;
+  }
+
+  /**
+   * A Messaging Service by SID, or by friendly name when only one service (of any account) has it;
+   * undefined when there is none. Throws ControlError when the name is ambiguous.
+   */
+  private findService(ref: string): FoundService | undefined {
+    const byName: FoundService[] = [];
+    for (const account of this.twilioAccounts()) {
+      const service = account.messaging_services.get(ref);
+      if (service) return { account, service };
+      for (const s of account.messaging_services.values())
+        if (s.friendly_name === ref) byName.push({ account, service: s });
+    }
+    if (byName.length > 1) {
+      throw new ControlError(`${byName.length} Twilio Messaging Services are named ${ref}; give the SID`);
+    }
+    return byName[0];
+  }
+
+  private requireService(ref: string): FoundService {
+    const found = this.findService(ref);
+    if (!found) throw new ControlError(`no Twilio Messaging Service ${ref}`, 404);
+    return found;
   }
 
   private findTelnyx(phoneNumber: string): TelnyxPhoneNumber | undefined {
@@ -98,8 +159,13 @@ export class SandboxStore implements ControlTarget {
   }
 
   twilioNumber(phoneNumber: string): TwilioIncomingPhoneNumber | undefined {
-    const n = this.findTwilio(phoneNumber);
-    return n ? structuredClone(n) : undefined;
+    const found = this.findTwilio(phoneNumber);
+    return found ? structuredClone(found.n) : undefined;
+  }
+
+  twilioMessagingService(service: string): TwilioMessagingServiceState | undefined {
+    const found = this.findService(service);
+    return found ? structuredClone(dumpMessagingService(found.account, found.service)) : undefined;
   }
 
   telnyxNumber(phoneNumber: string): TelnyxPhoneNumber | undefined {
@@ -115,7 +181,7 @@ export class SandboxStore implements ControlTarget {
   }
 
   editTwilioNumber(phoneNumber: string, patch: Partial<TwilioIncomingPhoneNumber>): void {
-    const n = this.findTwilio(phoneNumber);
+    const n = this.findTwilio(phoneNumber)?.n;
     if (!n) throw new ControlError(`no Twilio number ${phoneNumber}`, 404);
     const parsed = twilioNumberPatch.safeParse(patch);
     if (!parsed.success)
@@ -128,6 +194,42 @@ export class SandboxStore implements ControlTarget {
     Object.assign(n, rest);
     if (capabilities) n.capabilities = { ...n.capabilities, ...capabilities };
     if (parsed.data.date_updated === undefined) n.date_updated = rfc2822();
+  }
+
+  editTwilioMessagingService(service: string, patch: Partial<TwilioMessagingService>): void {
+    const { service: s } = this.requireService(service);
+    const parsed = twilioMessagingServicePatch.safeParse(patch);
+    if (!parsed.success) {
+      throw new ControlError(`invalid Twilio Messaging Service patch: ${formatZodError(parsed.error)}`);
+    }
+    for (const k of ["sid", "account_sid", "url", "links"] as const) {
+      if (parsed.data[k] !== undefined && JSON.stringify(parsed.data[k]) !== JSON.stringify(s[k]))
+        throw new ControlError(`${k} cannot be changed`);
+    }
+    Object.assign(s, parsed.data);
+    if (parsed.data.date_updated === undefined) s.date_updated = iso8601();
+  }
+
+  addNumberToMessagingService(service: string, phoneNumber: string): void {
+    const { account, service: s } = this.requireService(service);
+    const found = this.findTwilio(phoneNumber);
+    if (!found) throw new ControlError(`no Twilio number ${phoneNumber}`, 404);
+    if (found.account !== account) {
+      throw new ControlError(
+        `${phoneNumber} belongs to account ${found.account.account_sid}, Messaging Service ${s.sid} to ${account.account_sid}`,
+      );
+    }
+    const refused = joinMessagingService(account, s.sid, found.n, iso8601());
+    if (refused) throw new ControlError(refused);
+  }
+
+  removeNumberFromMessagingService(service: string, phoneNumber: string): void {
+    const { account, service: s } = this.requireService(service);
+    const n = findTwilioNumber(account, phoneNumber);
+    if (!n || account.service_members.get(n.sid)?.service_sid !== s.sid) {
+      throw new ControlError(`${phoneNumber} is not in Twilio Messaging Service ${s.sid}`, 404);
+    }
+    account.service_members.delete(n.sid);
   }
 
   editTelnyx(kind: TelnyxKind | "phone_numbers", id: string, patch: Record<string, unknown>): void {
@@ -161,9 +263,9 @@ export class SandboxStore implements ControlTarget {
 
   deleteNumber(carrier: Carrier, phoneNumber: string): void {
     if (carrier === "twilio") {
-      const n = this.findTwilio(phoneNumber);
-      if (!n) throw new ControlError(`no Twilio number ${phoneNumber}`, 404);
-      this.current.twilio.numbers.delete(n.sid);
+      const found = this.findTwilio(phoneNumber);
+      if (!found) throw new ControlError(`no Twilio number ${phoneNumber}`, 404);
+      removeNumber(found.account, found.n);
     } else if (carrier === "telnyx") {
       const n = this.findTelnyx(phoneNumber);
       if (!n) throw new ControlError(`no Telnyx number ${phoneNumber}`, 404);
