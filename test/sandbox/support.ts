@@ -1,5 +1,7 @@
 /** Shared helpers for the sandbox fidelity tests: the real SDKs pointed at a sandbox. */
+import { join } from "node:path";
 import twilio from "twilio";
+import { afterEach, beforeEach, expect } from "vitest";
 import Telnyx from "telnyx";
 import { BaseUrlRequestClient } from "../../provider/carriers/twilio-request-client";
 import { startSandbox, type Sandbox, type SandboxOptions, type SandboxSeed } from "../../sandbox";
@@ -19,15 +21,51 @@ export async function start(opts: SandboxOptions = {}): Promise<Sandbox> {
   return startSandbox({ port: 0, seed: demoSeed(), ...opts });
 }
 
-export function twilioClient(
-  sb: Sandbox,
-  opts: { username?: string; password?: string; accountSid?: string; timeout?: number } = {},
-) {
-  const client = twilio(opts.username ?? AC, opts.password ?? AUTH_TOKEN, {
+/**
+ * A sandbox for each test of the file, with Twilio validation on: `ctx.sb` is the test's (a test
+ * may put another there; that one is checked and closed instead). After each test, every request
+ * and answer must have matched Twilio's OpenAPI description.
+ */
+export function sandboxEachTest(opts: SandboxOptions): { sb: Sandbox } {
+  const ctx = {} as { sb: Sandbox };
+  beforeEach(async () => {
+    ctx.sb = await startSandbox({ port: 0, validateTwilio: true, ...opts });
+  });
+  afterEach(async () => {
+    expect(ctx.sb.control.validationErrors()).toEqual([]);
+    await ctx.sb.close();
+  });
+  return ctx;
+}
+
+/** Main account, subaccounts and Messaging Services (sandbox/seeds/twilio-messaging-subaccounts.json). */
+export const SUBACCOUNTS_SEED_FILE = join(
+  __dirname,
+  "..",
+  "..",
+  "sandbox",
+  "seeds",
+  "twilio-messaging-subaccounts.json",
+);
+
+export interface TwilioClientOptions {
+  username?: string;
+  password?: string;
+  accountSid?: string;
+  timeout?: number;
+}
+
+/** The whole twilio SDK client (default: the demo's main account credentials). */
+export function twilioSdk(sb: Sandbox, opts: TwilioClientOptions = {}) {
+  return twilio(opts.username ?? AC, opts.password ?? AUTH_TOKEN, {
     accountSid: opts.accountSid,
     httpClient: new BaseUrlRequestClient(sb.twilioBaseUrl, { timeout: opts.timeout ?? 5_000 }),
   });
-  return client.api.v2010.accounts(opts.accountSid ?? AC).incomingPhoneNumbers;
+}
+
+/** The IncomingPhoneNumbers of `accountSid` (default: the main account). */
+export function twilioClient(sb: Sandbox, opts: TwilioClientOptions = {}) {
+  return twilioSdk(sb, opts).api.v2010.accounts(opts.accountSid ?? AC).incomingPhoneNumbers;
 }
 
 export function telnyxClient(
