@@ -183,7 +183,12 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     const webhooks = await applyChanges(carrier, current, changes, args);
     const outs = buildOutputs(args, carrier.name, { ...current, webhooks }, previous);
     if (args.provider === undefined) outs.providerDetected = true;
-    if (preflight) outs.preflightResults = preflight;
+    // An outcome stays while its URL does: a URL switched without a probe, or dropped, loses it.
+    const kept = Object.entries(olds.preflightResults ?? {}).filter(
+      ([field]) => field in declared && !(field in switched),
+    );
+    const results: PreflightResults = { ...Object.fromEntries(kept), ...preflight };
+    if (Object.keys(results).length) outs.preflightResults = results;
     return { outs };
   }
 

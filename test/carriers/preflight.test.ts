@@ -235,6 +235,11 @@ describe("preflight in update", () => {
     const { outs } = await update(p, olds, { voiceUrl: server.url(200, "v2"), preflight: true });
     expect(outs!.preflightResults).toEqual({ voiceUrl: { status: 200, ms: expect.any(Number), ok: true } });
     expect(twilio(OTHER).voice_url).toBe(server.url(200, "v2"));
+    // An update that does not switch that URL keeps its outcome; one that switches it unprobed drops it.
+    const kept = await update(p, outs!, { voiceUrl: server.url(200, "v2"), onDelete: "retain" });
+    expect(kept.outs!.preflightResults).toEqual(outs!.preflightResults);
+    const unprobed = await update(p, kept.outs!, { voiceUrl: server.url(200, "v3") });
+    expect(unprobed.outs!.preflightResults).toBeUndefined();
     // Drift puts the live value elsewhere: the declared URL is a switch again, and is probed.
     h.sandbox.control.editTwilioNumber(OTHER, { voice_url: OLD_VOICE_URL });
     const refreshed = await p.read(`twilio:${OTHER}`, outs!); // as refresh does before the update
