@@ -4,7 +4,13 @@
  * Carrier specifics stay behind the `Carrier` interface.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { Carrier, CarrierIds, CarrierNumber, WriteStep } from "./carriers/carrier";
+import {
+  refuseOverridden,
+  type Carrier,
+  type CarrierIds,
+  type CarrierNumber,
+  type WriteStep,
+} from "./carriers/carrier";
 import { CARRIER_ID_KEYS, CARRIER_NAMES, carrierDescriptor, listNames, type CarrierName } from "./carriers";
 import { loadSettings, missingCredentials, NO_CREDENTIALS, type ConfigSource, type Settings } from "./config";
 import { notFoundMessage, successMessage, updateFailed, WebhookError } from "./errors";
@@ -78,6 +84,9 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     if (isUnknown(news.phoneNumber) || news.phoneNumber !== olds.phoneNumber) replaces.push("phoneNumber");
     if (news.provider !== undefined && (isUnknown(news.provider) || news.provider !== olds.provider))
       replaces.push("provider");
+    // Another account's number is another number. No longer naming it keeps the recorded account.
+    if (news.accountSid !== undefined && (isUnknown(news.accountSid) || news.accountSid !== olds.accountSid))
+      replaces.push("accountSid");
 
     let changes = replaces.length > 0;
     for (const field of WEBHOOK_FIELDS) {
@@ -90,6 +99,9 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
         changes = true; // no longer managed: goes back to its previous value
       }
     }
+    // A declared setting that something else overrides (a refresh found it) is not in effect:
+    // the update that follows says why, instead of the preview passing silently.
+    if (WEBHOOK_FIELDS.some((field) => news[field] && olds.overriddenBy?.[field])) changes = true;
     if ((news.onDelete ?? "restore") !== (olds.onDelete ?? "restore")) changes = true;
     if ((news.allowSharedUpdate ?? false) !== (olds.allowSharedUpdate ?? false)) changes = true;
     // `preflight` is not compared: it decides how a switch is made, and changing it alone switches
@@ -101,6 +113,7 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     const args = this.validated(inputs);
     const { carrier, current } = await this.locate(args);
     const desired = managedSettings(args);
+    refuseIneffective(carrier, current, desired);
     refuseUnclearable(carrier, current, desired, args.onDelete);
     const changes = changesTowards(current.webhooks, desired);
     // Before the journal and the first write: a refused switch leaves no trace.
@@ -132,9 +145,12 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     const [idProvider, idNumber] = id.split(":") as [CarrierName, string];
     const phoneNumber = props?.phoneNumber ?? idNumber;
     const carrier = await this.carrier(props?.provider ?? idProvider);
-    // Another account's credentials would find none of the numbers and drop every resource.
-    if (props) carrier.refuseOtherAccount?.(phoneNumber, storedIds(carrier.name, props));
-    const current = await carrier.find(phoneNumber);
+    // In the account the state recorded: credentials that cannot act on it fail the read, which
+    // drops nothing (finding none of the numbers elsewhere would drop every resource).
+    const current = await carrier.find(phoneNumber, {
+      account: props?.accountSid ?? undefined,
+      routing: true,
+    });
     // Gone from the account: drop out of the state instead of failing every later run.
     if (!current) {
       await this.journal().forget(carrier.name, phoneNumber);
@@ -151,7 +167,9 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     if (!stored.providerDetected) inputs.provider = carrier.name;
     for (const field of WEBHOOK_FIELDS) {
       if (stored[field] === undefined) continue;
-      const live = current.webhooks[field];
+      // What answers: the number's own value, or what overrides it (a Messaging Service's URL).
+      const override = current.overrides?.[field];
+      const live = override ? override.effective : current.webhooks[field];
       // A password added in the console is not ours to store in plain inputs: mask it (diff reads outputs).
       inputs[field] = live !== null && live !== stored[field] && hasUserinfo(live) ? redactUrl(live) : live;
     }
@@ -167,13 +185,18 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
   ): Promise<pulumi.dynamic.UpdateResult<PhoneNumberWebhooksOutputs>> {
     const args = this.validated(news);
     const carrier = await this.carrier(olds.provider);
-    const current = await carrier.find(olds.phoneNumber, { stored: storedNumber(olds) });
+    const current = await carrier.find(olds.phoneNumber, {
+      stored: storedNumber(olds),
+      account: olds.accountSid ?? undefined,
+      routing: true,
+    });
     if (!current) throw new WebhookError(notFoundMessage(olds.phoneNumber, [carrier.name]), "not-found");
     const previous = olds.previousWebhooks ?? current.webhooks;
     const desired = managedSettings(args);
     // A setting no longer declared goes back to what the number had before.
     for (const field of WEBHOOK_FIELDS)
       if (olds[field] !== undefined && !(field in desired)) desired[field] = previous[field];
+    refuseIneffective(carrier, current, managedSettings(args));
     refuseUnclearable(carrier, current, managedSettings(args), args.onDelete);
     const changes = changesTowards(current.webhooks, desired);
     // Only the declared URLs are probed: a setting going back to its previous value is not a choice.
@@ -197,7 +220,7 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     const journal = this.journal();
     if (mode === "retain") return journal.forget(props.provider, props.phoneNumber);
     const carrier = await this.carrier(props.provider);
-    const current = await carrier.find(props.phoneNumber);
+    const current = await carrier.find(props.phoneNumber, { account: props.accountSid ?? undefined });
     // Already gone: nothing to give back.
     if (!current) return journal.forget(props.provider, props.phoneNumber);
     const previous = props.previousWebhooks ?? UNSET_WEBHOOKS;
@@ -307,18 +330,24 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
   /** Finds the number at its carrier, detecting the carrier when `provider` is not given. */
   private async locate(args: CheckedArgs): Promise<{ carrier: NamedCarrier; current: CarrierNumber }> {
     const { phoneNumber } = args;
+    const options = { account: args.accountSid, routing: true };
     if (args.provider) {
       const carrier = await this.carrier(args.provider);
-      const current = await carrier.find(phoneNumber);
+      const current = await carrier.find(phoneNumber, options);
       if (!current) throw new WebhookError(notFoundMessage(phoneNumber, [carrier.name]), "not-found");
       return { carrier, current };
     }
     const settings = this.loadedSettings();
-    const configured = CARRIER_NAMES.filter((name) => settings.carriers[name] !== undefined);
+    // A named account (a subaccount) is searched only at carriers that have them.
+    const configured = CARRIER_NAMES.filter(
+      (name) =>
+        settings.carriers[name] !== undefined &&
+        (args.accountSid === undefined || carrierDescriptor(name).subaccounts),
+    );
     if (configured.length === 0) throw new WebhookError(NO_CREDENTIALS, "credentials");
     const carriers = await Promise.all(configured.map((p) => this.carrier(p)));
     const found = await Promise.all(
-      carriers.map(async (carrier) => ({ carrier, current: await carrier.find(phoneNumber) })),
+      carriers.map(async (carrier) => ({ carrier, current: await carrier.find(phoneNumber, options) })),
     );
     const matches = found.filter(
       (f): f is { carrier: NamedCarrier; current: CarrierNumber } => f.current !== undefined,
@@ -386,6 +415,15 @@ function changesTowards(live: WebhookSettings, desired: WebhookChanges): Webhook
     if (desired[field] !== live[field]) changes[field] = desired[field] ?? null;
   }
   return changes;
+}
+
+/** A declared setting that something else overrides would "succeed" and change nothing. */
+function refuseIneffective(carrier: Carrier, current: CarrierNumber, desired: WebhookChanges): void {
+  try {
+    refuseOverridden(current.phoneNumber, desired, current.overrides ?? {});
+  } catch (error) {
+    throw updateFailed(current.phoneNumber, carrier.name, error);
+  }
 }
 
 /** `onDelete: "clear"` must be possible before the number is taken over, not discovered at destroy. */
@@ -471,7 +509,7 @@ async function undoSteps(done: WriteStep[]): Promise<string[]> {
 }
 
 function buildOutputs(
-  args: Partial<CheckedArgs> & { phoneNumber: string },
+  args: Partial<Pick<CheckedArgs, WebhookField | "onDelete" | "allowSharedUpdate">> & { phoneNumber: string },
   provider: CarrierName,
   current: CarrierNumber,
   previous: WebhookSettings,
@@ -488,6 +526,8 @@ function buildOutputs(
     previousWebhooks: { ...UNSET_WEBHOOKS, ...previous },
     sharedWith: current.sharedWith,
   };
+  const overriddenBy = Object.entries(current.overrides ?? {}).map(([field, o]) => [field, o.by]);
+  if (overriddenBy.length) outs.overriddenBy = Object.fromEntries(overriddenBy);
   // The managed settings as declared: they tell update and delete which settings are this resource's.
   for (const key of [...WEBHOOK_FIELDS, "onDelete", "allowSharedUpdate"] as const)
     if (args[key] !== undefined) Object.assign(outs, { [key]: args[key] });

@@ -96,6 +96,14 @@ export const ARGUMENT_SCHEMAS = {
     error: (issue) =>
       `Invalid provider value ${JSON.stringify(issue.input)}: must be ${listNames(CARRIER_NAMES, "or")}`,
   }),
+  /**
+   * Twilio: the account that owns the number, a subaccount of the credentials' account (default
+   * the credentials' own). Changing it replaces the resource.
+   */
+  accountSid: z.string({ error: "accountSid must be a string" }).regex(/^AC[0-9a-fA-F]{32}$/, {
+    error: (issue) =>
+      `accountSid must be a Twilio Account SID: AC followed by 32 hex digits (got ${JSON.stringify(issue.input)})`,
+  }),
   voiceUrl: urlSchema("voiceUrl"),
   voiceFallbackUrl: urlSchema("voiceFallbackUrl"),
   smsUrl: urlSchema("smsUrl"),
@@ -151,7 +159,15 @@ const outputSchema = ARGS_SCHEMA.omit({ preflight: true }).extend({
   sharedWith: z.array(z.string()),
   /** The preflight of the URLs the last create or update switched the number to (no URL stored). */
   preflightResults: z.object(recordOf(URL_FIELDS, () => preflightOutcomeSchema.optional())).optional(),
-  /** The carrier's identifiers of the number and of the objects its webhooks live on. */
+  /**
+   * Settings of the number that have no effect, and what decides instead (a Twilio application,
+   * SIP trunk or Messaging Service): a declared one shows as drift until that changes.
+   */
+  overriddenBy: z.object(recordOf(WEBHOOK_FIELDS, () => z.string().optional())).optional(),
+  /**
+   * The carrier's identifiers of the number and of the objects its webhooks live on. `accountSid`
+   * is the account that owns the number, declared or not.
+   */
   ...recordOf(CARRIER_ID_KEYS, () => z.string().nullable().optional()),
 });
 export type PhoneNumberWebhooksOutputs = z.output<typeof outputSchema>;

@@ -76,6 +76,11 @@ export function checkArgs(
 
   // The declared carrier's own rules, on the values known now.
   const carrier = CARRIERS.find((c) => c.name === news.provider);
+  if (carrier && !carrier.subaccounts && given("accountSid") && !isUnknown(news.accountSid))
+    failures.push({
+      property: "accountSid",
+      reason: `accountSid is not supported for ${carrier.name}: it names the Twilio subaccount that owns a number`,
+    });
   if (carrier?.checkArgs) {
     const known = Object.fromEntries(
       ARG_NAMES.filter((name) => given(name) && !isUnknown(news[name])).map((name) => [name, news[name]]),

@@ -25,7 +25,25 @@ export interface CarrierNumber<Ids extends CarrierIds = CarrierIds> {
    * from `webhooks`: another resource of the same run may have written a shared object already.
    */
   webhooksBeforeThisRun?: WebhookSettings;
+  /**
+   * Settings whose value on the number has no effect, because something else routes its calls or
+   * messages (a Twilio application, SIP trunk or Messaging Service). Known when found with `routing`.
+   */
+  overrides?: Overrides;
 }
+
+/** What makes a setting of the number ineffective. */
+export interface Override {
+  /** Short, for outputs: `Messaging Service MG… (use_inbound_webhook_on_number: false)`. */
+  by: string;
+  /** Why, as a refusal says it: `is in Messaging Service MG…, whose …`. */
+  reason: string;
+  /** What to do, as a refusal ends: `Detach it from the number in the Twilio console, …`. */
+  remedy: string;
+  /** What answers instead, where the carrier says (the service's URL): shown as the live value. */
+  effective: string | null;
+}
+export type Overrides = Partial<Record<WebhookField, Override>>;
 
 /** One write to one carrier object, which the lifecycle can undo if a later write fails. */
 export interface WriteStep {
@@ -56,6 +74,16 @@ export interface FindOptions<Ids extends CarrierIds = CarrierIds> {
    * may answer from it instead of reading, when it has nothing fresher.
    */
   stored?: CarrierNumber<Ids>;
+  /**
+   * The account that owns the number, when the credentials' account has subaccounts (a carrier
+   * whose descriptor says `subaccounts`); default the credentials' own account.
+   */
+  account?: string;
+  /**
+   * Also find what routes the number's calls and messages instead of its own settings
+   * (`overrides`). Costs reads on some carriers, shared by every number of the operation.
+   */
+  routing?: boolean;
 }
 
 /** Fields a number cannot have emptied, and the object that requires them (for messages). */
@@ -81,11 +109,6 @@ export interface Carrier<Ids extends CarrierIds = CarrierIds, Name extends strin
   ): Promise<WriteStep[]>;
   /** Fields this number cannot have emptied (a required field on its carrier object). */
   unclearableFields(current: CarrierNumber<Ids>): UnclearableFields;
-  /**
-   * Throws when the state recorded the number under an account these credentials are not for:
-   * a refresh would otherwise find none of its numbers and drop every resource.
-   */
-  refuseOtherAccount?(phoneNumber: string, stored: Partial<Ids>): void;
 }
 
 /** One setting of a carrier: a stack config key, then an environment variable. */
@@ -115,6 +138,11 @@ export interface CarrierDescriptor<
   readonly credentials: { config: string; env: string };
   /** The identifiers this carrier reports as outputs. */
   readonly idKeys: readonly (keyof Ids & string)[];
+  /**
+   * The carrier takes the `accountSid` argument: the number may be in a subaccount of the
+   * credentials' account. Its `accountSid` output is then the account the state acts on.
+   */
+  readonly subaccounts?: boolean;
   /**
    * The carrier's settings from the values read (trimmed, `undefined` when not set), `undefined`
    * when none are given; throws a `WebhookError` when they are incomplete or malformed.
@@ -149,4 +177,26 @@ export function carrierSettings<Key extends string>(
     ([key, text]) => [key, { config: `${name}:${key}`, env: envName(key), help: text }] as const,
   );
   return Object.fromEntries(entries) as Record<Key, CarrierSetting>;
+}
+
+/**
+ * Refuses setting what would "succeed" and change nothing (a value on the number that something
+ * else overrides), naming each override, why, and what to do. Clearing a value is allowed.
+ */
+export function refuseOverridden(phoneNumber: string, values: WebhookChanges, overrides: Overrides): void {
+  const setting = (Object.keys(values) as WebhookField[]).filter((f) => values[f] != null && overrides[f]);
+  if (setting.length === 0) return;
+  const byHolder = new Map<string, { fields: WebhookField[]; reason: string; remedy: string }>();
+  for (const field of setting) {
+    const { by, reason, remedy } = overrides[field]!;
+    const entry = byHolder.get(by) ?? { fields: [], reason, remedy };
+    entry.fields.push(field);
+    byHolder.set(by, entry);
+  }
+  const entries = [...byHolder.values()];
+  const remedies = [...new Set(entries.map((e) => e.remedy))];
+  throw new WebhookError(
+    `${entries.map((e) => `${e.fields.join(", ")} would have no effect: ${phoneNumber} ${e.reason}`).join("; ")}. ${remedies.join(" ")}`,
+    "conflict",
+  );
 }

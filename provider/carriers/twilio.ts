@@ -8,15 +8,17 @@
 import type TwilioSdk from "twilio";
 import { z } from "zod";
 import { CarrierError, parseCarrierResponse, WebhookError } from "../errors";
-import { NumberDirectory } from "../directory";
+import { NumberDirectory, ReadCache } from "../directory";
 import { describeNetworkError, isNetworkError, type RetryPolicy } from "../retry";
 import {
+  describeValue,
   isVoiceField,
   normalizeMethod,
   normalizeValue,
   type WebhookChanges,
   type WebhookField,
   type WebhookSettings,
+  WEBHOOK_FIELDS,
 } from "../webhooks";
 import {
   carrierBaseUrl,
@@ -25,6 +27,8 @@ import {
   type CarrierDescriptor,
   type CarrierNumber,
   type FindOptions,
+  refuseOverridden,
+  type Overrides,
   type UnclearableFields,
   type WriteOptions,
   type WriteStep,
@@ -46,6 +50,8 @@ export type TwilioIds = {
   voiceApplicationSid: string | null;
   smsApplicationSid: string | null;
   trunkSid: string | null;
+  /** The Messaging Service whose settings send the number's incoming messages elsewhere. */
+  messagingServiceSid: string | null;
 };
 
 const SETTINGS = carrierSettings("twilio", {
@@ -63,7 +69,15 @@ export const twilioCarrier: CarrierDescriptor<"twilio", TwilioSettings, TwilioId
     config: "twilio:accountSid with twilio:authToken (or twilio:apiKey and twilio:apiSecret)",
     env: "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN (or TWILIO_API_KEY and TWILIO_API_SECRET)",
   },
-  idKeys: ["accountSid", "phoneNumberSid", "voiceApplicationSid", "smsApplicationSid", "trunkSid"],
+  idKeys: [
+    "accountSid",
+    "phoneNumberSid",
+    "voiceApplicationSid",
+    "smsApplicationSid",
+    "trunkSid",
+    "messagingServiceSid",
+  ],
+  subaccounts: true,
   loadSettings({ accountSid, authToken, apiKey, apiSecret, apiBaseUrl }) {
     if (!accountSid && !authToken && !apiKey && !apiSecret) return undefined;
     if (!accountSid)
@@ -138,47 +152,65 @@ type IncomingNumber = z.infer<typeof incomingNumberSchema>;
 
 type TwilioNumber = CarrierNumber<TwilioIds>;
 
+/** The fields we read from a Messaging Service (Messaging v1). */
+const messagingServiceSchema = z.object({
+  sid: z.string().regex(/^MG[0-9a-fA-F]{32}$/),
+  friendlyName: optionalString,
+  useInboundWebhookOnNumber: z.boolean().nullish(),
+  inboundRequestUrl: optionalString,
+  fallbackUrl: optionalString,
+  inboundMethod: optionalString,
+});
+type MessagingService = z.infer<typeof messagingServiceSchema>;
+const servicePhoneNumberSchema = z.object({ phoneNumber: z.string() });
+
+/** The number fields a Messaging Service that does not defer to the number decides instead. */
+const MESSAGING_SERVICE_FIELDS = ["smsUrl", "smsMethod", "smsFallbackUrl"] as const satisfies WebhookField[];
+
+/** How long a read of an account's Messaging Services answers: one read per operation. */
+const MESSAGING_TTL_MS = 30_000;
+
+/** One account's numbers and Messaging Services: the credentials' own, or a subaccount's. */
+interface AccountView {
+  sid: string;
+  numbers: ReturnType<TwilioSdk.Twilio["api"]["v2010"]["accounts"]>["incomingPhoneNumbers"];
+  directory: NumberDirectory<IncomingNumber>;
+  /** Number → the Messaging Service that routes its incoming messages instead of its own URLs. */
+  overridingServices(): Promise<Map<string, MessagingService>>;
+}
+
 class TwilioCarrier implements Carrier<TwilioIds, "twilio"> {
   readonly name = "twilio";
-  private readonly accountSid: string;
-  private readonly numbers;
-  private readonly directory: NumberDirectory<IncomingNumber>;
+  private readonly ownAccount: string;
+  private readonly client: TwilioSdk.Twilio;
+  private readonly accounts = new Map<string, AccountView>();
 
   constructor(
-    settings: TwilioSettings,
+    private readonly settings: TwilioSettings,
     retry: RetryPolicy,
-    twilio: typeof TwilioSdk,
+    private readonly twilio: typeof TwilioSdk,
     RequestClient: typeof BaseUrlRequestClient,
   ) {
-    this.accountSid = settings.accountSid;
-    const client = twilio(settings.username, settings.password, {
+    this.ownAccount = settings.accountSid;
+    this.client = twilio(settings.username, settings.password, {
       accountSid: settings.accountSid,
       httpClient: new RequestClient(settings.apiBaseUrl, { keepAlive: true }, retry),
-    });
-    this.numbers = client.api.v2010.accounts(settings.accountSid).incomingPhoneNumbers;
-    const call = "list IncomingPhoneNumbers";
-    this.directory = new NumberDirectory({
-      // PageSize 1000 is Twilio's maximum: the fewest pages for a whole account.
-      listAll: async () =>
-        (await twilioCall(call, () => this.numbers.list({ pageSize: 1000 }))).map((n) =>
-          parseIncomingNumber(call, n),
-        ),
-      // The PhoneNumber filter also matches partial numbers and wildcards: the directory compares exactly.
-      listOne: async (phoneNumber) =>
-        (await twilioCall(call, () => this.numbers.list({ phoneNumber, pageSize: 100 }))).map((n) =>
-          parseIncomingNumber(call, n),
-        ),
-      phoneNumberOf: (n) => n.phoneNumber,
     });
   }
 
   async find(phoneNumber: string, options: FindOptions<TwilioIds> = {}): Promise<TwilioNumber | undefined> {
+    const account = this.account(options.account ?? options.stored?.ids.accountSid ?? undefined);
     // An update is one POST whose answer is the verification: with the SID known and no fresher
     // listing in this process, reading first would only double the calls.
     const { stored } = options;
-    if (stored?.ids.phoneNumberSid && !this.directory.freshListing()) return stored;
-    const found = await this.directory.find(phoneNumber);
-    return found && toCarrierNumber(found);
+    const found =
+      stored?.ids.phoneNumberSid && !account.directory.freshListing()
+        ? stored
+        : await account.directory.find(phoneNumber).then((n) => n && toCarrierNumber(n));
+    if (!found || !options.routing) return found;
+    const service = (await account.overridingServices()).get(phoneNumber);
+    const withService = { ...found, ids: { ...found.ids, messagingServiceSid: service?.sid ?? null } };
+    return { ...withService, overrides: overridesOf(withService, service) };
   }
 
   async planWrites(
@@ -186,11 +218,13 @@ class TwilioCarrier implements Carrier<TwilioIds, "twilio"> {
     changes: WebhookChanges,
     options: WriteOptions,
   ): Promise<WriteStep[]> {
-    // Giving a number its previous URLs back is harmless even where an application overrides them.
-    if (!options.restoring) refuseOverriddenUrls(current, changes);
+    // Giving a number its previous URLs back is harmless even where something overrides them.
+    if (!options.restoring)
+      refuseOverridden(current.phoneNumber, changes, current.overrides ?? overridesOf(current));
     const sid = current.ids.phoneNumberSid;
     if (!sid)
       throw new WebhookError(`No Twilio phone number SID known for ${current.phoneNumber}`, "not-found");
+    const account = this.account(current.ids.accountSid ?? undefined);
     const fields = Object.keys(changes) as WebhookField[];
     if (fields.length === 0) return [];
     const previous: WebhookChanges = Object.fromEntries(fields.map((f) => [f, current.webhooks[f]]));
@@ -201,7 +235,7 @@ class TwilioCarrier implements Carrier<TwilioIds, "twilio"> {
       const call = `update IncomingPhoneNumber ${sid}`;
       let answer: unknown;
       try {
-        answer = await twilioCall(call, () => this.numbers(sid).update(params));
+        answer = await this.call(account, call, () => account.numbers(sid).update(params));
       } catch (error) {
         // An error answer was not applied; no answer at all (a timeout) may have been.
         if (!(error instanceof CarrierError && error.status !== undefined)) mayHaveLanded = true;
@@ -209,7 +243,7 @@ class TwilioCarrier implements Carrier<TwilioIds, "twilio"> {
       }
       mayHaveLanded = true;
       const updated = parseIncomingNumber(call, answer);
-      this.directory.update(updated);
+      account.directory.update(updated);
       return toCarrierNumber(updated);
     };
     return [
@@ -220,7 +254,7 @@ class TwilioCarrier implements Carrier<TwilioIds, "twilio"> {
         write: async () => {
           const answered = await post(changes);
           // The number may have gained an application since the state last read it: the answer says so.
-          if (!options.restoring) refuseOverriddenUrls(answered, changes);
+          if (!options.restoring) refuseOverridden(current.phoneNumber, changes, overridesOf(answered));
           return answered.webhooks; // the whole number: fields not written are fresh too
         },
         undo: async () => {
@@ -234,51 +268,179 @@ class TwilioCarrier implements Carrier<TwilioIds, "twilio"> {
     return { fields: [], holder: "phone number" };
   }
 
-  refuseOtherAccount(phoneNumber: string, stored: Partial<TwilioIds>): void {
-    if (stored.accountSid && stored.accountSid !== this.accountSid)
-      throw new WebhookError(
-        `${phoneNumber} belongs to Twilio account ${stored.accountSid}, but the credentials are for ${this.accountSid}: ` +
-          "set twilio:accountSid (and its token) to the account that owns the number",
-        "credentials",
+  /** The view of one account (the credentials' own by default), made on first use. */
+  private account(sid: string = this.ownAccount): AccountView {
+    let view = this.accounts.get(sid);
+    if (view) return view;
+    const numbers = this.client.api.v2010.accounts(sid).incomingPhoneNumbers;
+    const call = "list IncomingPhoneNumbers";
+    const services = new ReadCache<Map<string, MessagingService>>(MESSAGING_TTL_MS);
+    view = {
+      sid,
+      numbers,
+      directory: new NumberDirectory({
+        // PageSize 1000 is Twilio's maximum: the fewest pages for a whole account.
+        listAll: async () =>
+          (await this.call(view!, call, () => numbers.list({ pageSize: 1000 }))).map((n) =>
+            parseIncomingNumber(call, n),
+          ),
+        // The PhoneNumber filter also matches partial numbers and wildcards: the directory compares exactly.
+        listOne: async (phoneNumber) =>
+          (await this.call(view!, call, () => numbers.list({ phoneNumber, pageSize: 100 }))).map((n) =>
+            parseIncomingNumber(call, n),
+          ),
+        phoneNumberOf: (n) => n.phoneNumber,
+      }),
+      overridingServices: () => services.get("all", () => this.readOverridingServices(view!)),
+    };
+    this.accounts.set(sid, view);
+    return view;
+  }
+
+  /**
+   * Lists the account's Messaging Services, then the numbers of those that do not defer to the
+   * number's webhook (the only ones that change where a number's messages go): 1 + one call per
+   * such service, whatever the number of numbers.
+   */
+  private async readOverridingServices(account: AccountView): Promise<Map<string, MessagingService>> {
+    const messaging = (await this.messagingClient(account)).messaging.v1.services;
+    const listServices = "list Messaging Services";
+    const services = (await this.call(account, listServices, () => messaging.list({ pageSize: 1000 }))).map(
+      (s) => parseTwilio(listServices, messagingServiceSchema, s),
+    );
+    const byNumber = new Map<string, MessagingService>();
+    await Promise.all(
+      services
+        .filter((s) => s.useInboundWebhookOnNumber === false)
+        .map(async (service) => {
+          const call = `list Messaging Service ${service.sid} PhoneNumbers`;
+          const members = await this.call(account, call, () =>
+            messaging(service.sid).phoneNumbers.list({ pageSize: 1000 }),
+          );
+          for (const member of members)
+            byNumber.set(parseTwilio(call, servicePhoneNumberSchema, member).phoneNumber, service);
+        }),
+    );
+    return byNumber;
+  }
+
+  /**
+   * Messaging v1 has no account in its path: it serves the account the credentials belong to.
+   * For a subaccount, the parent's credentials read the subaccount's Auth Token (as Twilio's
+   * subaccount docs advise) and use it; it is kept in memory only.
+   */
+  private messagingClient(account: AccountView): Promise<TwilioSdk.Twilio> {
+    if (account.sid === this.ownAccount) return Promise.resolve(this.client);
+    this.subaccountClients ??= new Map();
+    let client = this.subaccountClients.get(account.sid);
+    if (!client) {
+      const call = `fetch Account ${account.sid}`;
+      client = this.call(account, call, () => this.client.api.v2010.accounts(account.sid).fetch()).then(
+        (fetched) => {
+          const { authToken } = parseTwilio(call, z.object({ authToken: z.string().min(1) }), fetched);
+          return this.twilio(account.sid, authToken, {
+            accountSid: account.sid,
+            httpClient: this.client.httpClient,
+          });
+        },
       );
+      client.catch(() => this.subaccountClients?.delete(account.sid));
+      this.subaccountClients.set(account.sid, client);
+    }
+    return client;
+  }
+  private subaccountClients?: Map<string, Promise<TwilioSdk.Twilio>>;
+
+  /** One SDK call on `account`; a refusal to act on a subaccount says which account and why. */
+  private async call<T>(account: AccountView, call: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await twilioCall(call, run);
+    } catch (error) {
+      if (
+        account.sid !== this.ownAccount &&
+        error instanceof CarrierError &&
+        [401, 403].includes(error.status!)
+      )
+        throw new WebhookError(
+          `The Twilio credentials (account ${this.ownAccount}${this.settings.username.startsWith("SK") ? ", an API key" : ""}) ` +
+            `cannot act on account ${account.sid} (${call}: HTTP ${error.status}): use the Account SID and Auth Token ` +
+            "of its parent account (API keys act on their own account only), or the subaccount's own credentials",
+          "credentials",
+        );
+      throw error;
+    }
   }
 }
 
 /**
- * Twilio ignores a number's voice URLs while a voice application or SIP trunk is attached, and its
- * SMS URLs while an SMS application is: writing them would "succeed" and change nothing.
+ * What makes the number's own settings ineffective: Twilio ignores its voice URLs while a voice
+ * application or SIP trunk is attached, its SMS URLs while an SMS application is, and while it is
+ * in a Messaging Service that does not defer to the number's webhook.
  */
-function refuseOverriddenUrls(current: TwilioNumber, changes: WebhookChanges): void {
-  const setting = (Object.keys(changes) as WebhookField[]).filter((f) => changes[f] !== null);
+function overridesOf(current: TwilioNumber, service?: MessagingService): Overrides {
   const { voiceApplicationSid, trunkSid, smsApplicationSid } = current.ids;
-  const voice = setting.filter(isVoiceField);
-  const sms = setting.filter((f) => !isVoiceField(f));
-  const overrides: string[] = [];
-  if (voice.length && voiceApplicationSid)
-    overrides.push(
-      `${voice.join(", ")} would have no effect: ${current.phoneNumber} has voice_application_sid ${voiceApplicationSid}, and Twilio sends its calls to that application's URLs instead of the number's`,
-    );
-  else if (voice.length && trunkSid)
-    overrides.push(
-      `${voice.join(", ")} would have no effect: ${current.phoneNumber} is on SIP trunk ${trunkSid} (trunk_sid), which routes its calls instead of the number's voice URLs`,
-    );
-  if (sms.length && smsApplicationSid)
-    overrides.push(
-      `${sms.join(", ")} would have no effect: ${current.phoneNumber} has sms_application_sid ${smsApplicationSid}, and Twilio sends its messages to that application's URLs instead of the number's`,
-    );
-  if (overrides.length)
-    throw new WebhookError(
-      `${overrides.join("; ")}. Detach it from the number in the Twilio console, or configure the URL there.`,
-      "conflict",
-    );
+  const overrides: Overrides = {};
+  const set = (fields: readonly WebhookField[], override: Overrides[WebhookField]) => {
+    for (const field of fields) overrides[field] ??= override;
+  };
+  const detach = "Detach it from the number in the Twilio console, or configure the URL there.";
+  const voiceFields = WEBHOOK_FIELDS.filter(isVoiceField);
+  const smsFields = WEBHOOK_FIELDS.filter((f) => !isVoiceField(f));
+  if (voiceApplicationSid)
+    set(voiceFields, {
+      by: `voice application ${voiceApplicationSid}`,
+      reason: `has voice_application_sid ${voiceApplicationSid}, and Twilio sends its calls to that application's URLs instead of the number's`,
+      remedy: detach,
+      effective: `(voice application ${voiceApplicationSid})`,
+    });
+  else if (trunkSid)
+    set(voiceFields, {
+      by: `SIP trunk ${trunkSid}`,
+      reason: `is on SIP trunk ${trunkSid} (trunk_sid), which routes its calls instead of the number's voice URLs`,
+      remedy: detach,
+      effective: `(SIP trunk ${trunkSid})`,
+    });
+  if (smsApplicationSid)
+    set(smsFields, {
+      by: `SMS application ${smsApplicationSid}`,
+      reason: `has sms_application_sid ${smsApplicationSid}, and Twilio sends its messages to that application's URLs instead of the number's`,
+      remedy: detach,
+      effective: `(SMS application ${smsApplicationSid})`,
+    });
+  if (service) {
+    const name = service.friendlyName ? ` ("${service.friendlyName}")` : "";
+    const effective: WebhookSettings = {
+      ...current.webhooks,
+      smsUrl: normalizeValue(service.inboundRequestUrl),
+      smsMethod: normalizeMethod(service.inboundMethod),
+      smsFallbackUrl: normalizeValue(service.fallbackUrl),
+    };
+    for (const field of MESSAGING_SERVICE_FIELDS)
+      set([field], {
+        by: `Messaging Service ${service.sid} (use_inbound_webhook_on_number: false)`,
+        reason:
+          `is in Messaging Service ${service.sid}${name}, whose use_inbound_webhook_on_number is false: Twilio sends its ` +
+          `incoming messages to the service's Inbound Request URL (${describeValue(service.inboundRequestUrl)}) instead of the number's`,
+        remedy:
+          `Set the service's incoming messages to "Defer to sender's webhook" (use_inbound_webhook_on_number: true) ` +
+          "in the Twilio console, or configure the URL on the service.",
+        effective: effective[field],
+      });
+  }
+  return overrides;
 }
 
 function parseIncomingNumber(call: string, value: unknown): IncomingNumber {
+  return parseTwilio(call, incomingNumberSchema, value);
+}
+
+/** Checks an SDK instance (its JSON form) against what we read from it. */
+function parseTwilio<T>(call: string, schema: z.ZodType<T>, value: unknown): T {
   const json =
     value && typeof (value as { toJSON?: unknown }).toJSON === "function"
       ? (value as { toJSON(): unknown }).toJSON()
       : value;
-  return parseCarrierResponse("twilio", call, incomingNumberSchema, json);
+  return parseCarrierResponse("twilio", call, schema, json);
 }
 
 function toCarrierNumber(n: IncomingNumber): TwilioNumber {
@@ -300,6 +462,7 @@ function toCarrierNumber(n: IncomingNumber): TwilioNumber {
       voiceApplicationSid: normalizeValue(n.voiceApplicationSid),
       smsApplicationSid: normalizeValue(n.smsApplicationSid),
       trunkSid: normalizeValue(n.trunkSid),
+      messagingServiceSid: null, // known only when found with `routing`
     },
     sharedWith: [],
   };

@@ -189,6 +189,6 @@ describe("Twilio lifecycle", () => {
   it("refuses to refresh with another account's credentials instead of dropping the resource", async () => {
     const { result } = await create({ phoneNumber: PLAIN, voiceUrl: VOICE });
     const other = h.provider({ TWILIO_ACCOUNT_SID: "AC" + "f".repeat(32) });
-    await expect(other.read(result.id, result.outs!)).rejects.toThrow(/belongs to Twilio account AC0123/);
+    await expect(other.read(result.id, result.outs!)).rejects.toThrow(/cannot act on account AC0123/);
   });
 });
