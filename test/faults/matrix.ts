@@ -264,6 +264,11 @@ export function callName(
       return "list IncomingPhoneNumbers";
     const sid = /\/IncomingPhoneNumbers\/(\w+)\.json$/.exec(r.path)?.[1];
     if (r.method === "POST" && sid) return `update IncomingPhoneNumber ${sid}`;
+    if (r.method === "GET" && r.path === "/v1/Services") return "list Messaging Services";
+    const service = /^\/v1\/Services\/(\w+)\/PhoneNumbers$/.exec(r.path)?.[1];
+    if (r.method === "GET" && service) return `list Messaging Service ${service} PhoneNumbers`;
+    const account = /^\/2010-04-01\/Accounts\/(\w+)\.json$/.exec(r.path)?.[1];
+    if (r.method === "GET" && account) return `fetch Account ${account}`;
     return `${r.method} ${r.path}`;
   }
   const rest = r.path.replace(/^\/v2\//, "");

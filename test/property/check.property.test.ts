@@ -343,7 +343,8 @@ describe("check: never throws, and every failure names a property and a rule", (
         for (const key of Object.keys(inputs)) {
           expect(ARG_NAMES as readonly string[]).toContain(key);
           // (smsMethod and accountSid on Telnyx are the failures of values that passed their own rule.)
-          if (key !== "smsMethod" && key !== "accountSid") expect(failures.filter((f) => f.property === key)).toEqual([]);
+          if (key !== "smsMethod" && key !== "accountSid")
+            expect(failures.filter((f) => f.property === key)).toEqual([]);
         }
       }),
       runs(2000),
