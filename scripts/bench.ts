@@ -24,12 +24,19 @@ import {
   type Sandbox,
   type SandboxSeed,
 } from "../sandbox";
+import { Agent } from "undici";
+import { PhoneNumberWebhooksProvider } from "../provider/lifecycle";
+import { PreflightServer } from "../sandbox/preflight-server";
 import { ensurePulumiCli, PulumiProject, REPO_ROOT, RESOURCE_TYPE } from "./pulumi-project";
 
 const STACK = "bench";
+// The numbers come from a data file beside the program: in stack config, 1,000 of them overflow
+// the environment string the engine hands the program ("argument list too long").
 const PROGRAM = `const pulumi = require("@pulumi/pulumi");
+const { readFileSync } = require("fs");
 const { PhoneNumberWebhooks } = require("pulumi-phone-webhooks");
-for (const { name, ...args } of new pulumi.Config().requireObject("numbers")) new PhoneNumberWebhooks(name, args);
+const numbers = JSON.parse(readFileSync(\`\${__dirname}/numbers.\${pulumi.getStack()}.json\`, "utf8"));
+for (const { name, ...args } of numbers) new PhoneNumberWebhooks(name, args);
 `;
 // No `refresh: always`: only phase 2 refreshes, so each phase measures one thing.
 const PULUMI_YAML = "name: bench\nruntime: nodejs\nmain: index.js\n";
@@ -98,6 +105,8 @@ const PHASES: Phase[] = [
   { name: "destroy", args: ["destroy", "--yes", "--skip-preview"], chain: 2 },
 ];
 
+/** A Twilio number in the bench's account that no resource declares, in the "campaigns" service. */
+const CAMPAIGN_NUMBER = "+14155559999";
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 const pad = (i: number) => String(i).padStart(4, "0");
 const run = (file: string, args: string[], timeout: number) =>
@@ -107,9 +116,13 @@ const run = (file: string, args: string[], timeout: number) =>
     ),
   );
 
-/** N/2 Twilio numbers with their own URLs; N/2 Telnyx numbers, `groupSize` per application and profile. */
+/**
+ * N/2 Twilio numbers with their own URLs (every 10th in a Messaging Service that defers to the
+ * number, and one more, not declared, in one that does not); N/2 Telnyx numbers, `groupSize` per
+ * application and profile.
+ */
 function workload(n: number, groupSize: number) {
-  const nTwilio = Math.floor(n / 2);
+  const nTwilio = Math.ceil(n / 2);
   const nTelnyx = n - nTwilio;
   const groups = Math.ceil(nTelnyx / groupSize);
   const legacy = (what: string) => `https://legacy.example.com/${what}`;
@@ -123,6 +136,21 @@ function workload(n: number, groupSize: number) {
         sms_url: legacy(`twilio/${i}/sms`),
         sms_method: "POST",
       })),
+      messaging_services: [
+        {
+          friendly_name: "notifications",
+          use_inbound_webhook_on_number: true,
+          phone_numbers: range(nTwilio)
+            .filter((i) => i % 10 === 0)
+            .map((i) => `+1415555${pad(i)}`),
+        },
+        {
+          friendly_name: "campaigns",
+          use_inbound_webhook_on_number: false,
+          inbound_request_url: legacy("campaigns"),
+          phone_numbers: [CAMPAIGN_NUMBER],
+        },
+      ],
     },
     telnyx: {
       call_control_applications: range(groups)
@@ -172,7 +200,7 @@ function workload(n: number, groupSize: number) {
   const changed = (key: number | string) =>
     (typeof key === "number" ? key : Number(key.slice(1))) % 10 === 0 ? "/v2" : "";
   return {
-    seed,
+    seed: withCampaignNumber(seed),
     nTwilio,
     nTelnyx,
     groups,
@@ -180,6 +208,11 @@ function workload(n: number, groupSize: number) {
     changed: declare(changed),
     changedNote: `${Math.ceil(nTwilio / 10)} Twilio numbers + ${Math.ceil(groups / 10)} of ${groups} Telnyx app/profile groups`,
   };
+}
+
+function withCampaignNumber(seed: SandboxSeed): SandboxSeed {
+  seed.twilio!.incoming_phone_numbers!.push({ phone_number: CAMPAIGN_NUMBER, friendly_name: "campaigns" });
+  return seed;
 }
 
 type ProcessKind = "engine" | "program" | "provider" | "other";
@@ -329,11 +362,8 @@ async function benchSize(n: number, ctx: Context): Promise<{ phases: PhaseResult
   const phases: PhaseResult[] = [];
   try {
     await project.must(["stack", "init", STACK]);
-    // The numbers go in the stack's config file as structured config (500 of them overflow an argv string).
-    const stackFile = join(project.dir, `Pulumi.${STACK}.yaml`);
-    const stackBase = readFileSync(stackFile, "utf8").trimEnd();
     const declare = (numbers: Declared[]) =>
-      writeFileSync(stackFile, `${stackBase}\nconfig:\n  bench:numbers: ${JSON.stringify(numbers)}\n`);
+      writeFileSync(join(project.dir, `numbers.${STACK}.json`), JSON.stringify(numbers));
     declare(w.initial);
     const before = webhookSnapshot(sandbox);
     sandbox.control.setLatency(ctx.latencyMs);
@@ -391,6 +421,54 @@ async function benchSize(n: number, ctx: Context): Promise<{ phases: PhaseResult
   }
 }
 
+/**
+ * What a preflight adds to one switched number: K Twilio numbers each switched to a new URL twice
+ * through the provider (no engine), once without and once with preflight, against the sandbox at
+ * the bench's latency and a local HTTPS endpoint. The medians, from one run.
+ */
+async function preflightCost(latencyMs: number, k = 15): Promise<{ offMs: number; onMs: number; k: number }> {
+  const numbers = range(k).map((i) => `+1415555${pad(i)}`);
+  const sandbox = await startSandbox({
+    port: 0,
+    seed: { twilio: { incoming_phone_numbers: numbers.map((phone_number) => ({ phone_number })) } },
+  });
+  const endpoint = await PreflightServer.start();
+  const dispatcher = new Agent({ connect: { ca: endpoint.cert } });
+  try {
+    const provider = new PhoneNumberWebhooksProvider({
+      env: { ...providerEnvironment(sandbox), PHONE_WEBHOOKS_ALLOW_PRIVATE_HOSTS: "true" },
+      preflightDispatcher: dispatcher,
+    });
+    sandbox.control.setLatency(latencyMs);
+    const timed = async <T>(run: () => Promise<T>): Promise<[number, T]> => {
+      const started = performance.now();
+      const result = await run();
+      return [performance.now() - started, result];
+    };
+    const off: number[] = [];
+    const on: number[] = [];
+    for (const phoneNumber of numbers) {
+      const url = (name: string) => endpoint.url(200, `${phoneNumber}/${name}`);
+      const args = { phoneNumber, provider: "twilio" as const };
+      const created = (await provider.create({ ...args, voiceUrl: url("a") })).outs!;
+      const [withoutMs, updated] = await timed(() =>
+        provider.update("", created, { ...args, voiceUrl: url("b") }),
+      );
+      const [withMs] = await timed(() =>
+        provider.update("", updated.outs!, { ...args, voiceUrl: url("c"), preflight: true }),
+      );
+      off.push(withoutMs);
+      on.push(withMs);
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    return { offMs: median(off), onMs: median(on), k };
+  } finally {
+    await dispatcher.close();
+    await endpoint.close();
+    await sandbox.close();
+  }
+}
+
 interface Context {
   binDir: string;
   parallelism: number;
@@ -402,8 +480,15 @@ interface Context {
 const shortEndpoint = (e: string) =>
   e.replace("/2010-04-01/Accounts/{AccountSid}/", "").replace(" /v2/", " ");
 
+/** The reads the Messaging Service check costs: Messaging v1 services and their numbers. */
+const messagingReads = (r: PhaseResult) =>
+  Object.entries(r.byEndpoint)
+    .filter(([endpoint]) => endpoint.startsWith("GET /v1/Services"))
+    .reduce((sum, [, count]) => sum + count, 0);
+
 function table(results: PhaseResult[]): string {
-  const head = ["N", "phase", "exit", "wall s", "floor s", "ratio", "reads", "writes", "top endpoints"];
+  const head = ["N", "phase", "exit", "wall s", "floor s", "ratio", "reads", "writes", "Messaging v1 reads"];
+  head.push("top endpoints");
   head.push("state B/res (max __provider)", "peak RSS MB", "CPU s engine/program/provider");
   const rows = results.map((r) => [
     String(r.n),
@@ -414,6 +499,7 @@ function table(results: PhaseResult[]): string {
     r.ratio.toFixed(1),
     String(r.reads),
     String(r.writes),
+    String(messagingReads(r)),
     Object.entries(r.byEndpoint)
       .sort((a, b) => b[1] - a[1])
       .slice(0, 3)
@@ -439,10 +525,17 @@ function targets(
       `N=${r.n} unchanged preview --refresh --expect-no-changes exits 0 (exit ${r.exitCode})`,
     );
     add(r.writes === 0, `N=${r.n} unchanged preview makes 0 carrier writes (made ${r.writes})`);
+    // The bench account has one Messaging Service that does not defer: 1 list of services and 1
+    // of its numbers per provider process, whatever N.
+    const messaging = messagingReads(r);
+    add(
+      messaging <= 2 * r.providerProcesses,
+      `N=${r.n} unchanged preview reads Messaging Services ${messaging} times <= 2 per provider process (${r.providerProcesses} processes)`,
+    );
     for (const [carrier, c] of Object.entries(r.byCarrier))
       add(
-        c.reads <= c.pagesNeeded,
-        `N=${r.n} unchanged preview ${carrier} reads ${c.reads} <= ${c.pagesNeeded} page(s) to list its ${c.numbers} numbers ` +
+        c.reads - (carrier === "twilio" ? messaging : 0) <= c.pagesNeeded,
+        `N=${r.n} unchanged preview ${carrier} number reads ${c.reads - (carrier === "twilio" ? messaging : 0)} <= ${c.pagesNeeded} page(s) to list its ${c.numbers} numbers ` +
           `(page size ${c.pageSize}; ${c.listCalls} list calls` +
           (carrier === "telnyx" ? `; its URLs live on ${groups[r.n] ?? "?"} apps + as many profiles)` : ")"),
       );
@@ -478,7 +571,7 @@ async function main(): Promise<void> {
   const sizes = values.sizes.split(",").map(Number);
   const latencyMs = Number(values.latency);
   const groupSize = Number(values["group-size"]);
-  if (!sizes.every((s) => Number.isInteger(s) && s >= 2) || !(latencyMs >= 0) || !(groupSize >= 1))
+  if (!sizes.every((s) => Number.isInteger(s) && s >= 1) || !(latencyMs >= 0) || !(groupSize >= 1))
     throw new Error("usage: bench.ts [--sizes 10,100,500] [--latency 80] [--group-size 10]");
 
   const cleanups = new Set<() => void>();
@@ -546,6 +639,13 @@ async function main(): Promise<void> {
     );
     console.log(table(results));
     console.log();
+    const preflight = await preflightCost(latencyMs);
+    console.log(
+      `Preflight: switching one Twilio number to a new URL takes ${preflight.offMs.toFixed(0)} ms without and ` +
+        `${preflight.onMs.toFixed(0)} ms with a preflight (median of ${preflight.k}; carrier latency ${latencyMs} ms, ` +
+        `a local HTTPS endpoint): it adds ${(preflight.onMs - preflight.offMs).toFixed(0)} ms, ` +
+        `${(preflight.onMs / preflight.offMs).toFixed(2)}× the switch, plus the endpoint's own answer time.\n`,
+    );
     for (const c of checks) console.log(`${c.pass === null ? "SKIP" : c.pass ? "PASS" : "FAIL"} ${c.text}`);
     for (const [n, wrong] of Object.entries(restored))
       console.log(

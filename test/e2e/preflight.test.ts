@@ -7,7 +7,7 @@
  * process it starts) trusts its certificate through `NODE_EXTRA_CA_CERTS`.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PreflightServer } from "../carriers/preflight-server";
+import { PreflightServer } from "../../sandbox/preflight-server";
 import { binDir, E2EFixture, expectSuccess } from "./support";
 
 const STACK = "preflight";

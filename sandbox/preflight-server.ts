@@ -1,5 +1,5 @@
 /**
- * A local HTTPS server for preflight tests, with a self-signed certificate for 127.0.0.1 made by
+ * A local HTTPS webhook endpoint for preflight tests and the bench, with a self-signed certificate for 127.0.0.1 made by
  * openssl at test time. The first path segment says how to answer: a status code (`/404/voice`)
  * or `hang` (never answer). Webhooks are https only, so tests trust the certificate the way a user
  * would trust a private CA: an undici `Agent` given to the provider (carrier tests), or
