@@ -57,6 +57,39 @@ export interface Target {
   args: Record<string, unknown>;
 }
 
+const SUBACCOUNT = "AC1a2b3c4d5e6f708192a3b4c5d6e7f8a1";
+const SUBACCOUNT_NUMBER = "+13105550111";
+
+/**
+ * The demo seed, plus what makes every Twilio read happen: in the main account and in a
+ * subaccount, a Messaging Service that does not defer to the number's webhook (with a number no
+ * target declares), so the services and their numbers are listed.
+ */
+export function matrixSeed(): SandboxSeed {
+  const seed = demoSeed();
+  const campaigns = (phoneNumber: string) => ({
+    friendly_name: "campaigns",
+    use_inbound_webhook_on_number: false,
+    inbound_request_url: "https://legacy.example.com/campaigns",
+    phone_numbers: [phoneNumber],
+  });
+  seed.twilio!.incoming_phone_numbers!.push({ phone_number: "+14155550199", friendly_name: "campaigns" });
+  seed.twilio!.messaging_services = [campaigns("+14155550199")];
+  seed.twilio!.subaccounts = [
+    {
+      friendly_name: "acme",
+      account_sid: SUBACCOUNT,
+      auth_token: "0a1b2c3d4e5f60718293a4b5c6d7e8f9",
+      incoming_phone_numbers: [
+        { phone_number: SUBACCOUNT_NUMBER, voice_url: "https://legacy.example.com/acme/voice" },
+        { phone_number: "+13105550198", friendly_name: "acme campaigns" },
+      ],
+      messaging_services: [campaigns("+13105550198")],
+    },
+  ];
+  return seed;
+}
+
 export const TARGETS: readonly Target[] = [
   {
     key: "twilio",
@@ -64,6 +97,19 @@ export const TARGETS: readonly Target[] = [
     phoneNumber: "+14155550100",
     description: "Twilio +14155550100 (every webhook on the number: one POST)",
     args: { phoneNumber: "+14155550100", provider: "twilio", voiceUrl: VOICE, smsUrl: SMS },
+  },
+  {
+    key: "twilio-subaccount",
+    carrier: "twilio",
+    phoneNumber: SUBACCOUNT_NUMBER,
+    description: `Twilio ${SUBACCOUNT_NUMBER} in subaccount ${SUBACCOUNT} (accountSid; Messaging v1 with its token)`,
+    args: {
+      phoneNumber: SUBACCOUNT_NUMBER,
+      provider: "twilio",
+      accountSid: SUBACCOUNT,
+      voiceUrl: VOICE,
+      smsUrl: SMS,
+    },
   },
   {
     key: "telnyx-texml",
@@ -314,7 +360,7 @@ function toCalls(target: Target, log: RequestLogEntry[], lookups: string[]): Cal
  * clean create left (carrier and journal). Each step runs on a fresh provider.
  */
 export async function planTarget(target: Target): Promise<StepPlan[]> {
-  const h = await startHarness(demoSeed());
+  const h = await startHarness(matrixSeed());
   try {
     const id = `${target.carrier}:${target.phoneNumber}`;
     const runs: Array<{ plan: Omit<StepPlan, "calls" | "originals">; log: RequestLogEntry[] }> = [];
@@ -414,13 +460,14 @@ async function settle(run: Promise<unknown>, deadlineMs: number): Promise<Settle
 }
 
 const SECRETS = (() => {
-  const seed = demoSeed();
+  const seed = matrixSeed();
   const sid = seed.twilio?.account_sid ?? "";
   const token = seed.twilio?.auth_token ?? "";
   return [
     token,
     ...(seed.twilio?.api_keys ?? []).map((k) => k.secret ?? ""),
     seed.telnyx?.api_key ?? "",
+    ...(seed.twilio?.subaccounts ?? []).map((a) => a.auth_token ?? ""),
     Buffer.from(`${sid}:${token}`).toString("base64"),
     "Bearer ",
   ].filter((s) => s.length > 0);
@@ -697,7 +744,7 @@ export async function runMatrix(cases: FaultCase[], options: RunOptions = {}): P
   const began = Date.now();
   const worker = async () => {
     for (let group = queue.shift(); group; group = queue.shift()) {
-      const h = await startHarness(demoSeed());
+      const h = await startHarness(matrixSeed());
       try {
         for (const c of group) {
           let result: CaseResult;
