@@ -218,9 +218,6 @@ class TwilioCarrier implements Carrier<TwilioIds, "twilio"> {
     changes: WebhookChanges,
     options: WriteOptions,
   ): Promise<WriteStep[]> {
-    // Giving a number its previous URLs back is harmless even where something overrides them.
-    if (!options.restoring)
-      refuseOverridden(current.phoneNumber, changes, current.overrides ?? overridesOf(current));
     const sid = current.ids.phoneNumberSid;
     if (!sid)
       throw new WebhookError(`No Twilio phone number SID known for ${current.phoneNumber}`, "not-found");
@@ -253,7 +250,8 @@ class TwilioCarrier implements Carrier<TwilioIds, "twilio"> {
         sharedWith: [],
         write: async () => {
           const answered = await post(changes);
-          // The number may have gained an application since the state last read it: the answer says so.
+          // The lifecycle refused what the number's overrides make ineffective before this write; the
+          // number may have gained an application since it read them: the answer says so.
           if (!options.restoring) refuseOverridden(current.phoneNumber, changes, overridesOf(answered));
           return answered.webhooks; // the whole number: fields not written are fresh too
         },
