@@ -184,6 +184,8 @@ class TwilioCarrier implements Carrier<TwilioIds, "twilio"> {
   private readonly ownAccount: string;
   private readonly client: TwilioSdk.Twilio;
   private readonly accounts = new Map<string, AccountView>();
+  /** Messaging v1 clients of subaccounts, with their Auth Tokens (memory only). */
+  private readonly subaccountClients = new Map<string, Promise<TwilioSdk.Twilio>>();
 
   constructor(
     private readonly settings: TwilioSettings,
@@ -329,7 +331,6 @@ class TwilioCarrier implements Carrier<TwilioIds, "twilio"> {
    */
   private messagingClient(account: AccountView): Promise<TwilioSdk.Twilio> {
     if (account.sid === this.ownAccount) return Promise.resolve(this.client);
-    this.subaccountClients ??= new Map();
     let client = this.subaccountClients.get(account.sid);
     if (!client) {
       const call = `fetch Account ${account.sid}`;
@@ -342,12 +343,11 @@ class TwilioCarrier implements Carrier<TwilioIds, "twilio"> {
           });
         },
       );
-      client.catch(() => this.subaccountClients?.delete(account.sid));
+      client.catch(() => this.subaccountClients.delete(account.sid));
       this.subaccountClients.set(account.sid, client);
     }
     return client;
   }
-  private subaccountClients?: Map<string, Promise<TwilioSdk.Twilio>>;
 
   /** One SDK call on `account`; a refusal to act on a subaccount says which account and why. */
   private async call<T>(account: AccountView, call: string, run: () => Promise<T>): Promise<T> {
