@@ -381,30 +381,41 @@ function overridesOf(current: TwilioNumber, service?: MessagingService): Overrid
   const set = (fields: readonly WebhookField[], override: Overrides[WebhookField]) => {
     for (const field of fields) overrides[field] ??= override;
   };
-  const detach = "Detach it from the number in the Twilio console, or configure the URL there.";
+  // An attached application or trunk: shown by name, since its URLs are not read.
+  const attached = (by: string, reason: string) => ({
+    by,
+    reason,
+    remedy: "Detach it from the number in the Twilio console, or configure the URL there.",
+    effective: `(${by})`,
+  });
   const voiceFields = WEBHOOK_FIELDS.filter(isVoiceField);
   const smsFields = WEBHOOK_FIELDS.filter((f) => !isVoiceField(f));
+  const instead = (what: string) =>
+    `and Twilio sends its ${what} to that application's URLs instead of the number's`;
   if (voiceApplicationSid)
-    set(voiceFields, {
-      by: `voice application ${voiceApplicationSid}`,
-      reason: `has voice_application_sid ${voiceApplicationSid}, and Twilio sends its calls to that application's URLs instead of the number's`,
-      remedy: detach,
-      effective: `(voice application ${voiceApplicationSid})`,
-    });
+    set(
+      voiceFields,
+      attached(
+        `voice application ${voiceApplicationSid}`,
+        `has voice_application_sid ${voiceApplicationSid}, ${instead("calls")}`,
+      ),
+    );
   else if (trunkSid)
-    set(voiceFields, {
-      by: `SIP trunk ${trunkSid}`,
-      reason: `is on SIP trunk ${trunkSid} (trunk_sid), which routes its calls instead of the number's voice URLs`,
-      remedy: detach,
-      effective: `(SIP trunk ${trunkSid})`,
-    });
+    set(
+      voiceFields,
+      attached(
+        `SIP trunk ${trunkSid}`,
+        `is on SIP trunk ${trunkSid} (trunk_sid), which routes its calls instead of the number's voice URLs`,
+      ),
+    );
   if (smsApplicationSid)
-    set(smsFields, {
-      by: `SMS application ${smsApplicationSid}`,
-      reason: `has sms_application_sid ${smsApplicationSid}, and Twilio sends its messages to that application's URLs instead of the number's`,
-      remedy: detach,
-      effective: `(SMS application ${smsApplicationSid})`,
-    });
+    set(
+      smsFields,
+      attached(
+        `SMS application ${smsApplicationSid}`,
+        `has sms_application_sid ${smsApplicationSid}, ${instead("messages")}`,
+      ),
+    );
   if (service) {
     const name = service.friendlyName ? ` ("${service.friendlyName}")` : "";
     const effective: WebhookSettings = {
