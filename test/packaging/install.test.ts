@@ -153,13 +153,24 @@ describe.skipIf(!binDir)("the packed package, installed beside the newest @pulum
     expect(texml().voice_url).toBe(VOICE);
     expect((await project.stackOutputs(STACK)).providers).toEqual(["twilio", "telnyx"]);
 
-    // The state's provider object is a `require` of the installed package's hosted entry, which
-    // its `exports` map resolves to a file that was packed.
+    // The state's provider objects `require` the installed package's hosted entry, which its
+    // `exports` map resolves to a file that was packed.
     const state = await project.exportState(STACK);
-    expect(state).toContain(String.raw`require(\"${MANIFEST.name}/hosted\")`);
-    const hosted = createRequire(join(project.dir, "index.js")).resolve(`${MANIFEST.name}/hosted`);
+    const resources = (
+      JSON.parse(state) as { deployment: { resources: Array<{ outputs?: Record<string, unknown> }> } }
+    ).deployment.resources;
+    const required = new Set(
+      resources.flatMap((r) =>
+        [...String(r.outputs?.__provider ?? "").matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]!),
+      ),
+    );
+    expect([...required]).toEqual([`${MANIFEST.name}/hosted`]);
+    const resolveInProgram = createRequire(join(project.dir, "index.js")).resolve;
     const packageRoot = join(realpathSync(project.dir), "node_modules", MANIFEST.name);
-    expect(packed.files.map((f) => f.path)).toContain(relative(packageRoot, realpathSync(hosted)));
+    for (const specifier of required)
+      expect(packed.files.map((f) => f.path)).toContain(
+        relative(packageRoot, realpathSync(resolveInProgram(specifier))),
+      );
 
     await step(["preview", "--expect-no-changes", "--stack", STACK]);
     await step(["destroy", "--yes", "--stack", STACK]);
