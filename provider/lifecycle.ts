@@ -17,9 +17,13 @@ import { notFoundMessage, successMessage, updateFailed, WebhookError } from "./e
 import { TakeoverJournal } from "./journal";
 import { preflightRefusal, preflightUrl, type PreflightOptions } from "./preflight";
 import {
+  ARG_NAMES,
   ARGS_SCHEMA,
   isUnknown,
+  KEPT_OUTPUT_NAMES,
+  KEPT_OUTPUTS_SCHEMA,
   type CheckedArgs,
+  type KeptOutputs,
   type OnDelete,
   type PhoneNumberWebhooksOutputs,
   type PreflightOutcome,
@@ -71,8 +75,16 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     this.settings = settings;
   }
 
-  async check(_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
-    return checkArgs(news, { allowPrivateHosts: this.allowPrivateHosts() });
+  /**
+   * Validates the arguments, then carries forward from the stored inputs the outputs an update
+   * keeps (see `keptFromState`): a preview of an update shows the checked inputs as its outputs.
+   */
+  async check(
+    olds: Record<string, unknown> | undefined,
+    news: Record<string, unknown>,
+  ): Promise<pulumi.dynamic.CheckResult> {
+    const checked = checkArgs(news, { allowPrivateHosts: this.allowPrivateHosts() });
+    return { ...checked, inputs: { ...checked.inputs, ...keptFromState(olds ?? {}, news) } };
   }
 
   async diff(
@@ -109,7 +121,9 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     return { changes, replaces };
   }
 
-  async create(inputs: CheckedArgs): Promise<pulumi.dynamic.CreateResult<PhoneNumberWebhooksOutputs>> {
+  async create(
+    inputs: CheckedArgs & KeptOutputs,
+  ): Promise<pulumi.dynamic.CreateResult<PhoneNumberWebhooksOutputs>> {
     const args = this.validated(inputs);
     const { carrier, current } = await this.locate(args);
     const desired = managedSettings(args);
@@ -134,7 +148,7 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
       throw error;
     }
     const outs = buildOutputs(args, carrier.name, { ...current, webhooks }, previous.webhooks);
-    if (args.provider === undefined) outs.providerDetected = true;
+    if (providerDetected(inputs)) outs.providerDetected = true;
     if (preflight) outs.preflightResults = preflight;
     // From here the state holds previousWebhooks; a stale entry must not outlive the resource.
     await journal.forget(carrier.name, args.phoneNumber);
@@ -162,9 +176,11 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     if (stored.providerDetected) outs.providerDetected = true;
     if (stored.preflightResults) outs.preflightResults = stored.preflightResults;
     // Inputs mirror what was declared, with the live values of the managed settings, so a preview
-    // shows drift as an update and nothing else.
-    const inputs: Record<string, unknown> = { phoneNumber };
-    if (!stored.providerDetected) inputs.provider = carrier.name;
+    // shows drift as an update and nothing else; and the outputs an update keeps, which `check`
+    // carries into the new inputs, so that a preview of an update knows them.
+    const inputs: Record<string, unknown> = { phoneNumber, provider: carrier.name };
+    if (stored.providerDetected) inputs.providerDetected = true;
+    for (const key of CARRIER_ID_KEYS) if (outs[key] !== undefined) inputs[key] = outs[key];
     for (const field of WEBHOOK_FIELDS) {
       if (stored[field] === undefined) continue;
       // What answers: the number's own value, or what overrides it (a Messaging Service's URL).
@@ -181,7 +197,7 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
   async update(
     _id: string,
     olds: PhoneNumberWebhooksOutputs,
-    news: CheckedArgs,
+    news: CheckedArgs & KeptOutputs,
   ): Promise<pulumi.dynamic.UpdateResult<PhoneNumberWebhooksOutputs>> {
     const args = this.validated(news);
     const carrier = await this.carrier(olds.provider);
@@ -205,7 +221,7 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     const preflight = await this.preflight(carrier.name, current, switched, args);
     const webhooks = await applyChanges(carrier, current, changes, args);
     const outs = buildOutputs(args, carrier.name, { ...current, webhooks }, previous);
-    if (args.provider === undefined) outs.providerDetected = true;
+    if (providerDetected(news)) outs.providerDetected = true;
     // An outcome stays while its URL does: a URL switched without a probe, or dropped, loses it.
     const kept = Object.entries(olds.preflightResults ?? {}).filter(
       ([field]) => field in declared && !(field in switched),
@@ -238,9 +254,15 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     await journal.forget(props.provider, props.phoneNumber);
   }
 
-  /** The arguments as `check` normalises them (methods upper case), or the failures as an error. */
-  private validated(inputs: CheckedArgs): CheckedArgs {
-    const checked = checkArgs(inputs, { allowPrivateHosts: this.allowPrivateHosts() });
+  /**
+   * The arguments as `check` normalises them (methods upper case), or the failures as an error.
+   * The outputs `check` carried forward are not arguments: they are left out.
+   */
+  private validated(inputs: CheckedArgs & KeptOutputs): CheckedArgs {
+    const args = Object.fromEntries(
+      Object.entries(inputs).filter(([key]) => !KEPT_NON_ARGUMENTS.includes(key)),
+    );
+    const checked = checkArgs(args, { allowPrivateHosts: this.allowPrivateHosts() });
     if (checked.failures.length)
       throw new WebhookError(
         checked.failures
@@ -364,6 +386,49 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     const note = unsearched.length ? ` (${unsearched.join(" and ")} not searched: no credentials)` : "";
     throw new WebhookError(`${notFoundMessage(phoneNumber, CARRIER_NAMES)}${note}`, "not-found");
   }
+}
+
+/** Outputs `check` may carry into the inputs that are not arguments a user declares. */
+const KEPT_NON_ARGUMENTS: readonly string[] = KEPT_OUTPUT_NAMES.filter(
+  (name) => !(ARG_NAMES as readonly string[]).includes(name),
+);
+
+/**
+ * What `check` carries forward from the stored inputs (where `read` and every update put them)
+ * into the new ones: the outputs an update keeps as they are, which the new inputs do not declare.
+ * The engine previews an update of a dynamic resource by returning its checked inputs as its
+ * outputs (the host does not preview updates), so these are what a preview knows of them besides
+ * the arguments. Only for the same number on the same carrier: anything else is a replacement,
+ * which looks the number up afresh. Malformed stored values are dropped.
+ */
+function keptFromState(olds: Record<string, unknown>, news: Record<string, unknown>): KeptOutputs {
+  const stored: Record<string, unknown> = {};
+  for (const name of KEPT_OUTPUT_NAMES) {
+    const parsed = KEPT_OUTPUTS_SCHEMA.shape[name].safeParse(olds[name]);
+    if (parsed.success && parsed.data !== undefined) stored[name] = parsed.data;
+  }
+  const declared = news.provider ?? undefined;
+  if (
+    stored.provider === undefined ||
+    isUnknown(news.phoneNumber) ||
+    news.phoneNumber !== olds.phoneNumber ||
+    (declared !== undefined && declared !== stored.provider)
+  )
+    return {};
+  // A declared provider stands as declared: only the identifiers are carried.
+  if (declared !== undefined) {
+    delete stored.provider;
+    delete stored.providerDetected;
+  }
+  // So does any other declared value: a new `accountSid` is a replacement, not the stored one.
+  for (const name of Object.keys(stored))
+    if (news[name] !== undefined && news[name] !== null) delete stored[name];
+  return stored as KeptOutputs;
+}
+
+/** True when the carrier was looked up rather than declared, now or when the state was written. */
+function providerDetected(inputs: CheckedArgs & KeptOutputs): boolean {
+  return inputs.provider === undefined || inputs.providerDetected === true;
 }
 
 /** The number as the state last saw it (outputs written by create, update or read). */

@@ -173,3 +173,15 @@ const outputSchema = ARGS_SCHEMA.omit({ preflight: true }).extend({
 export type PhoneNumberWebhooksOutputs = z.output<typeof outputSchema>;
 export type OutputName = keyof PhoneNumberWebhooksOutputs;
 export const OUTPUT_NAMES = Object.keys(outputSchema.shape) as OutputName[];
+
+/**
+ * The outputs an update keeps as the state has them: the carrier, whether it was detected, and the
+ * carrier's identifiers of the number. `check` carries them forward (see lifecycle.ts), so that a
+ * preview of an update knows them.
+ */
+export const KEPT_OUTPUTS_SCHEMA = outputSchema
+  .pick({ provider: true, providerDetected: true, ...recordOf(CARRIER_ID_KEYS, () => true as const) })
+  .partial();
+export type KeptOutputs = z.output<typeof KEPT_OUTPUTS_SCHEMA>;
+export type KeptOutputName = keyof KeptOutputs;
+export const KEPT_OUTPUT_NAMES = Object.keys(KEPT_OUTPUTS_SCHEMA.shape) as KeptOutputName[];

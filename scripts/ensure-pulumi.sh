@@ -17,7 +17,7 @@
 # Environment: PULUMI_PHONE_WEBHOOKS_CACHE (default ~/.cache/pulumi-phone-webhooks).
 set -euo pipefail
 
-# Keep in step with @pulumi/pulumi in package.json and with scripts/pulumi-cli/go.mod.
+# Keep in step with @pulumi/pulumi in package-lock.json and with scripts/pulumi-cli/go.mod.
 PULUMI_VERSION=v3.248.0
 
 scripts_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

@@ -75,6 +75,11 @@ export interface ProjectOptions {
   /** Extra environment for every command (credentials, carrier base URLs). */
   env?: Record<string, string | undefined>;
   passphrase?: string;
+  /**
+   * `true` (default): fill `node_modules` from this checkout with `installPackage`. `false`: leave
+   * it to the caller, say an `npm install` of the packed tarball into `dir`.
+   */
+  installPackage?: boolean;
 }
 
 export class PulumiProject {
@@ -89,7 +94,7 @@ export class PulumiProject {
     this.home = join(root, "pulumi-home");
     this.backend = join(root, "state");
     for (const dir of [this.dir, this.home, this.backend]) mkdirSync(dir, { recursive: true });
-    installPackage(join(this.dir, "node_modules"));
+    if (options.installPackage ?? true) installPackage(join(this.dir, "node_modules"));
     const files = { "package.json": '{ "name": "program", "private": true }\n', ...options.files };
     for (const [name, content] of Object.entries(files)) writeFileSync(join(this.dir, name), content);
     this.env = {

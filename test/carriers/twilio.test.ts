@@ -92,6 +92,32 @@ describe("Twilio lifecycle", () => {
     expect(live(PLAIN).voice_url).toBe(VOICE);
   });
 
+  it("a detected carrier: read stores it and the identifiers among the inputs, check carries them, update keeps them", async () => {
+    const { provider, result } = await create({ phoneNumber: PLAIN, voiceUrl: VOICE });
+    expect(result.outs!.providerDetected).toBe(true);
+    const read = await provider.read(result.id, result.outs!);
+    const ids = { accountSid: live(PLAIN).account_sid, phoneNumberSid: live(PLAIN).sid };
+    expect(read.inputs).toMatchObject({ provider: "twilio", providerDetected: true, ...ids });
+    // The program still declares no provider: the new inputs carry what the state knows.
+    const { inputs, failures } = await provider.check(read.inputs, {
+      phoneNumber: PLAIN,
+      voiceUrl: `${VOICE}/v2`,
+    });
+    expect(failures).toEqual([]);
+    expect(inputs).toMatchObject({ provider: "twilio", providerDetected: true, ...ids });
+    const props = read.props as PhoneNumberWebhooksOutputs;
+    expect(await provider.diff(result.id, props, inputs as never)).toEqual({ changes: true, replaces: [] });
+    const same = await provider.check(read.inputs, { phoneNumber: PLAIN, voiceUrl: VOICE });
+    expect(await provider.diff(result.id, props, same.inputs as never)).toEqual({
+      changes: false,
+      replaces: [],
+    });
+    // What a preview of this update shows (the checked inputs) agrees with what the update returns.
+    const { outs } = await provider.update(result.id, props, inputs as never);
+    expect(live(PLAIN).voice_url).toBe(`${VOICE}/v2`);
+    expect(outs).toMatchObject(inputs);
+  });
+
   it("drops a number deleted out of band from the state, and deleting it then succeeds", async () => {
     const { provider, result } = await create({ phoneNumber: PLAIN, voiceUrl: VOICE });
     h.sandbox.control.deleteNumber("twilio", PLAIN);
