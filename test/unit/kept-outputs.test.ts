@@ -48,6 +48,14 @@ describe("check carries forward what the state knows", () => {
     });
   });
 
+  it("a declared accountSid as declared, so a new one replaces the resource", async () => {
+    const subaccount = "AC1a2b3c4d5e6f708192a3b4c5d6e7f8a1";
+    const { inputs } = await provider.check(storedDetected, { ...news, accountSid: subaccount });
+    expect(inputs).toMatchObject({ accountSid: subaccount, phoneNumberSid: ids.phoneNumberSid });
+    const olds = { ...storedDetected, webhooks: {}, provider: "twilio" as const } as never;
+    expect(await provider.diff("", olds, inputs as never)).toMatchObject({ replaces: ["accountSid"] });
+  });
+
   it("nothing for a create, a new number, another carrier or a number not known yet", async () => {
     const bare = { phoneNumber: NUMBER, voiceUrl: "https://example.com/v2" };
     expect((await provider.check({}, news)).inputs).toEqual(bare);
