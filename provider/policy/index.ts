@@ -20,7 +20,7 @@ import {
   type ResourceValidationArgs,
   type ResourceValidationPolicy,
 } from "@pulumi/policy";
-import type { z } from "zod";
+import { z } from "zod";
 import { PHONE_NUMBER_WEBHOOKS_TYPE } from "../type-token";
 import {
   allowedHostsConfig,
@@ -106,7 +106,7 @@ export function phoneWebhooksPolicies(): ResourceValidationPolicy[] {
       allowedHostsConfig,
       (props, _stack, config) => checkAllowedHosts(props, config),
     ),
-    policy(POLICY_NAMES.httpsOnly, "Webhook URLs use https.", "mandatory", undefined, stacksConfig, (props) =>
+    policy(POLICY_NAMES.httpsOnly, "Webhook URLs use https.", "mandatory", undefined, z.object({}), (props) =>
       checkHttpsOnly(props),
     ),
     policy(
