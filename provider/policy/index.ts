@@ -15,7 +15,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
   PolicyPack,
-  type EnforcementLevel,
   type PolicyPackArgs,
   type ResourceValidationArgs,
   type ResourceValidationPolicy,
@@ -54,95 +53,131 @@ const STACKS_SCHEMA = {
   },
 } as const;
 
+/** Where the policies learn the stack's name (the engine's, by default). */
+export interface PolicyOptions {
+  stack?: () => string;
+}
+
+interface PolicySpec<C> {
+  name: string;
+  description: string;
+  configSchema?: ResourceValidationPolicy["configSchema"];
+  schema: z.ZodType<C>;
+  /** Whether this configuration makes the rule depend on the stack's name. */
+  needsStack?: (config: C) => boolean;
+  rule: (props: Record<string, unknown>, stack: string, config: C) => string[];
+}
+
 /**
- * One policy: `rule` returns the violations of one resource; a configuration that does not parse
- * is itself reported, so a typo in a config file cannot switch a policy off silently.
+ * One policy: `rule` returns the violations of one resource. A configuration that does not parse
+ * is itself reported, and so is a per-stack setting when the engine did not say which stack this
+ * is, so that neither a typo nor a missing stack name can switch a policy off silently.
  */
-function policy<C>(
-  name: string,
-  description: string,
-  enforcementLevel: EnforcementLevel,
-  configSchema: ResourceValidationPolicy["configSchema"],
-  schema: z.ZodType<C>,
-  rule: (props: Record<string, unknown>, stack: string, config: C) => string[],
-): ResourceValidationPolicy {
+function policy<C>(spec: PolicySpec<C>, options: PolicyOptions): ResourceValidationPolicy {
+  const stackOf = options.stack ?? (() => pulumi.getStack());
   return {
-    name,
-    description,
-    enforcementLevel,
-    configSchema,
+    name: spec.name,
+    description: spec.description,
+    enforcementLevel: "mandatory",
+    configSchema: spec.configSchema,
     validateResource: (args: ResourceValidationArgs, reportViolation) => {
       if (args.type !== PHONE_NUMBER_WEBHOOKS_TYPE) return;
       let config: C;
       try {
-        config = parseConfig(name, schema, args.getConfig<object>());
+        config = parseConfig(spec.name, spec.schema, args.getConfig<object>());
       } catch (error) {
         reportViolation((error as Error).message);
         return;
       }
-      for (const message of rule(args.props as Record<string, unknown>, pulumi.getStack(), config))
+      const stack = stackOf();
+      if (stack === "" && spec.needsStack?.(config)) {
+        reportViolation(
+          `policy ${spec.name} is configured per stack, but the engine did not tell the policy pack ` +
+            `which stack this is (PULUMI_NODEJS_STACK is unset)`,
+        );
+        return;
+      }
+      for (const message of spec.rule(args.props as Record<string, unknown>, stack, config))
         reportViolation(message);
     },
   };
 }
 
-/** The policies, each configurable per stack through `--policy-pack-config`. */
-export function phoneWebhooksPolicies(): ResourceValidationPolicy[] {
-  return [
+/** The policies, each configurable per stack through `--policy-pack-config`; all mandatory. */
+export function phoneWebhooksPolicies(options: PolicyOptions = {}): ResourceValidationPolicy[] {
+  const specs = [
     policy(
-      POLICY_NAMES.allowedHosts,
-      "Webhook URLs point only at allowed hosts (exact names or *.example.com).",
-      "mandatory",
       {
-        properties: {
-          hosts: {
-            type: "array",
-            items: { type: "string" },
-            description:
-              "Allowed hosts; *.example.com matches every name under example.com. Empty: any host.",
+        name: POLICY_NAMES.allowedHosts,
+        description: "Webhook URLs point only at allowed hosts (exact names or *.example.com).",
+        configSchema: {
+          properties: {
+            hosts: {
+              type: "array",
+              items: { type: "string" },
+              description:
+                "Allowed hosts; *.example.com matches every name under example.com. Empty: any host.",
+            },
           },
         },
+        schema: allowedHostsConfig,
+        rule: (props, _stack, config) => checkAllowedHosts(props, config),
       },
-      allowedHostsConfig,
-      (props, _stack, config) => checkAllowedHosts(props, config),
-    ),
-    policy(POLICY_NAMES.httpsOnly, "Webhook URLs use https.", "mandatory", undefined, z.object({}), (props) =>
-      checkHttpsOnly(props),
+      options,
     ),
     policy(
-      POLICY_NAMES.noSharedUpdate,
-      'On the chosen stacks, no allowSharedUpdate: true and no onShared: "update".',
-      "mandatory",
-      { properties: STACKS_SCHEMA },
-      stacksConfig,
-      checkNoSharedUpdate,
-    ),
-    policy(
-      POLICY_NAMES.restoreOnDelete,
-      'On the chosen stacks, onDelete is "restore" (the default).',
-      "mandatory",
-      { properties: STACKS_SCHEMA },
-      stacksConfig,
-      checkRestoreOnDelete,
-    ),
-    policy(
-      POLICY_NAMES.numberPerStack,
-      "Given each stack's numbers, a number is managed by its own stack only.",
-      "mandatory",
       {
-        properties: {
-          numbers: {
-            type: "object",
-            additionalProperties: { type: "array", items: { type: "string" } },
-            description:
-              'Stack name to its E.164 numbers, e.g. { "production": ["+14155550100"] }. Empty: no check.',
+        name: POLICY_NAMES.httpsOnly,
+        description: "Webhook URLs use https.",
+        schema: z.object({}),
+        rule: (props) => checkHttpsOnly(props),
+      },
+      options,
+    ),
+    policy(
+      {
+        name: POLICY_NAMES.noSharedUpdate,
+        description: 'On the chosen stacks, no allowSharedUpdate: true and no onShared: "update".',
+        configSchema: { properties: STACKS_SCHEMA },
+        schema: stacksConfig,
+        needsStack: (config) => config.stacks.length > 0,
+        rule: checkNoSharedUpdate,
+      },
+      options,
+    ),
+    policy(
+      {
+        name: POLICY_NAMES.restoreOnDelete,
+        description: 'On the chosen stacks, onDelete is "restore" (the default).',
+        configSchema: { properties: STACKS_SCHEMA },
+        schema: stacksConfig,
+        needsStack: (config) => config.stacks.length > 0,
+        rule: checkRestoreOnDelete,
+      },
+      options,
+    ),
+    policy(
+      {
+        name: POLICY_NAMES.numberPerStack,
+        description: "Given each stack's numbers, a number is managed by its own stack only.",
+        configSchema: {
+          properties: {
+            numbers: {
+              type: "object",
+              additionalProperties: { type: "array", items: { type: "string" } },
+              description:
+                'Stack name to its E.164 numbers, e.g. { "production": ["+14155550100"] }. Empty: no check.',
+            },
           },
         },
+        schema: numbersByStackConfig,
+        needsStack: (config) => Object.keys(config.numbers).length > 0,
+        rule: checkNumberPerStack,
       },
-      numbersByStackConfig,
-      checkNumberPerStack,
+      options,
     ),
   ];
+  return specs;
 }
 
 /** Creates the policy pack (a policy pack's program calls this once). */
