@@ -10,6 +10,7 @@ export {
   type PhoneNumberWebhooksOutputs,
 } from "./resource";
 export { PhoneNumberWebhooksProvider, type ProviderOptions } from "./lifecycle";
+export { PHONE_NUMBER_WEBHOOKS_TYPE } from "./type-token";
 export { CarrierError, WebhookError, type WebhookErrorKind } from "./errors";
 export type { CarrierName } from "./carriers";
 export type { OnDelete } from "./schema";

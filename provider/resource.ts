@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { forwardTo, type ForwardingProvider } from "./forward";
 import hostedProvider from "./hosted";
 import { OUTPUT_NAMES, type CheckedArgs, type OutputName, type PhoneNumberWebhooksOutputs } from "./schema";
+import { DYNAMIC_PROVIDER_NAME, RESOURCE_TYPE_NAME } from "./type-token";
 import { hasUserinfo, URL_FIELDS } from "./webhooks";
 
 export type { PhoneNumberWebhooksOutputs };
@@ -59,8 +60,8 @@ export class PhoneNumberWebhooks extends pulumi.dynamic.Resource {
       name,
       { ...outputs, ...inputs },
       { ...opts, additionalSecretOutputs: secretOutputs },
-      "phone-webhooks",
-      "PhoneNumberWebhooks",
+      DYNAMIC_PROVIDER_NAME,
+      RESOURCE_TYPE_NAME,
     );
   }
 }

@@ -23,7 +23,6 @@ PULUMI_VERSION=v3.248.0
 scripts_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo_dir=$(dirname "$scripts_dir")
 cache_root=${PULUMI_PHONE_WEBHOOKS_CACHE:-$HOME/.cache/pulumi-phone-webhooks}
-dest=$cache_root/pulumi-$PULUMI_VERSION
 companions=(pulumi-language-nodejs pulumi-resource-pulumi-nodejs)
 
 say() { echo "ensure-pulumi: $*" >&2; }
@@ -45,14 +44,17 @@ complete() {
 wrapper_hash() {
 	cat "$scripts_dir/pulumi-cli/go.sum" "$scripts_dir"/pulumi-cli/pulumi-language-nodejs/*.go | sha256sum | cut -d' ' -f1
 }
+# One cache directory per version and wrapper sources: checkouts whose language host differs (a
+# branch that changed it) each keep their own build instead of replacing each other's while in use.
+dest=$cache_root/pulumi-$PULUMI_VERSION-$(wrapper_hash | cut -c1-12)
 cache_ok() {
 	complete "$dest/bin" || return 1
 	[[ ! -f $dest/source.sha256 || $(<"$dest/source.sha256") == "$(wrapper_hash)" ]]
 }
 
 # --- a. pulumi on PATH ------------------------------------------------------
-# Our own cache on PATH is judged by step b, which knows when it is stale.
-if path_pulumi=$(command -v pulumi 2>/dev/null) && [[ $(dirname "$path_pulumi") != "$dest/bin" ]]; then
+# Our own caches on PATH are judged by step b, which knows when one is stale.
+if path_pulumi=$(command -v pulumi 2>/dev/null) && [[ $(dirname "$path_pulumi") != "$cache_root"/* ]]; then
 	path_dir=$(dirname "$path_pulumi")
 	missing=()
 	for f in "${companions[@]}"; do

@@ -30,6 +30,7 @@ describe("the package entry point", () => {
     `);
     expect(result.exports).toEqual([
       "CarrierError",
+      "PHONE_NUMBER_WEBHOOKS_TYPE",
       "PhoneNumberWebhooks",
       "PhoneNumberWebhooksProvider",
       "WebhookError",

@@ -7,8 +7,9 @@
 // and sdk/v3 are served. The engine only needs a few RPCs from a language host
 // to run a Node.js program: Run spawns `node @pulumi/pulumi/cmd/run` with the
 // flags and environment that script documents (see its usage()), and the
-// plugin discovery RPCs let the engine pre-load resource plugins. Everything
-// else stays unimplemented, which the engine tolerates.
+// plugin discovery RPCs let the engine pre-load resource plugins. RunPlugin
+// starts Node.js policy packs (policy.go). Everything else stays
+// unimplemented, which the engine tolerates.
 package main
 
 import (

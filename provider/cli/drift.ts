@@ -1,0 +1,145 @@
+/**
+ * `pulumi-phone-webhooks drift --stack <name> [--cwd <dir>] [--json <file>]`
+ *
+ * Runs a refresh preview of a stack through Pulumi's Automation API (the same engine run as
+ * `pulumi preview --refresh`: the carriers are read, nothing is written), and reports which
+ * numbers' webhooks differ from the program, field by field. Exit codes: 0 no drift, 2 drift,
+ * 1 the check itself failed (bad arguments, no stack, carrier down, bad credentials), which
+ * `pulumi preview --expect-no-changes` cannot tell apart from drift.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { LocalWorkspace } from "@pulumi/pulumi/automation";
+import { z } from "zod";
+import {
+  errorDiagnostics,
+  extractDrift,
+  formatReport,
+  redactAll,
+  stripAnsi,
+  type DriftEngineEvent,
+  type DriftReport,
+} from "./drift-report";
+
+export const EXIT_CLEAN = 0;
+export const EXIT_ERROR = 1;
+export const EXIT_DRIFT = 2;
+
+export const DRIFT_USAGE = `usage: pulumi-phone-webhooks drift --stack <name> [--cwd <dir>] [--json <file>]
+
+Runs a refresh preview of the stack (the carriers are read, nothing is changed) and reports every
+phone number whose webhooks differ from what the program declares.
+
+  --stack, -s <name>   the stack to check (required)
+  --cwd, -C <dir>      the Pulumi project directory (default: the current directory)
+  --json <file>        also write the report as JSON to <file>
+
+Exit codes: 0 no drift, 2 drift, 1 the check failed (the report says why).
+The pulumi CLI must be on PATH; credentials and backend come from the usual environment.`;
+
+const argsSchema = z.strictObject({
+  stack: z.string("--stack <name> is required").min(1, "--stack <name> is required"),
+  cwd: z.string().min(1).default("."),
+  json: z.string().min(1).optional(),
+});
+export type DriftArgs = z.infer<typeof argsSchema>;
+
+/** Parses the command line after `drift`; throws an Error with a usage message on bad input. */
+export function parseDriftArgs(argv: readonly string[]): DriftArgs | "help" {
+  let values: Record<string, unknown>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        stack: { type: "string", short: "s" },
+        cwd: { type: "string", short: "C" },
+        json: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n\n${DRIFT_USAGE}`);
+  }
+  if (values.help) return "help";
+  delete values.help;
+  const parsed = argsSchema.safeParse(values);
+  if (!parsed.success) throw new Error(`${parsed.error.issues[0]!.message}\n\n${DRIFT_USAGE}`);
+  return parsed.data;
+}
+
+export interface DriftIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+/** Runs the check and returns the exit code. Never throws. */
+export async function runDrift(argv: readonly string[], io: DriftIo): Promise<number> {
+  let args: DriftArgs;
+  try {
+    const parsed = parseDriftArgs(argv);
+    if (parsed === "help") {
+      io.out(DRIFT_USAGE);
+      return EXIT_CLEAN;
+    }
+    args = parsed;
+  } catch (error) {
+    io.err((error as Error).message);
+    return EXIT_ERROR;
+  }
+
+  const events: DriftEngineEvent[] = [];
+  let report: DriftReport;
+  try {
+    const stack = await LocalWorkspace.selectStack({ stackName: args.stack, workDir: resolve(args.cwd) });
+    await stack.preview({
+      refresh: true,
+      onEvent: (event) => events.push(event as DriftEngineEvent),
+    });
+    report = extractDrift(events, args.stack);
+  } catch (error) {
+    report = {
+      stack: args.stack,
+      status: "error",
+      checkedAt: new Date().toISOString(),
+      resources: 0,
+      drift: [],
+      error: describeFailure(error, events),
+    };
+  }
+
+  if (args.json) {
+    try {
+      const file = resolve(args.json);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+    } catch (error) {
+      io.err(`could not write the report to ${args.json}: ${(error as Error).message}`);
+      return EXIT_ERROR;
+    }
+  }
+  if (report.status === "error") {
+    io.err(formatReport(report));
+    return EXIT_ERROR;
+  }
+  io.out(formatReport(report));
+  return report.status === "drift" ? EXIT_DRIFT : EXIT_CLEAN;
+}
+
+/**
+ * Why the preview failed: the engine's error diagnostics when it sent any, else the CLI's stderr,
+ * else the error's first line, passwords masked.
+ */
+function describeFailure(error: unknown, events: readonly DriftEngineEvent[]): string {
+  const diagnostics = errorDiagnostics(events);
+  if (diagnostics.length > 0) return diagnostics.join("\n");
+  // The Automation API's CommandError keeps the CLI's output in a private `commandResult`.
+  const e = error as { commandResult?: { stderr?: unknown }; message?: unknown };
+  const raw = e.commandResult?.stderr;
+  const stderr = typeof raw === "string" ? stripAnsi(raw).trim() : "";
+  if (stderr) return redactAll(stderr);
+  const message = typeof e.message === "string" ? e.message : String(error);
+  return redactAll(stripAnsi(message.split("\n")[0] ?? message));
+}
