@@ -141,4 +141,9 @@ export class ReadCache<T> {
   delete(key: string): void {
     this.entries.delete(key);
   }
+
+  /** Forgets every entry: a number moved between objects changes who is on several of them. */
+  clear(): void {
+    this.entries.clear();
+  }
 }

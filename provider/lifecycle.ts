@@ -4,7 +4,14 @@
  * Carrier specifics stay behind the `Carrier` interface.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { Carrier, CarrierIds, CarrierNumber, WriteStep } from "./carriers/carrier";
+import type {
+  Carrier,
+  CarrierIds,
+  CarrierNumber,
+  Isolation,
+  NumberMove,
+  WriteStep,
+} from "./carriers/carrier";
 import { CARRIER_ID_KEYS, CARRIER_NAMES, carrierDescriptor, listNames, type CarrierName } from "./carriers";
 import { loadSettings, missingCredentials, NO_CREDENTIALS, type ConfigSource, type Settings } from "./config";
 import { notFoundMessage, successMessage, updateFailed, WebhookError } from "./errors";
@@ -13,6 +20,7 @@ import { preflightRefusal, preflightUrl, type PreflightOptions } from "./preflig
 import {
   ARGS_SCHEMA,
   isUnknown,
+  sharedMode,
   type CheckedArgs,
   type OnDelete,
   type PhoneNumberWebhooksOutputs,
@@ -91,7 +99,7 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
       }
     }
     if ((news.onDelete ?? "restore") !== (olds.onDelete ?? "restore")) changes = true;
-    if ((news.allowSharedUpdate ?? false) !== (olds.allowSharedUpdate ?? false)) changes = true;
+    if (sharedMode(news) !== sharedMode(olds)) changes = true;
     // `preflight` is not compared: it decides how a switch is made, and changing it alone switches
     // nothing, so an update would probe nothing and write nothing.
     return { changes, replaces };
@@ -112,15 +120,22 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
       args.phoneNumber,
       current.webhooksBeforeThisRun ?? current.webhooks,
     );
-    let webhooks: WebhookSettings;
+    let applied: Applied;
     try {
-      webhooks = await applyChanges(carrier, current, changes, args);
+      applied = await applyChanges(carrier, current, changes, {
+        ...args,
+        // A run that died after making a copy left it in the journal: re-used, never orphaned.
+        isolated: previous.isolated,
+        onCopyMade: (isolation) =>
+          journal.rememberIsolation(carrier.name, args.phoneNumber, previous.webhooks, isolation),
+      });
     } catch (error) {
       const leftover = error instanceof WebhookError && error.partiallyApplied;
       if (!previous.recovered && !leftover) await journal.forget(carrier.name, args.phoneNumber);
       throw error;
     }
-    const outs = buildOutputs(args, carrier.name, { ...current, webhooks }, previous.webhooks);
+    const { number, isolated } = await readBack(carrier, current, applied, previous.isolated);
+    const outs = buildOutputs(args, carrier.name, number, previous.webhooks, isolated, applied.notes);
     if (args.provider === undefined) outs.providerDetected = true;
     if (preflight) outs.preflightResults = preflight;
     // From here the state holds previousWebhooks; a stale entry must not outlive the resource.
@@ -142,7 +157,8 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     }
     const previous = props?.previousWebhooks ?? current.webhooks;
     const stored = props ?? ({ phoneNumber, provider: carrier.name } as PhoneNumberWebhooksOutputs);
-    const outs = buildOutputs(stored, carrier.name, current, previous);
+    // The copies stay ours while the number is elsewhere (drift): destroy still deletes them.
+    const outs = buildOutputs(stored, carrier.name, current, previous, stored.isolated ?? []);
     if (stored.providerDetected) outs.providerDetected = true;
     if (stored.preflightResults) outs.preflightResults = stored.preflightResults;
     // Inputs mirror what was declared, with the live values of the managed settings, so a preview
@@ -157,6 +173,7 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     }
     if (stored.onDelete !== undefined) inputs.onDelete = stored.onDelete;
     if (stored.allowSharedUpdate !== undefined) inputs.allowSharedUpdate = stored.allowSharedUpdate;
+    if (stored.onShared !== undefined) inputs.onShared = stored.onShared;
     return { id, props: outs, inputs };
   }
 
@@ -180,8 +197,21 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     const declared = managedSettings(args);
     const switched = Object.fromEntries(Object.entries(changes).filter(([field]) => field in declared));
     const preflight = await this.preflight(carrier.name, current, switched, args);
-    const webhooks = await applyChanges(carrier, current, changes, args);
-    const outs = buildOutputs(args, carrier.name, { ...current, webhooks }, previous);
+    const journal = this.journal();
+    const isolatedBefore = unionOfIsolations(
+      olds.isolated ?? [],
+      (await journal.entry(carrier.name, olds.phoneNumber))?.isolated ?? [],
+    );
+    const applied = await applyChanges(carrier, current, changes, {
+      ...args,
+      isolated: isolatedBefore,
+      onCopyMade: (isolation) =>
+        journal.rememberIsolation(carrier.name, args.phoneNumber, previous, isolation),
+    });
+    const { number, isolated } = await readBack(carrier, current, applied, isolatedBefore);
+    const outs = buildOutputs(args, carrier.name, number, previous, isolated, applied.notes);
+    // The state holds the copies now.
+    if (applied.moves.length) await journal.forget(carrier.name, args.phoneNumber);
     if (args.provider === undefined) outs.providerDetected = true;
     // An outcome stays while its URL does: a URL switched without a probe, or dropped, loses it.
     const kept = Object.entries(olds.preflightResults ?? {}).filter(
@@ -207,11 +237,20 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
       if (props[field] === undefined) continue; // never managed: never touched
       target[field] = mode === "clear" && !unclearable.includes(field) ? null : previous[field];
     }
-    await applyChanges(carrier, current, changesTowards(current.webhooks, target), {
+    // An isolated holder is restored by moving the number back ("clear" too: emptying the shared
+    // original would change its other numbers) and the copy made for it is deleted.
+    const isolated = unionOfIsolations(
+      props.isolated ?? [],
+      (await journal.entry(props.provider, props.phoneNumber))?.isolated ?? [],
+    );
+    const applied = await applyChanges(carrier, current, changesTowards(current.webhooks, target), {
       phoneNumber: props.phoneNumber,
-      allowSharedUpdate: props.allowSharedUpdate ?? false,
+      allowSharedUpdate: props.allowSharedUpdate,
+      onShared: props.onShared,
       restoring: true,
+      isolated,
     });
+    for (const note of applied.notes) await warn(note);
     await journal.forget(props.provider, props.phoneNumber);
   }
 
@@ -406,6 +445,20 @@ function refuseUnclearable(
     );
 }
 
+interface ApplyOptions extends Pick<CheckedArgs, "phoneNumber" | "allowSharedUpdate" | "onShared"> {
+  restoring?: boolean;
+  /** The copies this resource made before (state, journal). */
+  isolated?: Isolation[];
+  onCopyMade?: (isolation: Isolation) => Promise<void>;
+}
+
+/** What `applyChanges` did: the webhooks as written, the number's moves, and notes for `message`. */
+interface Applied {
+  webhooks: WebhookSettings;
+  moves: NumberMove[];
+  notes: string[];
+}
+
 /**
  * Runs the carrier's writes in order and verifies each answer. If one fails, or reads back other
  * than written, the writes already made are undone, newest first, and the error says so.
@@ -414,15 +467,20 @@ async function applyChanges(
   carrier: Carrier,
   current: CarrierNumber,
   changes: WebhookChanges,
-  args: Pick<CheckedArgs, "phoneNumber" | "allowSharedUpdate"> & { restoring?: boolean },
-): Promise<WebhookSettings> {
+  args: ApplyOptions,
+): Promise<Applied> {
   const live = { ...current.webhooks };
-  if (Object.keys(changes).length === 0) return live;
+  const returning = args.restoring && (args.isolated?.length ?? 0) > 0;
+  if (Object.keys(changes).length === 0 && !returning) return { webhooks: live, moves: [], notes: [] };
+  const mode = sharedMode(args);
   let steps: WriteStep[];
   try {
     steps = await carrier.planWrites(current, changes, {
-      allowSharedUpdate: args.allowSharedUpdate ?? false,
+      allowSharedUpdate: mode === "update",
       restoring: args.restoring,
+      isolate: mode === "isolate",
+      isolated: args.isolated,
+      onCopyMade: args.onCopyMade,
     });
   } catch (error) {
     throw updateFailed(args.phoneNumber, carrier.name, error);
@@ -455,7 +513,51 @@ async function applyChanges(
       throw failure;
     }
   }
-  return live;
+  const moves = steps.flatMap((step) => step.moved?.() ?? []);
+  const notes = steps.flatMap((step) => step.note?.() ?? []);
+  return { webhooks: live, moves, notes };
+}
+
+/**
+ * The number after the writes. When it moved between objects, it is read back from the carrier
+ * (the move's verification, and its new identifiers and neighbours); the copies it is on now are
+ * the ones this resource holds.
+ */
+async function readBack(
+  carrier: Carrier,
+  current: CarrierNumber,
+  applied: Applied,
+  isolatedBefore: Isolation[],
+): Promise<{ number: CarrierNumber; isolated: Isolation[] }> {
+  let number: CarrierNumber = { ...current, webhooks: applied.webhooks };
+  if (applied.moves.length) {
+    const found = await carrier.find(current.phoneNumber);
+    if (!found) throw new WebhookError(notFoundMessage(current.phoneNumber, [carrier.name]), "not-found");
+    number = found;
+  }
+  let isolated = [...isolatedBefore];
+  for (const { direction, isolation } of applied.moves) {
+    isolated = isolated.filter((i) => i.holds !== isolation.holds);
+    if (direction === "isolated") isolated.push(isolation);
+  }
+  const on = new Set(Object.values(number.ids));
+  return { number, isolated: isolated.filter((i) => on.has(i.copyId)) };
+}
+
+/** The copies of the state and of the journal (a run that died after making one), once each. */
+function unionOfIsolations(stored: Isolation[], journaled: Isolation[]): Isolation[] {
+  const extra = journaled.filter((j) => !stored.some((s) => s.copyId === j.copyId || s.holds === j.holds));
+  return [...stored, ...extra];
+}
+
+/** A warning in the engine's log (the Pulumi CLI shows it), else on stderr. */
+async function warn(message: string): Promise<void> {
+  try {
+    const pulumi = await import("@pulumi/pulumi");
+    await pulumi.log.warn(message);
+  } catch {
+    process.stderr.write(`warning: ${message}\n`);
+  }
 }
 
 async function undoSteps(done: WriteStep[]): Promise<string[]> {
@@ -475,6 +577,8 @@ function buildOutputs(
   provider: CarrierName,
   current: CarrierNumber,
   previous: WebhookSettings,
+  isolated: Isolation[] = [],
+  notes: string[] = [],
 ): PhoneNumberWebhooksOutputs {
   const updatedWebhooks: { voice?: string; sms?: string } = {};
   if (args.voiceUrl) updatedWebhooks.voice = redactUrl(args.voiceUrl);
@@ -483,14 +587,17 @@ function buildOutputs(
     phoneNumber: args.phoneNumber,
     provider,
     updatedWebhooks,
-    message: successMessage(Object.keys(updatedWebhooks).length, args.phoneNumber, provider),
+    message:
+      successMessage(Object.keys(updatedWebhooks).length, args.phoneNumber, provider) +
+      (notes.length ? `: ${notes.join("; ")}` : ""),
     webhooks: { ...UNSET_WEBHOOKS, ...current.webhooks },
     previousWebhooks: { ...UNSET_WEBHOOKS, ...previous },
     sharedWith: current.sharedWith,
   };
   // The managed settings as declared: they tell update and delete which settings are this resource's.
-  for (const key of [...WEBHOOK_FIELDS, "onDelete", "allowSharedUpdate"] as const)
+  for (const key of [...WEBHOOK_FIELDS, "onDelete", "allowSharedUpdate", "onShared"] as const)
     if (args[key] !== undefined) Object.assign(outs, { [key]: args[key] });
+  if (isolated.length) outs.isolated = isolated;
   for (const key of CARRIER_ID_KEYS) if (current.ids[key] !== undefined) outs[key] = current.ids[key];
   return outs;
 }

@@ -9,8 +9,22 @@ import { z } from "zod";
 import { CarrierError, WebhookError } from "../../errors";
 import { NumberDirectory, ReadCache } from "../../directory";
 import type { RetryPolicy } from "../../retry";
-import { UNSET_WEBHOOKS, type WebhookChanges, type WebhookField, type WebhookSettings } from "../../webhooks";
-import type { Carrier, CarrierNumber, UnclearableFields, WriteOptions, WriteStep } from "../carrier";
+import {
+  isVoiceField,
+  UNSET_WEBHOOKS,
+  type WebhookChanges,
+  type WebhookField,
+  type WebhookSettings,
+} from "../../webhooks";
+import type {
+  Carrier,
+  CarrierNumber,
+  Isolation,
+  NumberMove,
+  UnclearableFields,
+  WriteOptions,
+  WriteStep,
+} from "../carrier";
 import {
   connectionSchema,
   messagingSettingsSchema,
@@ -24,6 +38,8 @@ import {
 } from "./client";
 import {
   checkWebhookFields,
+  copyBody,
+  kindOfRecordType,
   MESSAGING_PROFILE,
   NO_WEBHOOK_KIND,
   pickFields,
@@ -124,22 +140,324 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
     changes: WebhookChanges,
     options: WriteOptions,
   ): Promise<WriteStep[]> {
-    const targets = await writeTargets(current, changes, {
-      connection: (id) => this.numbersOnConnection(id),
-      profile: (id) => this.numbersOnProfile(id),
-    });
-    refuseSharedWithoutConsent(current.phoneNumber, targets, options);
     const restoring = options.restoring ?? false;
-    const claimed = targets.map((t) => ({
+    const isolated = options.isolated ?? [];
+    const holderId = (holds: Isolation["holds"]) =>
+      holds === "voice" ? current.ids.connectionId : current.ids.messagingProfileId;
+    const onOwnCopy = (i: Isolation) => holderId(i.holds) === i.copyId;
+    // Restoring a holder this resource isolated is moving the number back: its fields are not written.
+    const returning = restoring ? isolated : [];
+    // Isolating again a holder whose number left its copy (moved back, or the copy deleted).
+    const reisolating = !restoring && options.isolate ? isolated.filter((i) => !onOwnCopy(i)) : [];
+    const holderOf = (field: WebhookField): Isolation["holds"] => (isVoiceField(field) ? "voice" : "sms");
+    const plain: WebhookChanges = {};
+    const again = new Map<Isolation, WebhookChanges>();
+    for (const [field, value] of Object.entries(changes) as Array<[WebhookField, string | null]>) {
+      const holds = holderOf(field);
+      if (returning.some((i) => i.holds === holds)) continue;
+      const redo = reisolating.find((i) => i.holds === holds);
+      if (redo) again.set(redo, { ...again.get(redo), [field]: value });
+      else plain[field] = value;
+    }
+
+    const targets = Object.keys(plain).length
+      ? await writeTargets(current, plain, {
+          connection: (id) => this.numbersOnConnection(id),
+          profile: (id) => this.numbersOnProfile(id),
+        })
+      : [];
+    const ownCopy = (t: WriteTarget) => isolated.some((i) => i.copyId === t.id && onOwnCopy(i));
+    const toIsolate: WriteTarget[] = [];
+    const inPlace: WriteTarget[] = [];
+    for (const t of targets) {
+      if (options.isolate && !t.kind.copy)
+        throw new WebhookError(
+          `onShared: "isolate" cannot give ${current.phoneNumber} its own ${t.kind.label} (${t.id}): copying a SIP connection would split your SIP registration and authentication (credentials, IP addresses or FQDNs) between two connections. ` +
+            `Move the number to a Call Control or TeXML application in the Telnyx portal, or use onShared: "update" (every number on it gets the webhooks) or "refuse"`,
+          "invalid",
+        );
+      if (options.isolate && t.sharedWith.length > 0 && !ownCopy(t)) toIsolate.push(t);
+      else inPlace.push(t);
+    }
+    refuseSharedWithoutConsent(
+      current.phoneNumber,
+      inPlace.filter((t) => !ownCopy(t)),
+      options,
+    );
+    const claimed = inPlace.map((t) => ({
       ...t,
-      fields: this.claims.claim(current.phoneNumber, t, changes, restoring),
+      fields: ownCopy(t) ? t.fields : this.claims.claim(current.phoneNumber, t, plain, restoring),
     }));
 
     // The number is read again just before the first write: if it moved to another connection or
     // profile since it was read, writing the old one would change other numbers and not this one.
     let confirmed: Promise<void> | undefined;
     const confirmAssignments = () => (confirmed ??= this.confirmAssignments(current));
-    return claimed.map((t) => this.writeStep(t, changes, confirmAssignments));
+    const steps = claimed.map((t) => {
+      const step = this.writeStep(t, plain, confirmAssignments);
+      if (options.isolate && t.sharedWith.length === 0 && !ownCopy(t))
+        step.note = () => `the ${t.kind.label} ${t.id} serves only ${current.phoneNumber}: written in place`;
+      return step;
+    });
+    for (const t of toIsolate)
+      steps.push(
+        this.isolationStep(current, {
+          holds: t.kind === MESSAGING_PROFILE ? "sms" : "voice",
+          kind: t.kind,
+          sourceId: t.id,
+          originalId: t.id,
+          fields: t.fields,
+          values: plain,
+          sharedWith: t.sharedWith,
+          confirm: confirmAssignments,
+          onCopyMade: options.onCopyMade,
+        }),
+      );
+    for (const [i, values] of again) {
+      const sourceId = holderId(i.holds) ?? i.originalId;
+      const kind =
+        i.holds === "voice" && current.ids.connectionId
+          ? VOICE_KINDS[current.ids.connectionType ?? ""]
+          : kindOfRecordType(i.objectType);
+      if (!kind?.copy)
+        throw new WebhookError(
+          `${current.phoneNumber} left its own ${i.objectType.replace(/_/g, " ")} ${i.copyId} for a connection that cannot be copied; move it back in the Telnyx portal`,
+          "invalid",
+        );
+      steps.push(
+        this.isolationStep(current, {
+          holds: i.holds,
+          kind,
+          sourceId,
+          originalId: i.originalId,
+          reuseId: i.copyId,
+          fields: Object.keys(values) as WebhookField[],
+          values,
+          sharedWith: [],
+          confirm: confirmAssignments,
+          onCopyMade: options.onCopyMade,
+        }),
+      );
+    }
+    for (const i of returning) steps.push(this.returnStep(current, i, confirmAssignments));
+    return steps;
+  }
+
+  /**
+   * Gives the number its own copy of a shared object: makes the copy (or, after drift, re-uses the
+   * one made before while nobody else is on it) with this resource's webhooks, then moves the
+   * number onto it; the number's answer is the verification. Undo moves it back and deletes a copy
+   * this step made.
+   */
+  private isolationStep(
+    current: TelnyxCarrierNumber,
+    plan: {
+      holds: Isolation["holds"];
+      kind: ObjectKind;
+      sourceId: string;
+      originalId: string;
+      reuseId?: string;
+      fields: WebhookField[];
+      values: WebhookChanges;
+      sharedWith: string[];
+      confirm: () => Promise<void>;
+      onCopyMade?: (isolation: Isolation) => Promise<void>;
+    },
+  ): WriteStep {
+    const { holds, kind, sourceId, originalId, fields, values } = plan;
+    const phoneNumber = current.phoneNumber;
+    const from = holds === "voice" ? current.ids.connectionId : current.ids.messagingProfileId;
+    /** A copy this step created: its undo deletes it. */
+    let made: string | undefined;
+    /** The move may have landed (sent, and not refused). */
+    let moveSent = false;
+    let move: NumberMove | undefined;
+    let note: string | undefined;
+    return {
+      target: `${kind.label} ${sourceId} (a copy for ${phoneNumber})`,
+      fields,
+      sharedWith: [],
+      write: async () => {
+        await plan.confirm();
+        let copy = plan.reuseId
+          ? await this.reusableCopy(kind, plan.reuseId, phoneNumber, values)
+          : undefined;
+        if (!copy) {
+          const source = await this.readObject(kind, sourceId, { fresh: true });
+          const call = `create ${kind.path}`;
+          const answer = await this.client.post(
+            call,
+            `/${kind.path}`,
+            copyBody(kind, source, phoneNumber, values),
+          );
+          copy = checkWebhookFields(kind, parse(objectSchema, answer, call).data, call);
+          if (typeof copy.id !== "string")
+            throw new CarrierError("telnyx", call, undefined, "unexpected response: data.id is missing");
+          made = copy.id;
+        }
+        const copyId = String(copy.id);
+        const isolation: Isolation = { holds, objectType: kind.copy!.record_type, originalId, copyId };
+        await plan.onCopyMade?.(isolation);
+        this.objects.set(`${kind.path}/${copyId}`, copy);
+        this.writtenHere.add(`${kind.path}/${copyId}`);
+        if (holds === "voice") this.recordTypes.set(copyId, kind.copy!.record_type);
+        moveSent = true;
+        await this.moveNumber(current, holds, copyId, () => (moveSent = false));
+        move = { direction: "isolated", isolation };
+        const name = String(copy[kind.nameField] ?? "");
+        note = made
+          ? `${kind.label} ${sourceId} also serves ${plan.sharedWith.length ? plan.sharedWith.join(", ") : "other numbers"}: ${phoneNumber} moved onto its own copy ${copyId} ("${name}")`
+          : `${phoneNumber} moved back onto its own ${kind.label} ${copyId} ("${name}")`;
+        return pickFields(readFields(kind, copy), fields);
+      },
+      undo: async () => {
+        if (moveSent) await this.moveNumber(current, holds, from, () => undefined);
+        moveSent = false;
+        if (made) await this.deleteCopy(kind, made, phoneNumber);
+        made = undefined;
+      },
+      moved: () => move,
+      note: () => note,
+    };
+  }
+
+  /**
+   * Moves the number back onto the object it was isolated from, then deletes the copy, unless
+   * other numbers were put on it meanwhile (then it stays, and the note says so).
+   */
+  private returnStep(
+    current: TelnyxCarrierNumber,
+    isolation: Isolation,
+    confirm: () => Promise<void>,
+  ): WriteStep {
+    const { holds, copyId, originalId } = isolation;
+    const kind = kindOfRecordType(isolation.objectType) ?? MESSAGING_PROFILE;
+    const on = holds === "voice" ? current.ids.connectionId : current.ids.messagingProfileId;
+    let movedBack = false;
+    let copyGone = false;
+    let note: string | undefined;
+    return {
+      target: `${kind.label} ${copyId} (made for ${current.phoneNumber})`,
+      fields: [],
+      sharedWith: [],
+      write: async () => {
+        await confirm();
+        // A number moved elsewhere in the portal is left there: only our own copy is taken back.
+        if (on === copyId) {
+          movedBack = true;
+          await this.moveNumber(current, holds, originalId, () => (movedBack = false));
+        }
+        const left = await this.deleteCopy(kind, copyId, current.phoneNumber);
+        copyGone = left.length === 0;
+        note = copyGone
+          ? `${current.phoneNumber} is back on ${kind.label} ${originalId}; its copy ${copyId} was deleted`
+          : `${current.phoneNumber} is back on ${kind.label} ${originalId}; its copy ${copyId} was left in place: ${left.join(", ")} ${left.length > 1 ? "use" : "uses"} it now`;
+        return {};
+      },
+      undo: async () => {
+        if (movedBack && !copyGone) await this.moveNumber(current, holds, copyId, () => undefined);
+        movedBack = false;
+      },
+      moved: () => (movedBack || copyGone ? { direction: "returned", isolation } : undefined),
+      note: () => note,
+    };
+  }
+
+  /** The copy made before, patched with `values`, when it still exists and nobody else is on it. */
+  private async reusableCopy(
+    kind: ObjectKind,
+    copyId: string,
+    phoneNumber: string,
+    values: WebhookChanges,
+  ): Promise<TelnyxObject | undefined> {
+    let copy: TelnyxObject;
+    try {
+      copy = await this.readObject(kind, copyId, { fresh: true });
+    } catch (error) {
+      if (error instanceof CarrierError && error.status === 404) return undefined;
+      throw error;
+    }
+    const on = await this.numbersOnFresh(kind, copyId);
+    if (on === undefined || on.some((n) => n !== phoneNumber)) return undefined;
+    const body: TelnyxObject = Object.fromEntries(kind.required.map((f) => [f, copy[f]]));
+    for (const [field, value] of Object.entries(values) as Array<[WebhookField, string | null]>)
+      if (kind.fields[field]) body[kind.fields[field]] = toTelnyxValue(kind, field, value ?? null);
+    const call = `update ${kind.path}/${copyId}`;
+    const answer = await this.client.patch(call, `/${kind.path}/${copyId}`, body);
+    return checkWebhookFields(kind, parse(objectSchema, answer, call).data, call);
+  }
+
+  /**
+   * Points the number's connection (voice) or messaging profile (SMS) at `to`, and checks the
+   * answer says so. `refused` runs when the carrier answered with an error: nothing moved.
+   */
+  private async moveNumber(
+    current: TelnyxCarrierNumber,
+    holds: Isolation["holds"],
+    to: string | null,
+    refused: () => void,
+  ): Promise<void> {
+    const id = current.ids.phoneNumberId!;
+    const voice = holds === "voice";
+    const path = voice ? `/phone_numbers/${id}` : `/phone_numbers/${id}/messaging`;
+    const call = `update ${path.slice(1)}`;
+    const body = voice ? { connection_id: to ?? "" } : { messaging_profile_id: to ?? "" };
+    let answer: unknown;
+    try {
+      answer = await this.client.patch(call, path, body);
+    } catch (error) {
+      if (error instanceof CarrierError && error.status !== undefined) refused();
+      throw error;
+    }
+    const now = voice
+      ? usableId(parse(numberResponseSchema, answer, call).data.connection_id)
+      : usableId(parse(messagingSettingsSchema, answer, call).data.messaging_profile_id);
+    if (now !== to)
+      throw new WebhookError(
+        `Verification failed: ${current.phoneNumber} reads back on ${voice ? "connection" : "messaging profile"} ${now ?? "none"} instead of ${to ?? "none"}`,
+        "carrier",
+      );
+    // Keep the cached view true: the number's assignment, and who is on the objects involved.
+    const known = await this.directory.find(current.phoneNumber);
+    if (known)
+      this.directory.update(voice ? { ...known, connection_id: to } : { ...known, messaging_profile_id: to });
+    this.numbersOn.clear();
+  }
+
+  /**
+   * Deletes a copy this package made, unless numbers are on it (someone put them there): returns
+   * them, and leaves it. Already gone is fine.
+   */
+  private async deleteCopy(kind: ObjectKind, copyId: string, phoneNumber: string): Promise<string[]> {
+    const on = await this.numbersOnFresh(kind, copyId);
+    if (on === undefined) return []; // gone already
+    const others = on.filter((n) => n !== phoneNumber);
+    if (on.length) return on.length === others.length ? others : on;
+    const call = `delete ${kind.path}/${copyId}`;
+    try {
+      await this.client.delete(call, `/${kind.path}/${copyId}`);
+    } catch (error) {
+      if (!(error instanceof CarrierError && error.status === 404)) throw error;
+    }
+    this.objects.delete(`${kind.path}/${copyId}`);
+    return [];
+  }
+
+  /** Numbers on an object read now (not from a cache), or `undefined` when the object is gone. */
+  private async numbersOnFresh(kind: ObjectKind, id: string): Promise<string[] | undefined> {
+    if (kind === MESSAGING_PROFILE) {
+      const call = `list messaging_profiles/${id}/phone_numbers`;
+      try {
+        const items = await this.client.listAll(call, `/messaging_profiles/${id}/phone_numbers`, {});
+        return items.map((n) => parse(z.object({ phone_number: z.string() }), n, call).phone_number);
+      } catch (error) {
+        if (error instanceof CarrierError && error.status === 404) return undefined;
+        throw error;
+      }
+    }
+    const call = `list phone_numbers on connection ${id}`;
+    const items = await this.client.listAll(call, "/phone_numbers", { "filter[connection_id]": id });
+    return items.map((n) => parse(numberSchema, n, call).phone_number);
   }
 
   private writeStep(
