@@ -142,8 +142,9 @@ export class ReadCache<T> {
     this.entries.delete(key);
   }
 
-  /** Forgets every entry: a number moved between objects changes who is on several of them. */
-  clear(): void {
-    this.entries.clear();
+  /** The entry for `key` while it is fresh, without loading it. */
+  peek(key: string): Promise<T> | undefined {
+    const hit = this.entries.get(key);
+    return hit && Date.now() - hit.at < this.ttlMs ? hit.value : undefined;
   }
 }

@@ -541,7 +541,11 @@ async function readBack(
     if (direction === "isolated") isolated.push(isolation);
   }
   const on = new Set(Object.values(number.ids));
-  return { number, isolated: isolated.filter((i) => on.has(i.copyId)) };
+  const order = (i: Isolation) => (i.holds === "voice" ? 0 : 1);
+  return {
+    number,
+    isolated: isolated.filter((i) => on.has(i.copyId)).sort((a, b) => order(a) - order(b)),
+  };
 }
 
 /** The copies of the state and of the journal (a run that died after making one), once each. */
@@ -587,9 +591,10 @@ function buildOutputs(
     phoneNumber: args.phoneNumber,
     provider,
     updatedWebhooks,
-    message:
-      successMessage(Object.keys(updatedWebhooks).length, args.phoneNumber, provider) +
-      (notes.length ? `: ${notes.join("; ")}` : ""),
+    message: [
+      successMessage(Object.keys(updatedWebhooks).length, args.phoneNumber, provider),
+      ...[isolatedNote(args.phoneNumber, isolated), ...notes].filter(Boolean),
+    ].join("; "),
     webhooks: { ...UNSET_WEBHOOKS, ...current.webhooks },
     previousWebhooks: { ...UNSET_WEBHOOKS, ...previous },
     sharedWith: current.sharedWith,
@@ -600,6 +605,15 @@ function buildOutputs(
   if (isolated.length) outs.isolated = isolated;
   for (const key of CARRIER_ID_KEYS) if (current.ids[key] !== undefined) outs[key] = current.ids[key];
   return outs;
+}
+
+/** What the state says was isolated, for `message`: the same words however many runs it took. */
+function isolatedNote(phoneNumber: string, isolated: Isolation[]): string {
+  if (!isolated.length) return "";
+  const copies = isolated.map(
+    (i) => `${i.objectType.replace(/_/g, " ")} ${i.copyId} (a copy of ${i.originalId})`,
+  );
+  return `${phoneNumber} is isolated on objects made for it: ${copies.join(", ")}; the other numbers on the originals are untouched`;
 }
 
 let shared: PhoneNumberWebhooksProvider | undefined;

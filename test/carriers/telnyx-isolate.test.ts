@@ -162,8 +162,9 @@ describe('onShared: "isolate"', () => {
         copyId: moved.messaging_profile_id,
       },
     ]);
-    expect(outs!.message).toContain(`moved onto its own copy ${moved.connection_id}`);
-    expect(outs!.message).toContain(SHARED_B);
+    expect(outs!.message).toContain(
+      `${SHARED_A} is isolated on objects made for it: call control application ${moved.connection_id} (a copy of ${original.connection})`,
+    );
 
     control().clearLog();
     await h.provider().delete(id, outs!);

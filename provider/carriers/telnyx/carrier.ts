@@ -72,6 +72,13 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
   /** Writes to one object are serialised so that two resources never interleave a read-modify-write. */
   private readonly objectLocks = new Map<string, Promise<unknown>>();
   private readonly claims = new SharedClaims();
+  /** Each number as this process last saw it: a move updates the directory from it. */
+  private readonly known = new Map<string, TelnyxNumber>();
+  /**
+   * Numbers this process moved, as the carrier answered the move: their assignments are known
+   * without asking again (reading one back after a move costs no call).
+   */
+  private readonly movedHere = new Set<string>();
 
   constructor(settings: TelnyxSettings, retry: RetryPolicy) {
     this.client = new TelnyxClient(settings, retry);
@@ -92,8 +99,11 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
 
   /** Always reads: a write needs the object's required fields and the number's current assignments. */
   async find(phoneNumber: string): Promise<TelnyxCarrierNumber | undefined> {
-    const found = await this.directory.find(phoneNumber);
+    const found = this.movedHere.has(phoneNumber)
+      ? this.known.get(phoneNumber)
+      : await this.directory.find(phoneNumber);
     if (!found) return undefined;
+    this.known.set(phoneNumber, found);
     const { connectionId, profileId } = await this.assignments(found);
     const [voice, profile, onConnection, onProfile] = await Promise.all([
       connectionId ? this.readVoiceObject(connectionId) : undefined,
@@ -239,7 +249,7 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
         }),
       );
     }
-    for (const i of returning) steps.push(this.returnStep(current, i, confirmAssignments));
+    steps.push(...this.returnSteps(current, returning, confirmAssignments));
     return steps;
   }
 
@@ -272,7 +282,6 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
     /** The move may have landed (sent, and not refused). */
     let moveSent = false;
     let move: NumberMove | undefined;
-    let note: string | undefined;
     return {
       target: `${kind.label} ${sourceId} (a copy for ${phoneNumber})`,
       fields,
@@ -302,65 +311,87 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
         this.writtenHere.add(`${kind.path}/${copyId}`);
         if (holds === "voice") this.recordTypes.set(copyId, kind.copy!.record_type);
         moveSent = true;
-        await this.moveNumber(current, holds, copyId, () => (moveSent = false));
+        await this.moveNumber(current, holds, copyId, () => (moveSent = false), "copy");
         move = { direction: "isolated", isolation };
-        const name = String(copy[kind.nameField] ?? "");
-        note = made
-          ? `${kind.label} ${sourceId} also serves ${plan.sharedWith.length ? plan.sharedWith.join(", ") : "other numbers"}: ${phoneNumber} moved onto its own copy ${copyId} ("${name}")`
-          : `${phoneNumber} moved back onto its own ${kind.label} ${copyId} ("${name}")`;
         return pickFields(readFields(kind, copy), fields);
       },
       undo: async () => {
         if (moveSent) await this.moveNumber(current, holds, from, () => undefined);
         moveSent = false;
-        if (made) await this.deleteCopy(kind, made, phoneNumber);
+        if (made) await this.deleteCopy(kind, made);
         made = undefined;
       },
       moved: () => move,
-      note: () => note,
     };
   }
 
   /**
-   * Moves the number back onto the object it was isolated from, then deletes the copy, unless
-   * other numbers were put on it meanwhile (then it stays, and the note says so).
+   * Restoring an isolated number: one step per copy moves the number back onto the object it came
+   * from (undo: onto the copy again), then one step deletes the copies, once every move has
+   * succeeded and after checking who is on each: a copy other numbers were put on meanwhile stays,
+   * and the note says so. A number moved elsewhere in the portal is left where it is.
    */
-  private returnStep(
+  private returnSteps(
     current: TelnyxCarrierNumber,
-    isolation: Isolation,
+    isolated: Isolation[],
     confirm: () => Promise<void>,
-  ): WriteStep {
-    const { holds, copyId, originalId } = isolation;
-    const kind = kindOfRecordType(isolation.objectType) ?? MESSAGING_PROFILE;
-    const on = holds === "voice" ? current.ids.connectionId : current.ids.messagingProfileId;
-    let movedBack = false;
-    let copyGone = false;
-    let note: string | undefined;
-    return {
-      target: `${kind.label} ${copyId} (made for ${current.phoneNumber})`,
+  ): WriteStep[] {
+    const kindOf = (i: Isolation) => kindOfRecordType(i.objectType) ?? MESSAGING_PROFILE;
+    const moves: WriteStep[] = isolated.map((isolation) => {
+      const { holds, copyId, originalId } = isolation;
+      const kind = kindOf(isolation);
+      const on = holds === "voice" ? current.ids.connectionId : current.ids.messagingProfileId;
+      let movedBack = false;
+      return {
+        target: `${kind.label} ${copyId} (made for ${current.phoneNumber})`,
+        fields: [],
+        sharedWith: [],
+        write: async () => {
+          await confirm();
+          if (on !== copyId) return {};
+          movedBack = true;
+          await this.moveNumber(current, holds, originalId, () => (movedBack = false));
+          return {};
+        },
+        undo: async () => {
+          if (movedBack) await this.moveNumber(current, holds, copyId, () => undefined);
+          movedBack = false;
+        },
+        moved: () => ({ direction: "returned", isolation }),
+      };
+    });
+    const notes: string[] = [];
+    const deletion: WriteStep = {
+      target: `the copies made for ${current.phoneNumber}`,
       fields: [],
       sharedWith: [],
       write: async () => {
-        await confirm();
-        // A number moved elsewhere in the portal is left there: only our own copy is taken back.
-        if (on === copyId) {
-          movedBack = true;
-          await this.moveNumber(current, holds, originalId, () => (movedBack = false));
+        // Who is on each copy, for all of them before deleting any: a refusal then deletes nothing.
+        // One after another: a failure then names the call that failed first.
+        const users: Array<string[] | undefined> = [];
+        for (const i of isolated) users.push(await this.numbersOnFresh(kindOf(i), i.copyId));
+        for (const [index, i] of isolated.entries()) {
+          const kind = kindOf(i);
+          const on = users[index];
+          if (on === undefined) continue; // deleted already (in the portal, or by an earlier run)
+          if (on.length) {
+            notes.push(
+              `${current.phoneNumber} is back on ${kind.label} ${i.originalId}; the copy made for it, ${i.copyId}, was left in place: ${on.join(", ")} ${on.length > 1 ? "use" : "uses"} it now`,
+            );
+            continue;
+          }
+          await this.deleteObject(kind, i.copyId);
+          notes.push(
+            `${current.phoneNumber} is back on ${kind.label} ${i.originalId}; its copy ${i.copyId} was deleted`,
+          );
         }
-        const left = await this.deleteCopy(kind, copyId, current.phoneNumber);
-        copyGone = left.length === 0;
-        note = copyGone
-          ? `${current.phoneNumber} is back on ${kind.label} ${originalId}; its copy ${copyId} was deleted`
-          : `${current.phoneNumber} is back on ${kind.label} ${originalId}; its copy ${copyId} was left in place: ${left.join(", ")} ${left.length > 1 ? "use" : "uses"} it now`;
         return {};
       },
-      undo: async () => {
-        if (movedBack && !copyGone) await this.moveNumber(current, holds, copyId, () => undefined);
-        movedBack = false;
-      },
-      moved: () => (movedBack || copyGone ? { direction: "returned", isolation } : undefined),
-      note: () => note,
+      // A deleted copy cannot come back: this step runs last, after every move has succeeded.
+      undo: async () => undefined,
+      note: () => (notes.length ? notes.join("; ") : undefined),
     };
+    return isolated.length ? [...moves, deletion] : [];
   }
 
   /** The copy made before, patched with `values`, when it still exists and nobody else is on it. */
@@ -396,6 +427,7 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
     holds: Isolation["holds"],
     to: string | null,
     refused: () => void,
+    onto: "copy" | "original" = "original",
   ): Promise<void> {
     const id = current.ids.phoneNumberId!;
     const voice = holds === "voice";
@@ -418,29 +450,72 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
         "carrier",
       );
     // Keep the cached view true: the number's assignment, and who is on the objects involved.
-    const known = await this.directory.find(current.phoneNumber);
-    if (known)
-      this.directory.update(voice ? { ...known, connection_id: to } : { ...known, messaging_profile_id: to });
-    this.numbersOn.clear();
+    const known = this.known.get(current.phoneNumber);
+    const before = known ? usableId(voice ? known.connection_id : known.messaging_profile_id) : undefined;
+    if (known) {
+      const updated = voice ? { ...known, connection_id: to } : { ...known, messaging_profile_id: to };
+      this.known.set(current.phoneNumber, updated);
+      this.movedHere.add(current.phoneNumber);
+      this.directory.update(updated);
+    }
+    await this.moveInCache(
+      voice ? "connection" : "profile",
+      before,
+      to,
+      current.phoneNumber,
+      onto === "copy",
+    );
+  }
+
+  /** Who is on which object, kept true across a move this process made. */
+  private async moveInCache(
+    kind: "connection" | "profile",
+    from: string | null | undefined,
+    to: string | null,
+    phoneNumber: string,
+    ours: boolean,
+  ): Promise<void> {
+    const cached = async (id: string) => {
+      const entry = this.numbersOn.peek(`${kind}/${id}`);
+      return entry ? await entry.catch(() => undefined) : undefined;
+    };
+    if (from && from !== to) {
+      const on = await cached(from);
+      if (on)
+        this.numbersOn.set(
+          `${kind}/${from}`,
+          on.filter((n) => n !== phoneNumber),
+        );
+    }
+    if (to) {
+      // A copy this package made (or checked to be unused) has this number only; another object
+      // not read yet stays unknown.
+      const on = (await cached(to)) ?? (ours ? [] : undefined);
+      if (on) this.numbersOn.set(`${kind}/${to}`, [...on.filter((n) => n !== phoneNumber), phoneNumber]);
+    }
   }
 
   /**
    * Deletes a copy this package made, unless numbers are on it (someone put them there): returns
    * them, and leaves it. Already gone is fine.
    */
-  private async deleteCopy(kind: ObjectKind, copyId: string, phoneNumber: string): Promise<string[]> {
+  private async deleteCopy(kind: ObjectKind, copyId: string): Promise<string[]> {
     const on = await this.numbersOnFresh(kind, copyId);
     if (on === undefined) return []; // gone already
-    const others = on.filter((n) => n !== phoneNumber);
-    if (on.length) return on.length === others.length ? others : on;
-    const call = `delete ${kind.path}/${copyId}`;
+    if (on.length) return on;
+    await this.deleteObject(kind, copyId);
+    return [];
+  }
+
+  /** DELETE of an object this package made (never a number); gone already counts as done. */
+  private async deleteObject(kind: ObjectKind, id: string): Promise<void> {
+    const call = `delete ${kind.path}/${id}`;
     try {
-      await this.client.delete(call, `/${kind.path}/${copyId}`);
+      await this.client.delete(call, `/${kind.path}/${id}`);
     } catch (error) {
       if (!(error instanceof CarrierError && error.status === 404)) throw error;
     }
-    this.objects.delete(`${kind.path}/${copyId}`);
-    return [];
+    this.objects.delete(`${kind.path}/${id}`);
   }
 
   /** Numbers on an object read now (not from a cache), or `undefined` when the object is gone. */
@@ -537,6 +612,7 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
     const call = `get phone_numbers/${id}`;
     const fresh = parse(numberResponseSchema, await this.client.get(call, `/phone_numbers/${id}`), call).data;
     this.directory.update(fresh);
+    this.known.set(current.phoneNumber, fresh);
     const now = await this.assignments(fresh);
     const moved: string[] = [];
     if (now.connectionId !== (current.ids.connectionId ?? null))
