@@ -12,6 +12,7 @@ import { binDir, E2EFixture, expectSuccess } from "./support";
 const STACK = "dev";
 const A = "+13125550200";
 const B = "+13125550201";
+const ALONE = "+13125550202"; // on its own TeXML application: the other resource of kill point 3
 const URLS = { voiceUrl: "https://staging.example.com/voice", smsUrl: "https://staging.example.com/sms" };
 // The sandbox derives a created object's id from its name: the SMS copy's id is known in advance.
 const SMS_COPY = telnyxUuid("messaging_profile", `support-sms (${A})`, "created");
@@ -29,13 +30,18 @@ const KILL_POINTS = [
       f.sandbox.control.telnyxNumber(A)!.connection_id !== seed.connection,
   },
   {
-    name: "after both moves, before the state is written (reading the number back)",
-    hang: { method: "GET", path: new RegExp(`^/v2/messaging_profiles/${SMS_COPY}/phone_numbers$`) },
-    reached: (f: E2EFixture, seed: Counts) =>
+    // The engine writes the state after each resource unless told to wait for the end: with
+    // PULUMI_SKIP_CHECKPOINTS it waits, and another resource of the run hangs, so the isolating
+    // create has returned (both moves made) and the state has not been written.
+    name: "after both moves, before the state is written",
+    hang: { method: "PATCH", path: /^\/v2\/texml_applications\/\d+$/ },
+    alsoDeclared: [{ name: "ivr", phoneNumber: ALONE, voiceUrl: "https://staging.example.com/ivr" }],
+    skipCheckpoints: true,
+    reached: (f: E2EFixture) =>
       f.sandbox.control.telnyxNumber(A)!.messaging_profile_id === SMS_COPY &&
       f.sandbox.control.requests().some((r) => r.fault === "hang"),
   },
-] as const;
+];
 
 interface Counts {
   cca: number;
@@ -65,7 +71,10 @@ describe.skipIf(!binDir)('a pulumi up killed while isolating a number (onShared:
     it(`killed ${point.name}: the next up converges, destroy leaves no copy`, async () => {
       f = await E2EFixture.start();
       const fixture = f;
-      await fixture.initStack(STACK, [{ name: "staging", phoneNumber: A, ...URLS, onShared: "isolate" }]);
+      await fixture.initStack(STACK, [
+        { name: "staging", phoneNumber: A, ...URLS, onShared: "isolate" },
+        ...(("alsoDeclared" in point && point.alsoDeclared) || []),
+      ]);
       // Long enough that the process is surely killed while it waits.
       await fixture.project.must([
         "config",
@@ -83,11 +92,13 @@ describe.skipIf(!binDir)('a pulumi up killed while isolating a number (onShared:
       )!;
 
       fixture.sandbox.control.injectFault({ kind: "hang", times: 1, ...point.hang });
+      if ("skipCheckpoints" in point) fixture.project.env.PULUMI_SKIP_CHECKPOINTS = "true";
       const run = fixture.project.start(["up", "--yes", "--stack", STACK]);
       await expect.poll(() => point.reached(fixture, seed), { timeout: 120_000, interval: 200 }).toBe(true);
       run.kill();
       expect((await run.done).code).not.toBe(0);
       fixture.sandbox.control.clearFaults();
+      delete fixture.project.env.PULUMI_SKIP_CHECKPOINTS;
       expect(await fixture.resourcesInState(STACK)).toEqual([]); // the state never heard of it
 
       expectSuccess(await fixture.project.run(["cancel", "--yes", "--stack", STACK]), "pulumi cancel");
