@@ -79,7 +79,11 @@ export class TakeoverJournal {
     if (!this.dir) return;
     const existing = await this.entry(carrier, phoneNumber);
     const isolated = (existing?.isolated ?? []).filter((i) => i.copyId !== isolation.copyId);
-    await this.write(carrier, phoneNumber, existing?.webhooks ?? webhooks, [...isolated, isolation]);
+    // Voice first, then SMS: the same entry whichever order the copies were made in.
+    const byHolder = [...isolated, isolation].sort(
+      (a, b) => Number(a.holds === "sms") - Number(b.holds === "sms"),
+    );
+    await this.write(carrier, phoneNumber, existing?.webhooks ?? webhooks, byHolder);
   }
 
   /** The whole entry of a number: its original webhooks and the copies made for it. */

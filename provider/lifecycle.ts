@@ -139,7 +139,10 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     if (args.provider === undefined) outs.providerDetected = true;
     if (preflight) outs.preflightResults = preflight;
     // From here the state holds previousWebhooks; a stale entry must not outlive the resource.
-    await journal.forget(carrier.name, args.phoneNumber);
+    // Copies made for the number are the exception: if the engine never writes this state (killed
+    // first), the next create must still know them, or the number would stay on them for good.
+    // The next read, update or delete (which only run once the state holds them) forgets them.
+    if (!isolated.length) await journal.forget(carrier.name, args.phoneNumber);
     return { id: `${carrier.name}:${args.phoneNumber}`, outs };
   }
 
@@ -161,6 +164,8 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     const outs = buildOutputs(stored, carrier.name, current, previous, stored.isolated ?? []);
     if (stored.providerDetected) outs.providerDetected = true;
     if (stored.preflightResults) outs.preflightResults = stored.preflightResults;
+    // The state holds the copies (this read was given them): the journal's copy of them can go.
+    if (stored.isolated?.length) await this.journal().forget(carrier.name, phoneNumber);
     // Inputs mirror what was declared, with the live values of the managed settings, so a preview
     // shows drift as an update and nothing else.
     const inputs: Record<string, unknown> = { phoneNumber };
@@ -210,8 +215,9 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     });
     const { number, isolated } = await readBack(carrier, current, applied, isolatedBefore);
     const outs = buildOutputs(args, carrier.name, number, previous, isolated, applied.notes);
-    // The state holds the copies now.
-    if (applied.moves.length) await journal.forget(carrier.name, args.phoneNumber);
+    // The state holds the copies now: the journal's copy of them can go, unless a later run must
+    // find them (made here, and the engine might die before writing the state).
+    if (!applied.moves.length) await journal.forget(carrier.name, args.phoneNumber);
     if (args.provider === undefined) outs.providerDetected = true;
     // An outcome stays while its URL does: a URL switched without a probe, or dropped, loses it.
     const kept = Object.entries(olds.preflightResults ?? {}).filter(
