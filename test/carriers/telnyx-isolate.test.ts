@@ -401,6 +401,21 @@ describe('onShared: "isolate"', () => {
     expect(objectCount()).toEqual(counts);
   });
 
+  it("is ignored by Twilio, whose webhooks are per number", async () => {
+    const provider = h.provider();
+    const { id, outs } = await provider.create({
+      phoneNumber: "+14155550100",
+      provider: "twilio",
+      voiceUrl: VOICE,
+      onShared: "isolate",
+    } as CheckedArgs);
+    expect(outs!.webhooks.voiceUrl).toBe(VOICE);
+    expect(outs!.isolated).toBeUndefined();
+    expect(outs!.onShared).toBe("isolate");
+    await provider.delete(id, outs!);
+    expect(control().twilioNumber("+14155550100")!.voice_url).not.toBe(VOICE);
+  });
+
   it("check: onShared and allowSharedUpdate must agree, naming both", async () => {
     const provider = h.provider();
     const { failures } = await provider.check(

@@ -104,7 +104,10 @@ describe.skipIf(!binDir)('onShared: "isolate" under the engine', () => {
     expect(counts()).toEqual({ cca: before.cca + 1, profiles: before.profiles + 1 });
     expect(control().telnyxObject("call_control_applications", original.connection)).toEqual(neighbour.cca);
 
-    expectSuccess(await f.project.run(["destroy", "--yes", "--stack", STACK]), "destroy");
+    const destroyed = await f.project.run(["destroy", "--yes", "--stack", STACK]);
+    expectSuccess(destroyed, "destroy");
+    // The provider says what it did with each copy, in the engine's log.
+    expect(destroyed.stdout + destroyed.stderr).toContain(`its copy ${moved.connection_id} was deleted`);
     expect(number(A)).toMatchObject({
       connection_id: original.connection,
       messaging_profile_id: original.profile,
