@@ -525,9 +525,9 @@ async function applyChanges(
 }
 
 /**
- * The number after the writes. When it moved between objects, it is read back from the carrier
- * (the move's verification, and its new identifiers and neighbours); the copies it is on now are
- * the ones this resource holds.
+ * The number after the writes. When it moved between objects, the carrier describes it again (its
+ * new identifiers and neighbours; Telnyx answers from what the moves answered, without a call);
+ * the copies it is on now are the ones this resource holds.
  */
 async function readBack(
   carrier: Carrier,
