@@ -141,4 +141,10 @@ export class ReadCache<T> {
   delete(key: string): void {
     this.entries.delete(key);
   }
+
+  /** The entry for `key` while it is fresh, without loading it. */
+  peek(key: string): Promise<T> | undefined {
+    const hit = this.entries.get(key);
+    return hit && Date.now() - hit.at < this.ttlMs ? hit.value : undefined;
+  }
 }

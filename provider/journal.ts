@@ -12,6 +12,7 @@ import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
+import type { Isolation } from "./carriers/carrier";
 import { WEBHOOK_FIELDS, type WebhookSettings } from "./webhooks";
 
 export const DEFAULT_JOURNAL_DIR = join(homedir(), ".pulumi-phone-webhooks", "journal");
@@ -21,7 +22,29 @@ const entrySchema = z.object({
   provider: z.string(),
   recordedAt: z.string(),
   webhooks: z.object(Object.fromEntries(WEBHOOK_FIELDS.map((f) => [f, z.string().nullable()]))),
+  /**
+   * `onShared: "isolate"`: each copy made for the number, recorded once it exists and before the
+   * number moves onto it, with the object the number was on. A run that dies after that leaves
+   * the next one what it needs to move the number back and delete the copy.
+   */
+  isolated: z
+    .array(
+      z.object({
+        holds: z.enum(["voice", "sms"]),
+        objectType: z.string(),
+        originalId: z.string(),
+        copyId: z.string(),
+      }),
+    )
+    .optional(),
 });
+type Entry = z.output<typeof entrySchema>;
+
+/** What the journal holds for a number. */
+export interface JournalEntry {
+  webhooks: WebhookSettings;
+  isolated: Isolation[];
+}
 
 export class TakeoverJournal {
   /** `dir` undefined: no journal (documented: a crash mid-create then loses the originals). */
@@ -35,18 +58,56 @@ export class TakeoverJournal {
     carrier: string,
     phoneNumber: string,
     current: WebhookSettings,
-  ): Promise<{ webhooks: WebhookSettings; recovered: boolean }> {
-    if (!this.dir) return { webhooks: current, recovered: false };
-    const existing = await this.read(carrier, phoneNumber);
-    if (existing) return { webhooks: existing, recovered: true };
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+  ): Promise<{ webhooks: WebhookSettings; recovered: boolean; isolated: Isolation[] }> {
+    if (!this.dir) return { webhooks: current, recovered: false, isolated: [] };
+    const existing = await this.entry(carrier, phoneNumber);
+    if (existing) return { ...existing, recovered: true };
+    await this.write(carrier, phoneNumber, current, []);
+    return { webhooks: current, recovered: false, isolated: [] };
+  }
+
+  /**
+   * Records a copy made for the number (before the number moves onto it), replacing an earlier one
+   * that held the same webhooks. `webhooks` are the originals if the journal has none yet.
+   */
+  async rememberIsolation(
+    carrier: string,
+    phoneNumber: string,
+    webhooks: WebhookSettings,
+    isolation: Isolation,
+  ): Promise<void> {
+    if (!this.dir) return;
+    const existing = await this.entry(carrier, phoneNumber);
+    const isolated = (existing?.isolated ?? []).filter((i) => i.copyId !== isolation.copyId);
+    // Voice first, then SMS: the same entry whichever order the copies were made in.
+    const byHolder = [...isolated, isolation].sort(
+      (a, b) => Number(a.holds === "sms") - Number(b.holds === "sms"),
+    );
+    await this.write(carrier, phoneNumber, existing?.webhooks ?? webhooks, byHolder);
+  }
+
+  /** The whole entry of a number: its original webhooks and the copies made for it. */
+  async entry(carrier: string, phoneNumber: string): Promise<JournalEntry | undefined> {
+    const parsed = await this.parsed(carrier, phoneNumber);
+    return parsed
+      ? { webhooks: parsed.webhooks as WebhookSettings, isolated: parsed.isolated ?? [] }
+      : undefined;
+  }
+
+  private async write(
+    carrier: string,
+    phoneNumber: string,
+    webhooks: WebhookSettings,
+    isolated: Isolation[],
+  ): Promise<void> {
+    await mkdir(this.dir!, { recursive: true, mode: 0o700 });
     const path = this.path(carrier, phoneNumber);
-    const entry = { phoneNumber, provider: carrier, recordedAt: new Date().toISOString(), webhooks: current };
+    const entry: Entry = { phoneNumber, provider: carrier, recordedAt: new Date().toISOString(), webhooks };
+    if (isolated.length) entry.isolated = isolated;
     // Write-then-rename, so a crash never leaves half an entry (a unique name per writer).
     const temporary = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
     await writeFile(temporary, JSON.stringify(entry, null, 2), { mode: 0o600 });
     await rename(temporary, path);
-    return { webhooks: current, recovered: false };
   }
 
   /** Called once the number has its previous webhooks back (or was left to the user on purpose). */
@@ -55,6 +116,10 @@ export class TakeoverJournal {
   }
 
   async read(carrier: string, phoneNumber: string): Promise<WebhookSettings | undefined> {
+    return (await this.entry(carrier, phoneNumber))?.webhooks;
+  }
+
+  private async parsed(carrier: string, phoneNumber: string): Promise<Entry | undefined> {
     if (!this.dir) return undefined;
     let json: unknown;
     try {
@@ -63,7 +128,7 @@ export class TakeoverJournal {
       return undefined; // no entry, or one cut short: nothing to recover
     }
     const parsed = entrySchema.safeParse(json);
-    return parsed.success ? (parsed.data.webhooks as WebhookSettings) : undefined;
+    return parsed.success ? parsed.data : undefined;
   }
 
   private path(carrier: string, phoneNumber: string): string {

@@ -9,6 +9,8 @@ import {
   type Carrier,
   type CarrierIds,
   type CarrierNumber,
+  type Isolation,
+  type NumberMove,
   type WriteStep,
 } from "./carriers/carrier";
 import { CARRIER_ID_KEYS, CARRIER_NAMES, carrierDescriptor, listNames, type CarrierName } from "./carriers";
@@ -22,6 +24,7 @@ import {
   isUnknown,
   KEPT_OUTPUT_NAMES,
   KEPT_OUTPUTS_SCHEMA,
+  sharedMode,
   type CheckedArgs,
   type KeptOutputs,
   type OnDelete,
@@ -115,7 +118,7 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     // the update that follows says why, instead of the preview passing silently.
     if (WEBHOOK_FIELDS.some((field) => news[field] && olds.overriddenBy?.[field])) changes = true;
     if ((news.onDelete ?? "restore") !== (olds.onDelete ?? "restore")) changes = true;
-    if ((news.allowSharedUpdate ?? false) !== (olds.allowSharedUpdate ?? false)) changes = true;
+    if (sharedMode(news) !== sharedMode(olds)) changes = true;
     // `preflight` is not compared: it decides how a switch is made, and changing it alone switches
     // nothing, so an update would probe nothing and write nothing.
     return { changes, replaces };
@@ -139,19 +142,29 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
       args.phoneNumber,
       current.webhooksBeforeThisRun ?? current.webhooks,
     );
-    let webhooks: WebhookSettings;
+    let applied: Applied;
     try {
-      webhooks = await applyChanges(carrier, current, changes, args);
+      applied = await applyChanges(carrier, current, changes, {
+        ...args,
+        // A run that died after making a copy left it in the journal: re-used, never orphaned.
+        isolated: previous.isolated,
+        onCopyMade: (isolation) =>
+          journal.rememberIsolation(carrier.name, args.phoneNumber, previous.webhooks, isolation),
+      });
     } catch (error) {
       const leftover = error instanceof WebhookError && error.partiallyApplied;
       if (!previous.recovered && !leftover) await journal.forget(carrier.name, args.phoneNumber);
       throw error;
     }
-    const outs = buildOutputs(args, carrier.name, { ...current, webhooks }, previous.webhooks);
+    const { number, isolated } = await readBack(carrier, current, applied, previous.isolated);
+    const outs = buildOutputs(args, carrier.name, number, previous.webhooks, isolated, applied.notes);
     if (providerDetected(inputs)) outs.providerDetected = true;
     if (preflight) outs.preflightResults = preflight;
     // From here the state holds previousWebhooks; a stale entry must not outlive the resource.
-    await journal.forget(carrier.name, args.phoneNumber);
+    // Copies made for the number are the exception: if the engine never writes this state (killed
+    // first), the next create must still know them, or the number would stay on them for good.
+    // The next read, update or delete (which only run once the state holds them) forgets them.
+    if (!isolated.length) await journal.forget(carrier.name, args.phoneNumber);
     return { id: `${carrier.name}:${args.phoneNumber}`, outs };
   }
 
@@ -172,9 +185,12 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     }
     const previous = props?.previousWebhooks ?? current.webhooks;
     const stored = props ?? ({ phoneNumber, provider: carrier.name } as PhoneNumberWebhooksOutputs);
-    const outs = buildOutputs(stored, carrier.name, current, previous);
+    // The copies stay ours while the number is elsewhere (drift): destroy still deletes them.
+    const outs = buildOutputs(stored, carrier.name, current, previous, stored.isolated ?? []);
     if (stored.providerDetected) outs.providerDetected = true;
     if (stored.preflightResults) outs.preflightResults = stored.preflightResults;
+    // The state holds the copies (this read was given them): the journal's copy of them can go.
+    if (stored.isolated?.length) await this.journal().forget(carrier.name, phoneNumber);
     // Inputs mirror what was declared, with the live values of the managed settings, so a preview
     // shows drift as an update and nothing else; and the outputs an update keeps, which `check`
     // carries into the new inputs, so that a preview of an update knows them.
@@ -191,6 +207,7 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     }
     if (stored.onDelete !== undefined) inputs.onDelete = stored.onDelete;
     if (stored.allowSharedUpdate !== undefined) inputs.allowSharedUpdate = stored.allowSharedUpdate;
+    if (stored.onShared !== undefined) inputs.onShared = stored.onShared;
     return { id, props: outs, inputs };
   }
 
@@ -219,8 +236,22 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     const declared = managedSettings(args);
     const switched = Object.fromEntries(Object.entries(changes).filter(([field]) => field in declared));
     const preflight = await this.preflight(carrier.name, current, switched, args);
-    const webhooks = await applyChanges(carrier, current, changes, args);
-    const outs = buildOutputs(args, carrier.name, { ...current, webhooks }, previous);
+    const journal = this.journal();
+    const isolatedBefore = unionOfIsolations(
+      olds.isolated ?? [],
+      (await journal.entry(carrier.name, olds.phoneNumber))?.isolated ?? [],
+    );
+    const applied = await applyChanges(carrier, current, changes, {
+      ...args,
+      isolated: isolatedBefore,
+      onCopyMade: (isolation) =>
+        journal.rememberIsolation(carrier.name, args.phoneNumber, previous, isolation),
+    });
+    const { number, isolated } = await readBack(carrier, current, applied, isolatedBefore);
+    const outs = buildOutputs(args, carrier.name, number, previous, isolated, applied.notes);
+    // The state holds the copies now: the journal's copy of them can go, unless a later run must
+    // find them (made here, and the engine might die before writing the state).
+    if (!applied.moves.length) await journal.forget(carrier.name, args.phoneNumber);
     if (providerDetected(news)) outs.providerDetected = true;
     // An outcome stays while its URL does: a URL switched without a probe, or dropped, loses it.
     const kept = Object.entries(olds.preflightResults ?? {}).filter(
@@ -246,11 +277,20 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
       if (props[field] === undefined) continue; // never managed: never touched
       target[field] = mode === "clear" && !unclearable.includes(field) ? null : previous[field];
     }
-    await applyChanges(carrier, current, changesTowards(current.webhooks, target), {
+    // An isolated holder is restored by moving the number back ("clear" too: emptying the shared
+    // original would change its other numbers) and the copy made for it is deleted.
+    const isolated = unionOfIsolations(
+      props.isolated ?? [],
+      (await journal.entry(props.provider, props.phoneNumber))?.isolated ?? [],
+    );
+    const applied = await applyChanges(carrier, current, changesTowards(current.webhooks, target), {
       phoneNumber: props.phoneNumber,
-      allowSharedUpdate: props.allowSharedUpdate ?? false,
+      allowSharedUpdate: props.allowSharedUpdate,
+      onShared: props.onShared,
       restoring: true,
+      isolated,
     });
+    for (const note of applied.notes) await warn(note);
     await journal.forget(props.provider, props.phoneNumber);
   }
 
@@ -509,6 +549,20 @@ function refuseUnclearable(
     );
 }
 
+interface ApplyOptions extends Pick<CheckedArgs, "phoneNumber" | "allowSharedUpdate" | "onShared"> {
+  restoring?: boolean;
+  /** The copies this resource made before (state, journal). */
+  isolated?: Isolation[];
+  onCopyMade?: (isolation: Isolation) => Promise<void>;
+}
+
+/** What `applyChanges` did: the webhooks as written, the number's moves, and notes for `message`. */
+interface Applied {
+  webhooks: WebhookSettings;
+  moves: NumberMove[];
+  notes: string[];
+}
+
 /**
  * Runs the carrier's writes in order and verifies each answer. If one fails, or reads back other
  * than written, the writes already made are undone, newest first, and the error says so.
@@ -517,15 +571,20 @@ async function applyChanges(
   carrier: Carrier,
   current: CarrierNumber,
   changes: WebhookChanges,
-  args: Pick<CheckedArgs, "phoneNumber" | "allowSharedUpdate"> & { restoring?: boolean },
-): Promise<WebhookSettings> {
+  args: ApplyOptions,
+): Promise<Applied> {
   const live = { ...current.webhooks };
-  if (Object.keys(changes).length === 0) return live;
+  const returning = args.restoring && (args.isolated?.length ?? 0) > 0;
+  if (Object.keys(changes).length === 0 && !returning) return { webhooks: live, moves: [], notes: [] };
+  const mode = sharedMode(args);
   let steps: WriteStep[];
   try {
     steps = await carrier.planWrites(current, changes, {
-      allowSharedUpdate: args.allowSharedUpdate ?? false,
+      allowSharedUpdate: mode === "update",
       restoring: args.restoring,
+      isolate: mode === "isolate",
+      isolated: args.isolated,
+      onCopyMade: args.onCopyMade,
     });
   } catch (error) {
     throw updateFailed(args.phoneNumber, carrier.name, error);
@@ -558,7 +617,55 @@ async function applyChanges(
       throw failure;
     }
   }
-  return live;
+  const moves = steps.flatMap((step) => step.moved?.() ?? []);
+  const notes = steps.flatMap((step) => step.note?.() ?? []);
+  return { webhooks: live, moves, notes };
+}
+
+/**
+ * The number after the writes. When it moved between objects, the carrier describes it again (its
+ * new identifiers and neighbours; Telnyx answers from what the moves answered, without a call);
+ * the copies it is on now are the ones this resource holds.
+ */
+async function readBack(
+  carrier: Carrier,
+  current: CarrierNumber,
+  applied: Applied,
+  isolatedBefore: Isolation[],
+): Promise<{ number: CarrierNumber; isolated: Isolation[] }> {
+  let number: CarrierNumber = { ...current, webhooks: applied.webhooks };
+  if (applied.moves.length) {
+    const found = await carrier.find(current.phoneNumber, { account: current.ids.accountSid ?? undefined });
+    if (!found) throw new WebhookError(notFoundMessage(current.phoneNumber, [carrier.name]), "not-found");
+    number = { ...found, overrides: current.overrides };
+  }
+  let isolated = [...isolatedBefore];
+  for (const { direction, isolation } of applied.moves) {
+    isolated = isolated.filter((i) => i.holds !== isolation.holds);
+    if (direction === "isolated") isolated.push(isolation);
+  }
+  const on = new Set(Object.values(number.ids));
+  const order = (i: Isolation) => (i.holds === "voice" ? 0 : 1);
+  return {
+    number,
+    isolated: isolated.filter((i) => on.has(i.copyId)).sort((a, b) => order(a) - order(b)),
+  };
+}
+
+/** The copies of the state and of the journal (a run that died after making one), once each. */
+function unionOfIsolations(stored: Isolation[], journaled: Isolation[]): Isolation[] {
+  const extra = journaled.filter((j) => !stored.some((s) => s.copyId === j.copyId || s.holds === j.holds));
+  return [...stored, ...extra];
+}
+
+/** A warning in the engine's log (the Pulumi CLI shows it), else on stderr. */
+async function warn(message: string): Promise<void> {
+  try {
+    const pulumi = await import("@pulumi/pulumi");
+    await pulumi.log.warn(message);
+  } catch {
+    process.stderr.write(`warning: ${message}\n`);
+  }
 }
 
 async function undoSteps(done: WriteStep[]): Promise<string[]> {
@@ -574,10 +681,14 @@ async function undoSteps(done: WriteStep[]): Promise<string[]> {
 }
 
 function buildOutputs(
-  args: Partial<Pick<CheckedArgs, WebhookField | "onDelete" | "allowSharedUpdate">> & { phoneNumber: string },
+  args: Partial<Pick<CheckedArgs, WebhookField | "onDelete" | "allowSharedUpdate" | "onShared">> & {
+    phoneNumber: string;
+  },
   provider: CarrierName,
   current: CarrierNumber,
   previous: WebhookSettings,
+  isolated: Isolation[] = [],
+  notes: string[] = [],
 ): PhoneNumberWebhooksOutputs {
   const updatedWebhooks: { voice?: string; sms?: string } = {};
   if (args.voiceUrl) updatedWebhooks.voice = redactUrl(args.voiceUrl);
@@ -586,7 +697,10 @@ function buildOutputs(
     phoneNumber: args.phoneNumber,
     provider,
     updatedWebhooks,
-    message: successMessage(Object.keys(updatedWebhooks).length, args.phoneNumber, provider),
+    message: [
+      successMessage(Object.keys(updatedWebhooks).length, args.phoneNumber, provider),
+      ...[isolatedNote(args.phoneNumber, isolated), ...notes].filter(Boolean),
+    ].join("; "),
     webhooks: { ...UNSET_WEBHOOKS, ...current.webhooks },
     previousWebhooks: { ...UNSET_WEBHOOKS, ...previous },
     sharedWith: current.sharedWith,
@@ -594,10 +708,20 @@ function buildOutputs(
   const overriddenBy = Object.entries(current.overrides ?? {}).map(([field, o]) => [field, o.by]);
   if (overriddenBy.length) outs.overriddenBy = Object.fromEntries(overriddenBy);
   // The managed settings as declared: they tell update and delete which settings are this resource's.
-  for (const key of [...WEBHOOK_FIELDS, "onDelete", "allowSharedUpdate"] as const)
+  for (const key of [...WEBHOOK_FIELDS, "onDelete", "allowSharedUpdate", "onShared"] as const)
     if (args[key] !== undefined) Object.assign(outs, { [key]: args[key] });
+  if (isolated.length) outs.isolated = isolated;
   for (const key of CARRIER_ID_KEYS) if (current.ids[key] !== undefined) outs[key] = current.ids[key];
   return outs;
+}
+
+/** What the state says was isolated, for `message`: the same words however many runs it took. */
+function isolatedNote(phoneNumber: string, isolated: Isolation[]): string {
+  if (!isolated.length) return "";
+  const copies = isolated.map(
+    (i) => `${i.objectType.replace(/_/g, " ")} ${i.copyId} (a copy of ${i.originalId})`,
+  );
+  return `${phoneNumber} is isolated on objects made for it: ${copies.join(", ")}; the other numbers on the originals are untouched`;
 }
 
 let shared: PhoneNumberWebhooksProvider | undefined;

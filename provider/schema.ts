@@ -6,6 +6,7 @@
 import { parsePhoneNumberFromString } from "libphonenumber-js";
 import { z } from "zod";
 import { CARRIER_ID_KEYS, CARRIER_NAMES, listNames } from "./carriers";
+import type { Isolation } from "./carriers/carrier";
 import { recordOf, redactUrl, URL_FIELDS, WEBHOOK_FIELDS } from "./webhooks";
 
 /** What the engine passes for a value not known yet in a preview. */
@@ -14,6 +15,9 @@ export const isUnknown = (value: unknown): boolean => value === UNKNOWN;
 
 export const ON_DELETE_MODES = ["restore", "clear", "retain"] as const;
 export type OnDelete = (typeof ON_DELETE_MODES)[number];
+/** What a resource does with a Telnyx object that other numbers share: see `onShared`. */
+export const ON_SHARED_MODES = ["refuse", "update", "isolate"] as const;
+export type OnShared = (typeof ON_SHARED_MODES)[number];
 export const METHODS = ["GET", "POST"] as const;
 export type Method = (typeof METHODS)[number];
 const MAX_URL_LENGTH = 2048;
@@ -119,6 +123,14 @@ export const ARGUMENT_SCHEMAS = {
   /** Telnyx: allow changing a connection or messaging profile that other numbers share. */
   allowSharedUpdate: z.boolean({ error: "allowSharedUpdate must be true or false" }),
   /**
+   * Telnyx: what to do when the object holding a declared webhook also serves other numbers:
+   * `"refuse"` (default), `"update"` it for all of them (as `allowSharedUpdate: true`), or
+   * `"isolate"` the number onto a copy made for it. Twilio ignores it.
+   */
+  onShared: z.enum(ON_SHARED_MODES, {
+    error: (issue) => `onShared must be "refuse", "update" or "isolate" (got ${JSON.stringify(issue.input)})`,
+  }),
+  /**
    * During `pulumi up`, send a new webhook URL one test request before switching the number to it,
    * and refuse the switch when nothing answers or it answers 404, 410 or 5xx. Default: stack config
    * `phoneWebhooks:preflight`, else off. A deployment option: changing it alone changes nothing.
@@ -132,6 +144,25 @@ export const ARG_NAMES = Object.keys(ARGUMENT_SCHEMAS) as ArgumentName[];
 export const ARGS_SCHEMA = z.object(ARGUMENT_SCHEMAS).partial().required({ phoneNumber: true });
 /** The checked arguments, as `create`, `update` and `diff` receive them. */
 export type CheckedArgs = z.output<typeof ARGS_SCHEMA>;
+
+export type { Isolation };
+
+/** One object `onShared: "isolate"` made for a number, and the shared one the number came from. */
+export const isolationSchema: z.ZodType<Isolation> = z.object({
+  /** What the object holds: the number's voice or its SMS webhooks. */
+  holds: z.enum(["voice", "sms"]),
+  /** The carrier's type of both objects: `call_control_application`, `texml_application`, `messaging_profile`. */
+  objectType: z.string(),
+  /** The shared object the number was on, and is moved back to on destroy. */
+  originalId: z.string(),
+  /** The object made for the number. */
+  copyId: z.string(),
+});
+
+/** The one mode of a resource: `onShared`, else `allowSharedUpdate` (true means "update"). */
+export function sharedMode(args: Pick<CheckedArgs, "onShared" | "allowSharedUpdate">): OnShared {
+  return args.onShared ?? (args.allowSharedUpdate ? "update" : "refuse");
+}
 
 const webhookSettingsSchema = z.object(recordOf(WEBHOOK_FIELDS, () => z.string().nullable()));
 
@@ -164,6 +195,11 @@ const outputSchema = ARGS_SCHEMA.omit({ preflight: true }).extend({
    * SIP trunk or Messaging Service): a declared one shows as drift until that changes.
    */
   overriddenBy: z.object(recordOf(WEBHOOK_FIELDS, () => z.string().optional())).optional(),
+  /**
+   * Telnyx, `onShared: "isolate"`: the objects made for this number, and the shared ones it was
+   * moved off (destroy moves it back and deletes the copies).
+   */
+  isolated: z.array(isolationSchema).optional(),
   /**
    * The carrier's identifiers of the number and of the objects its webhooks live on. `accountSid`
    * is the account that owns the number, declared or not.

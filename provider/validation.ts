@@ -74,6 +74,16 @@ export function checkArgs(
   if (!given("voiceUrl") && !given("smsUrl"))
     failures.push({ property: "voiceUrl", reason: MISSING_WEBHOOK });
 
+  // allowSharedUpdate is the older spelling of onShared: both may be given only when they agree.
+  const { allowSharedUpdate, onShared } = inputs;
+  if (typeof allowSharedUpdate === "boolean" && typeof onShared === "string" && !isUnknown(onShared)) {
+    if (allowSharedUpdate !== (onShared === "update"))
+      failures.push({
+        property: "onShared",
+        reason: `onShared: ${JSON.stringify(onShared)} disagrees with allowSharedUpdate: ${allowSharedUpdate}; allowSharedUpdate: true means onShared: "update". Give only onShared`,
+      });
+  }
+
   // The declared carrier's own rules, on the values known now.
   const carrier = CARRIERS.find((c) => c.name === news.provider);
   if (carrier && !carrier.subaccounts && given("accountSid") && !isUnknown(news.accountSid))

@@ -13,11 +13,17 @@
  */
 import { z } from "zod";
 import type {
+  CallControlApplicationCreateParams,
+  CallControlApplicationCreateResponse,
+  CallControlApplicationDeleteResponse,
   CallControlApplicationRetrieveResponse,
   CallControlApplicationUpdateParams,
   CallControlApplicationUpdateResponse,
 } from "telnyx/resources/call-control-applications";
 import type {
+  TexmlApplicationCreateParams,
+  TexmlApplicationCreateResponse,
+  TexmlApplicationDeleteResponse,
   TexmlApplicationRetrieveResponse,
   TexmlApplicationUpdateParams,
   TexmlApplicationUpdateResponse,
@@ -28,6 +34,9 @@ import type {
   CredentialConnectionUpdateResponse,
 } from "telnyx/resources/credential-connections/credential-connections";
 import type {
+  MessagingProfileCreateParams,
+  MessagingProfileCreateResponse,
+  MessagingProfileDeleteResponse,
   MessagingProfileRetrieveResponse,
   MessagingProfileUpdateParams,
   MessagingProfileUpdateResponse,
@@ -54,6 +63,8 @@ import {
   texmlApplicationFields,
 } from "./state/schemas";
 import { connectionDisplayName, findConnection, refreshTelnyxNames } from "./state/normalize";
+import { ccaDefaults, messagingProfileDefaults, texmlDefaults } from "./state/defaults";
+import { telnyxNumericId, telnyxUuid } from "./state/formats";
 import {
   TELNYX_KINDS,
   type Equal,
@@ -234,6 +245,36 @@ const messagingUpdate = z
   )
   .partial();
 
+// POST bodies (the three kinds `onShared: "isolate"` copies), keyed by the SDK's create params.
+const ccaCreate = z
+  .strictObject(
+    exact<CallControlApplicationCreateParams>()(omit(callControlApplicationFields, ...SERVER_SET, "tags")),
+  )
+  .partial()
+  .required({ application_name: true, webhook_event_url: true });
+
+const texmlCreate = z
+  .strictObject(exact<TexmlApplicationCreateParams>()(omit(texmlApplicationFields, ...SERVER_SET)))
+  .partial()
+  .required({ friendly_name: true, voice_url: true });
+
+// The server sets a profile's organisation, its v1 secret and its redaction settings.
+const profileCreate = z
+  .strictObject(
+    exact<MessagingProfileCreateParams>()(
+      omit(
+        messagingProfileFields,
+        ...SERVER_SET,
+        "organization_id",
+        "v1_secret",
+        "redaction_enabled",
+        "redaction_level",
+      ),
+    ),
+  )
+  .partial()
+  .required({ name: true, whitelisted_destinations: true });
+
 // The required fields of each PATCH are the SDK's required fields: if the SDK changes, tsc fails.
 const _requiredMatchSdk: [
   Equal<RequiredKeys<z.output<typeof ccaUpdate>>, RequiredKeys<CallControlApplicationUpdateParams>>,
@@ -242,7 +283,10 @@ const _requiredMatchSdk: [
   Equal<RequiredKeys<z.output<typeof profileUpdate>>, RequiredKeys<MessagingProfileUpdateParams>>,
   Equal<RequiredKeys<z.output<typeof phoneNumberUpdate>>, RequiredKeys<PhoneNumberUpdateParams>>,
   Equal<RequiredKeys<z.output<typeof messagingUpdate>>, RequiredKeys<MessagingUpdateParams>>,
-] = [true, true, true, true, true, true];
+  Equal<RequiredKeys<z.output<typeof ccaCreate>>, RequiredKeys<CallControlApplicationCreateParams>>,
+  Equal<RequiredKeys<z.output<typeof texmlCreate>>, RequiredKeys<TexmlApplicationCreateParams>>,
+  Equal<RequiredKeys<z.output<typeof profileCreate>>, RequiredKeys<MessagingProfileCreateParams>>,
+] = [true, true, true, true, true, true, true, true, true];
 void _requiredMatchSdk;
 
 // ---------------------------------------------------------------------------------------------
@@ -283,7 +327,13 @@ const _objectBodiesMatchSdk: [
   Assignable<ObjectBody<"credential_connections">, CredentialConnectionUpdateResponse>,
   Assignable<ObjectBody<"messaging_profiles">, MessagingProfileRetrieveResponse>,
   Assignable<ObjectBody<"messaging_profiles">, MessagingProfileUpdateResponse>,
-] = [true, true, true, true, true, true, true, true];
+  Assignable<ObjectBody<"call_control_applications">, CallControlApplicationCreateResponse>,
+  Assignable<ObjectBody<"call_control_applications">, CallControlApplicationDeleteResponse>,
+  Assignable<ObjectBody<"texml_applications">, TexmlApplicationCreateResponse>,
+  Assignable<ObjectBody<"texml_applications">, TexmlApplicationDeleteResponse>,
+  Assignable<ObjectBody<"messaging_profiles">, MessagingProfileCreateResponse>,
+  Assignable<ObjectBody<"messaging_profiles">, MessagingProfileDeleteResponse>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true];
 void _objectBodiesMatchSdk;
 
 // ---------------------------------------------------------------------------------------------
@@ -308,6 +358,8 @@ type TelnyxHandler =
   | "getConnection"
   | "getObject"
   | "patchObject"
+  | "createObject"
+  | "deleteObject"
   | "listProfileNumbers";
 
 export function routeTelnyx(method: string, pathname: string): TelnyxRoute & { kind?: TelnyxKind } {
@@ -348,10 +400,17 @@ export function routeTelnyx(method: string, pathname: string): TelnyxRoute & { k
     return pick("/v2/connections/{id}", { GET: "getConnection" }, { id: decodePathSegment(b) });
   }
   const kind = TELNYX_KINDS.find((k) => k === a);
+  // Creating and deleting: the kinds a number can be isolated onto (not SIP connections).
+  const creatable = kind !== undefined && kind in CREATABLE;
+  if (kind && b === undefined) {
+    return pick(`/v2/${kind}`, creatable ? { POST: "createObject" } : {}, { kind });
+  }
   if (kind && b && c === undefined) {
     return pick(
       `/v2/${kind}/{id}`,
-      { GET: "getObject", PATCH: "patchObject" },
+      creatable
+        ? { GET: "getObject", PATCH: "patchObject", DELETE: "deleteObject" }
+        : { GET: "getObject", PATCH: "patchObject" },
       { id: decodePathSegment(b), kind },
     );
   }
@@ -563,6 +622,12 @@ export class TelnyxApi {
         return route.kind
           ? withBody((v) => this.patchObject(route.kind as TelnyxKind, id, v))
           : telnyxNotFound();
+      case "createObject":
+        return route.kind && isCreatable(route.kind)
+          ? withBody((v) => this.createObject(route.kind as CreatableKind, v))
+          : telnyxNotFound();
+      case "deleteObject":
+        return route.kind && isCreatable(route.kind) ? this.deleteObject(route.kind, id) : telnyxNotFound();
       case "listProfileNumbers":
         return this.listProfileNumbers(id, query);
       default:
@@ -805,7 +870,98 @@ export class TelnyxApi {
     const body: ObjectBody<K> = { data: structuredClone(next) };
     return { status: 200, body };
   }
+
+  /**
+   * POST: a new object from the SDK's create params over the kind's defaults. A missing required
+   * field is a 422 naming it; a name another object of the kind already has is a 422 too.
+   */
+  private createObject<K extends CreatableKind>(kind: K, raw: unknown): CarrierResponse {
+    const spec = CREATABLE[kind];
+    const parsed = spec.create.safeParse(raw);
+    if (!parsed.success) return zodToTelnyx(parsed.error);
+    const objects = objectsOf(this.getState(), kind);
+    const name = (parsed.data as Record<string, unknown>)[spec.nameField] as string;
+    const taken = [...objects.values()].some(
+      (o) => (o as unknown as Record<string, unknown>)[spec.nameField] === name,
+    );
+    if (taken)
+      return telnyxError(
+        422,
+        "10015",
+        "Invalid value for parameter",
+        `${spec.nameField} has already been taken.`,
+        `/${spec.nameField}`,
+      );
+    const created = spec.build(name, objects.size, parsed.data);
+    objects.set(created.id, created);
+    const body: ObjectBody<K> = { data: structuredClone(created) };
+    return { status: 200, body };
+  }
+
+  /**
+   * DELETE: the object goes; numbers still on it are left without one (connection_id or
+   * messaging_profile_id null), as a deletion in the portal leaves them.
+   */
+  private deleteObject<K extends CreatableKind>(kind: K, id: string): CarrierResponse {
+    const state = this.getState();
+    const objects = objectsOf(state, kind);
+    const o = objects.get(id);
+    if (!o) return telnyxNotFound(`${OBJECT_KINDS[kind].label} ${id} not found.`);
+    objects.delete(id);
+    for (const n of state.phone_numbers.values()) {
+      if (kind === "messaging_profiles" ? n.messaging_profile_id === id : n.connection_id === id) {
+        if (kind === "messaging_profiles") n.messaging_profile_id = null;
+        else n.connection_id = null;
+        n.updated_at = now();
+      }
+    }
+    const body: ObjectBody<K> = { data: structuredClone(o) };
+    return { status: 200, body };
+  }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Kinds that can be created and deleted
+
+type CreatableKind = "call_control_applications" | "texml_applications" | "messaging_profiles";
+interface CreatableSpec<K extends CreatableKind> {
+  nameField: string;
+  create: z.ZodType<object>;
+  /** The stored object: the kind's defaults, a fresh id and timestamps, then the POST body. */
+  build(name: string, index: number, body: object): TelnyxObjectByKind[K];
+}
+/** A created object's id follows from its kind and name (the same run always yields the same ids). */
+const fresh = (now: string) => ({ created_at: now, updated_at: now });
+const CREATABLE: { [K in CreatableKind]: CreatableSpec<K> } = {
+  call_control_applications: {
+    nameField: "application_name",
+    create: ccaCreate,
+    build: (name, i, body) => ({
+      ...merge(ccaDefaults(i, name), body),
+      id: telnyxNumericId("call_control_application", name, "created"),
+      ...fresh(now()),
+    }),
+  },
+  texml_applications: {
+    nameField: "friendly_name",
+    create: texmlCreate,
+    build: (name, i, body) => ({
+      ...merge(texmlDefaults(i, name), body),
+      id: telnyxNumericId("texml_application", name, "created"),
+      ...fresh(now()),
+    }),
+  },
+  messaging_profiles: {
+    nameField: "name",
+    create: profileCreate,
+    build: (name, i, body) => ({
+      ...merge(messagingProfileDefaults(i, name), body),
+      id: telnyxUuid("messaging_profile", name, "created"),
+      ...fresh(now()),
+    }),
+  },
+};
+const isCreatable = (kind: TelnyxKind): kind is CreatableKind => kind in CREATABLE;
 
 /** Parse a Telnyx JSON request body. */
 export function parseJsonBody(

@@ -3,6 +3,10 @@
  * CLI, starts the sandbox with the demo seed, and runs examples/multi-environment with a throwaway
  * backend: up for staging and production, a console change, the preview that shows it, the up
  * that fixes it, and destroy, which gives every number its webhooks back. Leaves nothing behind.
+ *
+ * On Telnyx, staging's and production's numbers start on one shared application and profile (with
+ * a third number no stack manages); `onShared: "isolate"` moves each onto copies of its own, and
+ * destroy moves them back and deletes the copies.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -13,18 +17,25 @@ const SEED_PATH = demoSeedPath();
 const EXAMPLE = join(REPO_ROOT, "examples", "multi-environment");
 const STACKS = ["staging", "production"] as const;
 const DRIFTED_NUMBER = "+14155550100";
+/** Another team's number on the shared Telnyx application and profile: in no stack, never touched. */
+const BYSTANDER = "+13125550203";
 
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 const step = (s: string) => console.log(`\n${bold(`==> ${s}`)}\n`);
 
-type Snapshot = Record<string, { carrier: string; voice: string; sms: string }>;
+type Snapshot = Record<string, { carrier: string; voice: string; sms: string; "on objects": string }>;
 
 /** Every number's voice and SMS webhook, as the sandbox holds them now. */
 function snapshot(sandbox: Sandbox, seed: SandboxSeed): Snapshot {
   const out: Snapshot = {};
   for (const n of seed.twilio?.incoming_phone_numbers ?? []) {
     const live = sandbox.control.twilioNumber(n.phone_number!)!;
-    out[live.phone_number!] = { carrier: "twilio", voice: live.voice_url || "-", sms: live.sms_url || "-" };
+    out[live.phone_number!] = {
+      carrier: "twilio",
+      voice: live.voice_url || "-",
+      sms: live.sms_url || "-",
+      "on objects": "(the number itself)",
+    };
   }
   for (const n of seed.telnyx?.phone_numbers ?? []) {
     const live = sandbox.control.telnyxNumber(n.phone_number!)!;
@@ -38,6 +49,7 @@ function snapshot(sandbox: Sandbox, seed: SandboxSeed): Snapshot {
       carrier: "telnyx",
       voice: String(app?.webhook_event_url ?? app?.voice_url ?? "-"),
       sms: String(profile?.webhook_url ?? "-"),
+      "on objects": `${live.connection_name ?? "-"} / ${live.messaging_profile_name ?? "-"}`,
     };
   }
   return out;
@@ -47,7 +59,7 @@ function printTable(columns: Array<[string, Snapshot]>): void {
   const numbers = Object.keys(columns[0]![1]);
   const rows = [["number", "carrier", "webhook", ...columns.map(([title]) => title)]];
   for (const n of numbers)
-    for (const kind of ["voice", "sms"] as const)
+    for (const kind of ["voice", "sms", "on objects"] as const)
       rows.push([n, columns[0]![1][n]!.carrier, kind, ...columns.map(([, snap]) => snap[n]![kind])]);
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
@@ -60,6 +72,11 @@ async function main(): Promise<void> {
   step("Provisioning the Pulumi CLI (built from the Go module proxy on first run)");
   const binDir = await ensurePulumiCli();
   const seed = JSON.parse(readFileSync(SEED_PATH, "utf8")) as SandboxSeed;
+  seed.telnyx!.phone_numbers!.push({
+    phone_number: BYSTANDER,
+    connection_name: "support-app",
+    messaging_profile_name: "support-sms",
+  } as NonNullable<NonNullable<SandboxSeed["telnyx"]>["phone_numbers"]>[number]);
   const sandbox = await startSandbox({ port: 0, seed });
   console.log(
     `Sandbox carriers at ${sandbox.url} (Twilio and Telnyx APIs, seeded from sandbox/seeds/demo.json)`,
@@ -89,6 +106,11 @@ async function main(): Promise<void> {
   });
 
   try {
+    const objectCount = () => {
+      const t = sandbox.control.state().telnyx;
+      return t.call_control_applications.length + t.texml_applications.length + t.messaging_profiles.length;
+    };
+    const objectsBefore = objectCount();
     const before = snapshot(sandbox, seed);
     for (const stack of STACKS) {
       await project.must(["stack", "init", stack]);
@@ -96,6 +118,7 @@ async function main(): Promise<void> {
       await project.must(["up", "--yes", "--stack", stack], { stream: true });
     }
     const applied = snapshot(sandbox, seed);
+    const copiesMade = objectCount() - objectsBefore;
 
     step(`Someone edits ${DRIFTED_NUMBER}'s voice URL in the Twilio console`);
     sandbox.control.editTwilioNumber(DRIFTED_NUMBER, { voice_url: "https://old-ivr.example.net/answer" });
@@ -121,8 +144,14 @@ async function main(): Promise<void> {
     ]);
     const releases = sandbox.control.releases().length;
     const same = JSON.stringify(before) === JSON.stringify(restored);
-    console.log(`\nRestored exactly: ${same ? "yes" : "NO"}. Numbers released: ${releases}.`);
-    if (!same || releases > 0) process.exitCode = 1;
+    const copiesLeft = objectCount() - objectsBefore;
+    const bystanderUntouched = JSON.stringify(applied[BYSTANDER]) === JSON.stringify(before[BYSTANDER]);
+    console.log(
+      `\nRestored exactly: ${same ? "yes" : "NO"}. Numbers released: ${releases}. ` +
+        `Telnyx copies made by up (onShared: "isolate"): ${copiesMade}; left after destroy: ${copiesLeft}. ` +
+        `${BYSTANDER} (in no stack) untouched by up: ${bystanderUntouched ? "yes" : "NO"}.`,
+    );
+    if (!same || releases > 0 || copiesLeft !== 0 || !bystanderUntouched) process.exitCode = 1;
   } finally {
     await sandbox.close();
     project.dispose();

@@ -45,7 +45,32 @@ export interface Override {
 }
 export type Overrides = Partial<Record<WebhookField, Override>>;
 
-/** One write to one carrier object, which the lifecycle can undo if a later write fails. */
+/**
+ * An object made for one number (`onShared: "isolate"`), and the shared one the number was moved
+ * off. Stored in the state (`isolated`) and the journal: destroy moves the number back and deletes it.
+ */
+export interface Isolation {
+  /** What the object holds: the number's voice or its SMS webhooks. */
+  holds: "voice" | "sms";
+  /** The carrier's type of both objects (`call_control_application`, `messaging_profile`). */
+  objectType: string;
+  /** The shared object the number was on. */
+  originalId: string;
+  /** The object made for the number. */
+  copyId: string;
+}
+
+/** A number moved between objects by a step: onto a copy made for it, or back off one. */
+export interface NumberMove {
+  direction: "isolated" | "returned";
+  isolation: Isolation;
+}
+
+/**
+ * One write to one carrier object, which the lifecycle can undo if a later write fails. A step may
+ * also move the number (isolate: make a copy and move the number onto it; restore: move it back and
+ * delete the copy); its undo then moves the number back and deletes what it made.
+ */
 export interface WriteStep {
   /** What is written, for messages: `Call Control application "support" (id 123)`. */
   target: string;
@@ -56,6 +81,10 @@ export interface WriteStep {
   write(): Promise<Partial<WebhookSettings>>;
   /** Puts back what `write` changed. */
   undo(): Promise<void>;
+  /** After `write`: the move it made, if it moved the number. */
+  moved?(): NumberMove | undefined;
+  /** A sentence for the resource's `message` (a copy made, a shared object written in place). */
+  note?(): string | undefined;
 }
 
 export interface WriteOptions {
@@ -66,6 +95,18 @@ export interface WriteOptions {
    * way to another resource of the same run that still declares a value.
    */
   restoring?: boolean;
+  /**
+   * `onShared: "isolate"`: a shared object is never written; the number is moved onto a copy made
+   * for it (or onto its own copy again, after drift). An object nobody else uses is written in place.
+   */
+  isolate?: boolean;
+  /**
+   * The copies this resource made before (its state, or the journal of a run that died). Their
+   * objects are the number's own: written in place; restoring moves the number back and deletes them.
+   */
+  isolated?: Isolation[];
+  /** Runs once a copy exists and before the number moves onto it: the lifecycle journals it. */
+  onCopyMade?(isolation: Isolation): Promise<void>;
 }
 
 export interface FindOptions<Ids extends CarrierIds = CarrierIds> {
@@ -98,7 +139,7 @@ export interface Carrier<Ids extends CarrierIds = CarrierIds, Name extends strin
   /** The number's live configuration, or `undefined` when this account does not own it. */
   find(phoneNumber: string, options?: FindOptions<Ids>): Promise<CarrierNumber<Ids> | undefined>;
   /**
-   * Plans the writes that make `changes` true, or throws a `WebhookError` when the number's setup
+   * Plans the writes that make `changes` true (and, restoring with `isolated`, the moves back), or throws a `WebhookError` when the number's setup
    * would make them ineffective or they touch other numbers without consent. Reads as needed.
    * A step may write fewer fields than asked (a shared field another resource of the run owns).
    */

@@ -27,6 +27,9 @@ for (const { name, ...args } of config.requireObject("numbers")) {
     webhooks: r.webhooks,
     previousWebhooks: r.previousWebhooks,
     sharedWith: r.sharedWith,
+    isolated: r.isolated,
+    connectionId: r.connectionId,
+    messagingProfileId: r.messagingProfileId,
   };
 }
 `;

@@ -132,6 +132,20 @@ export const TARGETS: readonly Target[] = [
       allowSharedUpdate: true,
     },
   },
+  {
+    key: "telnyx-isolate",
+    carrier: "telnyx",
+    phoneNumber: "+13125550200",
+    description:
+      'Telnyx +13125550200 on a Call Control application and profile shared with +13125550201, onShared: "isolate" (copies made, the number moved onto them and back, the copies deleted)',
+    args: {
+      phoneNumber: "+13125550200",
+      provider: "telnyx",
+      voiceUrl: VOICE,
+      smsUrl: SMS,
+      onShared: "isolate",
+    },
+  },
 ];
 
 export const targetByKey = (key: string): Target => {
@@ -256,10 +270,13 @@ const snapshot = (h: CarrierHarness): Snapshot => ({
   ),
 });
 
-/** The carrier's state without the timestamps every write bumps (an undo is still a write). */
+/**
+ * The carrier's state without the timestamps every write bumps (an undo is still a write), and the
+ * creation time of objects a step made (an isolated number's copies: same name, same id, any time).
+ */
 function comparableCarrier(h: CarrierHarness): unknown {
   return JSON.parse(JSON.stringify(h.sandbox.control.state()), (key, value: unknown) =>
-    key === "date_updated" || key === "updated_at" ? undefined : value,
+    key === "date_updated" || key === "updated_at" || key === "created_at" ? undefined : value,
   );
 }
 
@@ -319,6 +336,8 @@ export function callName(
   }
   const rest = r.path.replace(/^\/v2\//, "");
   if (r.method === "PATCH") return `update ${rest}`;
+  if (r.method === "POST") return `create ${rest}`;
+  if (r.method === "DELETE") return `delete ${rest}`;
   if (rest === "phone_numbers") {
     const connection = r.query["filter[connection_id]"];
     return connection ? `list phone_numbers on connection ${connection}` : "list phone_numbers";
@@ -329,18 +348,22 @@ export function callName(
 
 function toCalls(target: Target, log: RequestLogEntry[], lookups: string[]): Call[] {
   const seen = new Map<string, number>();
+  const seenLabel = new Map<string, number>();
   const remaining = [...lookups];
   let writing = false;
   return log.map((r, i) => {
     const endpoint = `${r.method} ${r.path}`;
     const occurrence = (seen.get(endpoint) ?? 0) + 1;
     seen.set(endpoint, occurrence);
-    // The lookup is what read does; everything after it (or not part of it) is the write phase.
-    const lookupAt = writing ? -1 : remaining.indexOf(requestKey(r));
+    const label = labelOf(r);
+    // The same endpoint on two objects (an isolated number's original and its copy): one key each.
+    const nth = (seenLabel.get(label) ?? 0) + 1;
+    seenLabel.set(label, nth);
+    // The lookup is what read does (by endpoint: an isolated number is read on its copies, found
+    // on the originals); everything after it (or not part of it) is the write phase.
+    const lookupAt = writing ? -1 : remaining.indexOf(label);
     if (lookupAt >= 0) remaining.splice(lookupAt, 1);
     else writing = true;
-    const filter = Object.keys(r.query).find((k) => k.startsWith("filter["));
-    const label = `${r.endpoint}${filter ? `?${filter}` : ""}`;
     return {
       index: i + 1,
       method: r.method,
@@ -348,11 +371,17 @@ function toCalls(target: Target, log: RequestLogEntry[], lookups: string[]): Cal
       query: r.query,
       occurrence,
       label,
-      key: occurrence > 1 ? `${label} #${occurrence}` : label,
+      key: nth > 1 ? `${label} #${nth}` : label,
       name: callName(target.carrier, r),
       phase: writing ? "write" : "lookup",
     };
   });
+}
+
+/** The normalised endpoint, with the list filter that tells the two phone_numbers lists apart. */
+function labelOf(r: RequestLogEntry): string {
+  const filter = Object.keys(r.query).find((k) => k.startsWith("filter["));
+  return `${r.endpoint}${filter ? `?${filter}` : ""}`;
 }
 
 /**
@@ -383,10 +412,10 @@ export async function planTarget(target: Target): Promise<StepPlan[]> {
         createOuts = (result as { outs: PhoneNumberWebhooksOutputs }).outs;
       }
     }
-    const lookups = runs.find((r) => r.plan.step === "read")!.log.map(requestKey);
+    const lookups = runs.find((r) => r.plan.step === "read")!.log.map(labelOf);
     return runs.map(({ plan, log }) => ({
       ...plan,
-      calls: toCalls(target, log, plan.step === "read" ? log.map(requestKey) : lookups),
+      calls: toCalls(target, log, plan.step === "read" ? log.map(labelOf) : lookups),
       originals: createOuts!.previousWebhooks,
     }));
   } finally {
@@ -402,7 +431,8 @@ export function casesOf(plan: StepPlan): FaultCase[] {
     for (const call of plan.calls)
       for (const variant of VARIANTS) {
         if (variant === "outage" && call.index <= firstWrite) continue;
-        const nth = call.occurrence > 1 ? ` (${ordinal(call.occurrence)})` : "";
+        const nthOfLabel = Number(/ #(\d+)$/.exec(call.key)?.[1] ?? 1);
+        const nth = nthOfLabel > 1 ? ` (${ordinal(nthOfLabel)})` : "";
         cases.push({
           id: `${plan.target.key} ${plan.step} ${call.key} ${fault.key} ${variant}`,
           title: `${call.label}${nth}: ${fault.label}, ${variant}`,

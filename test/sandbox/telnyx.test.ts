@@ -349,7 +349,10 @@ describe("Telnyx errors in Telnyx's shape", () => {
       auth: "telnyx",
     });
     expect(unknownFilter.status).toBe(400);
-    const method = await raw(sb, "DELETE", `/v2/call_control_applications/${cca}`, { auth: "telnyx" });
+    // Objects this package may create can be deleted; a SIP connection cannot (it is never copied).
+    const method = await raw(sb, "DELETE", "/v2/credential_connections/1000000000000000001", {
+      auth: "telnyx",
+    });
     expect(method.status).toBe(405);
     expect(sb.control.state()).toEqual(before);
   });

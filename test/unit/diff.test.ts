@@ -62,6 +62,15 @@ describe("diff", () => {
     expect(await diff({ ...same, onDelete: "retain" })).toEqual({ changes: true, replaces: [] });
     expect(await diff({ ...same, onDelete: "restore" })).toEqual({ changes: false, replaces: [] });
     expect(await diff({ ...same, allowSharedUpdate: true })).toEqual({ changes: true, replaces: [] });
+    expect(await diff({ ...same, onShared: "isolate" })).toEqual({ changes: true, replaces: [] });
+    expect(await diff({ ...same, onShared: "refuse" })).toEqual({ changes: false, replaces: [] });
+  });
+
+  it('compares onShared and allowSharedUpdate as one mode: true is the older spelling of "update"', async () => {
+    const updating = { ...stored, allowSharedUpdate: true };
+    expect(await diff({ ...same, onShared: "update" }, updating)).toEqual({ changes: false, replaces: [] });
+    expect(await diff({ ...same, onShared: "isolate" }, updating)).toEqual({ changes: true, replaces: [] });
+    expect(await diff(same, { ...stored, onShared: "isolate" })).toEqual({ changes: true, replaces: [] });
   });
 
   it("does not count a change of preflight alone: it decides how a switch is made, and switches nothing", async () => {

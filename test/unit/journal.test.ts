@@ -47,6 +47,7 @@ describe("TakeoverJournal", () => {
     expect(await journal.remember(TWILIO, NUMBER, ORIGINAL)).toEqual({
       webhooks: ORIGINAL,
       recovered: false,
+      isolated: [],
     });
     expect(await journal.read(TWILIO, NUMBER)).toEqual(ORIGINAL);
     expect(files()).toHaveLength(1);
@@ -60,6 +61,7 @@ describe("TakeoverJournal", () => {
     expect(await afterCrash.remember(TELNYX, NUMBER, HALF_WRITTEN)).toEqual({
       webhooks: ORIGINAL,
       recovered: true,
+      isolated: [],
     });
     expect(await afterCrash.read(TELNYX, NUMBER)).toEqual(ORIGINAL);
   });
@@ -73,6 +75,7 @@ describe("TakeoverJournal", () => {
     expect(await journal.remember(TWILIO, NUMBER, HALF_WRITTEN)).toEqual({
       webhooks: HALF_WRITTEN,
       recovered: false,
+      isolated: [],
     });
   });
 
@@ -92,6 +95,7 @@ describe("TakeoverJournal", () => {
     expect(await journal.remember(TELNYX, NUMBER, HALF_WRITTEN)).toEqual({
       webhooks: HALF_WRITTEN,
       recovered: false,
+      isolated: [],
     });
     expect(await journal.read(TWILIO, NUMBER)).toEqual(ORIGINAL);
     expect(files()).toHaveLength(2);
@@ -117,10 +121,12 @@ describe("TakeoverJournal", () => {
     expect(await journal.remember(TWILIO, NUMBER, ORIGINAL)).toEqual({
       webhooks: ORIGINAL,
       recovered: false,
+      isolated: [],
     });
     expect(await journal.remember(TWILIO, NUMBER, HALF_WRITTEN)).toEqual({
       webhooks: HALF_WRITTEN,
       recovered: false,
+      isolated: [],
     });
     expect(await journal.read(TWILIO, NUMBER)).toBeUndefined();
     await expect(journal.forget(TWILIO, NUMBER)).resolves.toBeUndefined();
@@ -149,6 +155,7 @@ describe("TakeoverJournal", () => {
         expect(await journal.remember(TWILIO, NUMBER, HALF_WRITTEN)).toEqual({
           webhooks: HALF_WRITTEN,
           recovered: false,
+          isolated: [],
         });
         expect(await journal.read(TWILIO, NUMBER)).toEqual(HALF_WRITTEN);
         expect(files()).toEqual([entry]);

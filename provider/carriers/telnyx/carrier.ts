@@ -9,8 +9,22 @@ import { z } from "zod";
 import { CarrierError, WebhookError } from "../../errors";
 import { NumberDirectory, ReadCache } from "../../directory";
 import type { RetryPolicy } from "../../retry";
-import { UNSET_WEBHOOKS, type WebhookChanges, type WebhookField, type WebhookSettings } from "../../webhooks";
-import type { Carrier, CarrierNumber, UnclearableFields, WriteOptions, WriteStep } from "../carrier";
+import {
+  isVoiceField,
+  UNSET_WEBHOOKS,
+  type WebhookChanges,
+  type WebhookField,
+  type WebhookSettings,
+} from "../../webhooks";
+import type {
+  Carrier,
+  CarrierNumber,
+  Isolation,
+  NumberMove,
+  UnclearableFields,
+  WriteOptions,
+  WriteStep,
+} from "../carrier";
 import {
   connectionSchema,
   messagingSettingsSchema,
@@ -24,6 +38,8 @@ import {
 } from "./client";
 import {
   checkWebhookFields,
+  copyBody,
+  kindOfRecordType,
   MESSAGING_PROFILE,
   NO_WEBHOOK_KIND,
   pickFields,
@@ -56,6 +72,13 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
   /** Writes to one object are serialised so that two resources never interleave a read-modify-write. */
   private readonly objectLocks = new Map<string, Promise<unknown>>();
   private readonly claims = new SharedClaims();
+  /** Each number as this process last saw it: a move updates the directory from it. */
+  private readonly known = new Map<string, TelnyxNumber>();
+  /**
+   * Numbers this process moved, as the carrier answered the move: their assignments are known
+   * without asking again (reading one back after a move costs no call).
+   */
+  private readonly movedHere = new Set<string>();
 
   constructor(settings: TelnyxSettings, retry: RetryPolicy) {
     this.client = new TelnyxClient(settings, retry);
@@ -76,8 +99,11 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
 
   /** Always reads: a write needs the object's required fields and the number's current assignments. */
   async find(phoneNumber: string): Promise<TelnyxCarrierNumber | undefined> {
-    const found = await this.directory.find(phoneNumber);
+    const found = this.movedHere.has(phoneNumber)
+      ? this.known.get(phoneNumber)
+      : await this.directory.find(phoneNumber);
     if (!found) return undefined;
+    this.known.set(phoneNumber, found);
     const { connectionId, profileId } = await this.assignments(found);
     const [voice, profile, onConnection, onProfile] = await Promise.all([
       connectionId ? this.readVoiceObject(connectionId) : undefined,
@@ -124,22 +150,389 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
     changes: WebhookChanges,
     options: WriteOptions,
   ): Promise<WriteStep[]> {
-    const targets = await writeTargets(current, changes, {
-      connection: (id) => this.numbersOnConnection(id),
-      profile: (id) => this.numbersOnProfile(id),
-    });
-    refuseSharedWithoutConsent(current.phoneNumber, targets, options);
     const restoring = options.restoring ?? false;
-    const claimed = targets.map((t) => ({
+    const isolated = options.isolated ?? [];
+    const holderId = (holds: Isolation["holds"]) =>
+      holds === "voice" ? current.ids.connectionId : current.ids.messagingProfileId;
+    const onOwnCopy = (i: Isolation) => holderId(i.holds) === i.copyId;
+    // Restoring a holder this resource isolated is moving the number back: its fields are not written.
+    const returning = restoring ? isolated : [];
+    // Isolating again a holder whose number left its copy (moved back, or the copy deleted).
+    const reisolating = !restoring && options.isolate ? isolated.filter((i) => !onOwnCopy(i)) : [];
+    const holderOf = (field: WebhookField): Isolation["holds"] => (isVoiceField(field) ? "voice" : "sms");
+    const plain: WebhookChanges = {};
+    const again = new Map<Isolation, WebhookChanges>();
+    for (const [field, value] of Object.entries(changes) as Array<[WebhookField, string | null]>) {
+      const holds = holderOf(field);
+      if (returning.some((i) => i.holds === holds)) continue;
+      const redo = reisolating.find((i) => i.holds === holds);
+      if (redo) again.set(redo, { ...again.get(redo), [field]: value });
+      else plain[field] = value;
+    }
+
+    const targets = Object.keys(plain).length
+      ? await writeTargets(current, plain, {
+          connection: (id) => this.numbersOnConnection(id),
+          profile: (id) => this.numbersOnProfile(id),
+        })
+      : [];
+    const ownCopy = (t: WriteTarget) => isolated.some((i) => i.copyId === t.id && onOwnCopy(i));
+    const toIsolate: WriteTarget[] = [];
+    const inPlace: WriteTarget[] = [];
+    for (const t of targets) {
+      if (options.isolate && !t.kind.copy)
+        throw new WebhookError(
+          `onShared: "isolate" cannot give ${current.phoneNumber} its own ${t.kind.label} (${t.id}): copying a SIP connection would split your SIP registration and authentication (credentials, IP addresses or FQDNs) between two connections. ` +
+            `Move the number to a Call Control or TeXML application in the Telnyx portal, or use onShared: "update" (every number on it gets the webhooks) or "refuse"`,
+          "invalid",
+        );
+      if (options.isolate && t.sharedWith.length > 0 && !ownCopy(t)) toIsolate.push(t);
+      else inPlace.push(t);
+    }
+    refuseSharedWithoutConsent(
+      current.phoneNumber,
+      inPlace.filter((t) => !ownCopy(t)),
+      options,
+    );
+    const claimed = inPlace.map((t) => ({
       ...t,
-      fields: this.claims.claim(current.phoneNumber, t, changes, restoring),
+      fields: ownCopy(t) ? t.fields : this.claims.claim(current.phoneNumber, t, plain, restoring),
     }));
 
     // The number is read again just before the first write: if it moved to another connection or
     // profile since it was read, writing the old one would change other numbers and not this one.
     let confirmed: Promise<void> | undefined;
     const confirmAssignments = () => (confirmed ??= this.confirmAssignments(current));
-    return claimed.map((t) => this.writeStep(t, changes, confirmAssignments));
+    const steps = claimed.map((t) => {
+      const step = this.writeStep(t, plain, confirmAssignments);
+      if (options.isolate && t.sharedWith.length === 0 && !ownCopy(t))
+        step.note = () => `the ${t.kind.label} ${t.id} serves only ${current.phoneNumber}: written in place`;
+      return step;
+    });
+    for (const t of toIsolate)
+      steps.push(
+        this.isolationStep(current, {
+          holds: t.kind === MESSAGING_PROFILE ? "sms" : "voice",
+          kind: t.kind,
+          sourceId: t.id,
+          originalId: t.id,
+          fields: t.fields,
+          values: plain,
+          sharedWith: t.sharedWith,
+          confirm: confirmAssignments,
+          onCopyMade: options.onCopyMade,
+        }),
+      );
+    for (const [i, values] of again) {
+      const sourceId = holderId(i.holds) ?? i.originalId;
+      const kind =
+        i.holds === "voice" && current.ids.connectionId
+          ? VOICE_KINDS[current.ids.connectionType ?? ""]
+          : kindOfRecordType(i.objectType);
+      if (!kind?.copy)
+        throw new WebhookError(
+          `${current.phoneNumber} left its own ${i.objectType.replace(/_/g, " ")} ${i.copyId} for a connection that cannot be copied; move it back in the Telnyx portal`,
+          "invalid",
+        );
+      steps.push(
+        this.isolationStep(current, {
+          holds: i.holds,
+          kind,
+          sourceId,
+          originalId: i.originalId,
+          reuseId: i.copyId,
+          fields: Object.keys(values) as WebhookField[],
+          values,
+          sharedWith: [],
+          confirm: confirmAssignments,
+          onCopyMade: options.onCopyMade,
+        }),
+      );
+    }
+    steps.push(...this.returnSteps(current, returning, confirmAssignments));
+    return steps;
+  }
+
+  /**
+   * Gives the number its own copy of a shared object: makes the copy (or, after drift, re-uses the
+   * one made before while nobody else is on it) with this resource's webhooks, then moves the
+   * number onto it; the number's answer is the verification. Undo moves it back and deletes a copy
+   * this step made.
+   */
+  private isolationStep(
+    current: TelnyxCarrierNumber,
+    plan: {
+      holds: Isolation["holds"];
+      kind: ObjectKind;
+      sourceId: string;
+      originalId: string;
+      reuseId?: string;
+      fields: WebhookField[];
+      values: WebhookChanges;
+      sharedWith: string[];
+      confirm: () => Promise<void>;
+      onCopyMade?: (isolation: Isolation) => Promise<void>;
+    },
+  ): WriteStep {
+    const { holds, kind, sourceId, originalId, fields, values } = plan;
+    const phoneNumber = current.phoneNumber;
+    const from = holds === "voice" ? current.ids.connectionId : current.ids.messagingProfileId;
+    /** A copy this step created: its undo deletes it. */
+    let made: string | undefined;
+    /** The move may have landed (sent, and not refused). */
+    let moveSent = false;
+    let move: NumberMove | undefined;
+    return {
+      target: `${kind.label} ${sourceId} (a copy for ${phoneNumber})`,
+      fields,
+      sharedWith: [],
+      write: async () => {
+        await plan.confirm();
+        let copy = plan.reuseId
+          ? await this.reusableCopy(kind, plan.reuseId, phoneNumber, values)
+          : undefined;
+        if (!copy) {
+          const source = await this.readObject(kind, sourceId, { fresh: true });
+          const call = `create ${kind.path}`;
+          const answer = await this.client.post(
+            call,
+            `/${kind.path}`,
+            copyBody(kind, source, phoneNumber, values),
+          );
+          copy = checkWebhookFields(kind, parse(objectSchema, answer, call).data, call);
+          if (typeof copy.id !== "string")
+            throw new CarrierError("telnyx", call, undefined, "unexpected response: data.id is missing");
+          made = copy.id;
+        }
+        const copyId = String(copy.id);
+        const isolation: Isolation = { holds, objectType: kind.copy!.record_type, originalId, copyId };
+        await plan.onCopyMade?.(isolation);
+        this.objects.set(`${kind.path}/${copyId}`, copy);
+        this.writtenHere.add(`${kind.path}/${copyId}`);
+        if (holds === "voice") this.recordTypes.set(copyId, kind.copy!.record_type);
+        moveSent = true;
+        await this.moveNumber(current, holds, copyId, () => (moveSent = false), "copy");
+        move = { direction: "isolated", isolation };
+        return pickFields(readFields(kind, copy), fields);
+      },
+      undo: async () => {
+        if (moveSent) await this.moveNumber(current, holds, from, () => undefined);
+        moveSent = false;
+        if (made) await this.deleteCopy(kind, made);
+        made = undefined;
+      },
+      moved: () => move,
+    };
+  }
+
+  /**
+   * Restoring an isolated number: one step per copy moves the number back onto the object it came
+   * from (undo: onto the copy again), then one step deletes the copies, once every move has
+   * succeeded and after checking who is on each: a copy other numbers were put on meanwhile stays,
+   * and the note says so. A number moved elsewhere in the portal is left where it is.
+   */
+  private returnSteps(
+    current: TelnyxCarrierNumber,
+    isolated: Isolation[],
+    confirm: () => Promise<void>,
+  ): WriteStep[] {
+    const kindOf = (i: Isolation) => kindOfRecordType(i.objectType) ?? MESSAGING_PROFILE;
+    const moves: WriteStep[] = isolated.map((isolation) => {
+      const { holds, copyId, originalId } = isolation;
+      const kind = kindOf(isolation);
+      const on = holds === "voice" ? current.ids.connectionId : current.ids.messagingProfileId;
+      let movedBack = false;
+      return {
+        target: `${kind.label} ${copyId} (made for ${current.phoneNumber})`,
+        fields: [],
+        sharedWith: [],
+        write: async () => {
+          await confirm();
+          if (on !== copyId) return {};
+          movedBack = true;
+          await this.moveNumber(current, holds, originalId, () => (movedBack = false));
+          return {};
+        },
+        undo: async () => {
+          if (movedBack) await this.moveNumber(current, holds, copyId, () => undefined);
+          movedBack = false;
+        },
+        moved: () => ({ direction: "returned", isolation }),
+      };
+    });
+    const notes: string[] = [];
+    const deletion: WriteStep = {
+      target: `the copies made for ${current.phoneNumber}`,
+      fields: [],
+      sharedWith: [],
+      write: async () => {
+        // Who is on each copy, for all of them before deleting any: a refusal then deletes nothing.
+        // One after another: a failure then names the call that failed first.
+        const users: Array<string[] | undefined> = [];
+        for (const i of isolated) users.push(await this.numbersOnFresh(kindOf(i), i.copyId));
+        for (const [index, i] of isolated.entries()) {
+          const kind = kindOf(i);
+          const on = users[index];
+          if (on === undefined) continue; // deleted already (in the portal, or by an earlier run)
+          if (on.length) {
+            notes.push(
+              `${current.phoneNumber} is back on ${kind.label} ${i.originalId}; the copy made for it, ${i.copyId}, was left in place: ${on.join(", ")} ${on.length > 1 ? "use" : "uses"} it now`,
+            );
+            continue;
+          }
+          await this.deleteObject(kind, i.copyId);
+          notes.push(
+            `${current.phoneNumber} is back on ${kind.label} ${i.originalId}; its copy ${i.copyId} was deleted`,
+          );
+        }
+        return {};
+      },
+      // A deleted copy cannot come back: this step runs last, after every move has succeeded.
+      undo: async () => undefined,
+      note: () => (notes.length ? notes.join("; ") : undefined),
+    };
+    return isolated.length ? [...moves, deletion] : [];
+  }
+
+  /** The copy made before, patched with `values`, when it still exists and nobody else is on it. */
+  private async reusableCopy(
+    kind: ObjectKind,
+    copyId: string,
+    phoneNumber: string,
+    values: WebhookChanges,
+  ): Promise<TelnyxObject | undefined> {
+    let copy: TelnyxObject;
+    try {
+      copy = await this.readObject(kind, copyId, { fresh: true });
+    } catch (error) {
+      if (error instanceof CarrierError && error.status === 404) return undefined;
+      throw error;
+    }
+    const on = await this.numbersOnFresh(kind, copyId);
+    if (on === undefined || on.some((n) => n !== phoneNumber)) return undefined;
+    const body: TelnyxObject = Object.fromEntries(kind.required.map((f) => [f, copy[f]]));
+    for (const [field, value] of Object.entries(values) as Array<[WebhookField, string | null]>)
+      if (kind.fields[field]) body[kind.fields[field]] = toTelnyxValue(kind, field, value ?? null);
+    const call = `update ${kind.path}/${copyId}`;
+    const answer = await this.client.patch(call, `/${kind.path}/${copyId}`, body);
+    return checkWebhookFields(kind, parse(objectSchema, answer, call).data, call);
+  }
+
+  /**
+   * Points the number's connection (voice) or messaging profile (SMS) at `to`, and checks the
+   * answer says so. `refused` runs when the carrier answered with an error: nothing moved.
+   */
+  private async moveNumber(
+    current: TelnyxCarrierNumber,
+    holds: Isolation["holds"],
+    to: string | null,
+    refused: () => void,
+    onto: "copy" | "original" = "original",
+  ): Promise<void> {
+    const id = current.ids.phoneNumberId!;
+    const voice = holds === "voice";
+    const path = voice ? `/phone_numbers/${id}` : `/phone_numbers/${id}/messaging`;
+    const call = `update ${path.slice(1)}`;
+    const body = voice ? { connection_id: to ?? "" } : { messaging_profile_id: to ?? "" };
+    let answer: unknown;
+    try {
+      answer = await this.client.patch(call, path, body);
+    } catch (error) {
+      if (error instanceof CarrierError && error.status !== undefined) refused();
+      throw error;
+    }
+    const now = voice
+      ? usableId(parse(numberResponseSchema, answer, call).data.connection_id)
+      : usableId(parse(messagingSettingsSchema, answer, call).data.messaging_profile_id);
+    if (now !== to)
+      throw new WebhookError(
+        `Verification failed: ${current.phoneNumber} reads back on ${voice ? "connection" : "messaging profile"} ${now ?? "none"} instead of ${to ?? "none"}`,
+        "carrier",
+      );
+    // Keep the cached view true: the number's assignment, and who is on the objects involved.
+    const known = this.known.get(current.phoneNumber);
+    const before = known ? usableId(voice ? known.connection_id : known.messaging_profile_id) : undefined;
+    if (known) {
+      const updated = voice ? { ...known, connection_id: to } : { ...known, messaging_profile_id: to };
+      this.known.set(current.phoneNumber, updated);
+      this.movedHere.add(current.phoneNumber);
+      this.directory.update(updated);
+    }
+    await this.moveInCache(
+      voice ? "connection" : "profile",
+      before,
+      to,
+      current.phoneNumber,
+      onto === "copy",
+    );
+  }
+
+  /** Who is on which object, kept true across a move this process made. */
+  private async moveInCache(
+    kind: "connection" | "profile",
+    from: string | null | undefined,
+    to: string | null,
+    phoneNumber: string,
+    ours: boolean,
+  ): Promise<void> {
+    const cached = async (id: string) => {
+      const entry = this.numbersOn.peek(`${kind}/${id}`);
+      return entry ? await entry.catch(() => undefined) : undefined;
+    };
+    if (from && from !== to) {
+      const on = await cached(from);
+      if (on)
+        this.numbersOn.set(
+          `${kind}/${from}`,
+          on.filter((n) => n !== phoneNumber),
+        );
+    }
+    if (to) {
+      // A copy this package made (or checked to be unused) has this number only; another object
+      // not read yet stays unknown.
+      const on = (await cached(to)) ?? (ours ? [] : undefined);
+      if (on) this.numbersOn.set(`${kind}/${to}`, [...on.filter((n) => n !== phoneNumber), phoneNumber]);
+    }
+  }
+
+  /**
+   * Deletes a copy this package made, unless numbers are on it (someone put them there): returns
+   * them, and leaves it. Already gone is fine.
+   */
+  private async deleteCopy(kind: ObjectKind, copyId: string): Promise<string[]> {
+    const on = await this.numbersOnFresh(kind, copyId);
+    if (on === undefined) return []; // gone already
+    if (on.length) return on;
+    await this.deleteObject(kind, copyId);
+    return [];
+  }
+
+  /** DELETE of an object this package made (never a number); gone already counts as done. */
+  private async deleteObject(kind: ObjectKind, id: string): Promise<void> {
+    const call = `delete ${kind.path}/${id}`;
+    try {
+      await this.client.delete(call, `/${kind.path}/${id}`);
+    } catch (error) {
+      if (!(error instanceof CarrierError && error.status === 404)) throw error;
+    }
+    this.objects.delete(`${kind.path}/${id}`);
+  }
+
+  /** Numbers on an object read now (not from a cache), or `undefined` when the object is gone. */
+  private async numbersOnFresh(kind: ObjectKind, id: string): Promise<string[] | undefined> {
+    if (kind === MESSAGING_PROFILE) {
+      const call = `list messaging_profiles/${id}/phone_numbers`;
+      try {
+        const items = await this.client.listAll(call, `/messaging_profiles/${id}/phone_numbers`, {});
+        return items.map((n) => parse(z.object({ phone_number: z.string() }), n, call).phone_number);
+      } catch (error) {
+        if (error instanceof CarrierError && error.status === 404) return undefined;
+        throw error;
+      }
+    }
+    const call = `list phone_numbers on connection ${id}`;
+    const items = await this.client.listAll(call, "/phone_numbers", { "filter[connection_id]": id });
+    return items.map((n) => parse(numberSchema, n, call).phone_number);
   }
 
   private writeStep(
@@ -219,6 +612,7 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
     const call = `get phone_numbers/${id}`;
     const fresh = parse(numberResponseSchema, await this.client.get(call, `/phone_numbers/${id}`), call).data;
     this.directory.update(fresh);
+    this.known.set(current.phoneNumber, fresh);
     const now = await this.assignments(fresh);
     const moved: string[] = [];
     if (now.connectionId !== (current.ids.connectionId ?? null))

@@ -55,6 +55,17 @@ export class TelnyxClient {
     return this.call(call, () => this.sdk.patch(path, { body }));
   }
 
+  post(call: string, path: string, body: Record<string, unknown>): Promise<unknown> {
+    return this.call(call, () => this.sdk.post(path, { body }));
+  }
+
+  /** Deletes an object this package made (never a phone number: that releases it). */
+  delete(call: string, path: string): Promise<unknown> {
+    if (path.startsWith("/phone_numbers"))
+      throw new WebhookError(`refusing ${call}: a DELETE on a phone number releases it`, "invalid");
+    return this.call(call, () => this.sdk.delete(path));
+  }
+
   /** Every item of a paged list: Telnyx's default page holds 20, so reading one page is a bug. */
   async listAll(call: string, path: string, query: Record<string, string>): Promise<unknown[]> {
     const items: unknown[] = [];

@@ -32,10 +32,28 @@ export interface ObjectKind {
   required: string[];
   /** How an empty value is written (`""` where the API takes no null). */
   empty: "" | null;
+  /**
+   * `onShared: "isolate"`: the fields of the create call that a copy takes from the original
+   * (every one the create accepts, but those that must be unique), or none: the kind cannot be copied.
+   */
+  copy?: { record_type: string; fields: readonly string[]; uniqueNested?: Record<string, readonly string[]> };
 }
 
 export const SMS_METHOD_ON_TELNYX =
   "smsMethod is not supported by telnyx: messaging profile webhooks are always JSON POST; remove smsMethod";
+
+// What a copy of an application takes (the SDK's create params); the SIP subdomain must be unique.
+const APPLICATION_COPY = [
+  "active",
+  "anchorsite_override",
+  "call_cost_in_webhooks",
+  "dtmf_type",
+  "first_command_timeout",
+  "first_command_timeout_secs",
+  "inbound",
+  "outbound",
+] as const;
+const UNIQUE_INBOUND = { inbound: ["sip_subdomain"] } as const;
 
 const sipConnection = (label: string, path: string): ObjectKind => ({
   label,
@@ -55,6 +73,19 @@ export const VOICE_KINDS: Record<string, ObjectKind> = {
     fields: { voiceUrl: "webhook_event_url", voiceFallbackUrl: "webhook_event_failover_url" },
     required: ["application_name", "webhook_event_url"],
     empty: null,
+    copy: {
+      record_type: "call_control_application",
+      fields: [
+        ...APPLICATION_COPY,
+        "application_name",
+        "redact_dtmf_debug_logging",
+        "webhook_api_version",
+        "webhook_event_url",
+        "webhook_event_failover_url",
+        "webhook_timeout_secs",
+      ],
+      uniqueNested: UNIQUE_INBOUND,
+    },
   },
   texml_application: {
     label: "TeXML application",
@@ -68,6 +99,20 @@ export const VOICE_KINDS: Record<string, ObjectKind> = {
     },
     required: ["friendly_name", "voice_url"],
     empty: "",
+    copy: {
+      record_type: "texml_application",
+      fields: [
+        ...APPLICATION_COPY,
+        "friendly_name",
+        "status_callback",
+        "status_callback_method",
+        "tags",
+        "voice_fallback_url",
+        "voice_method",
+        "voice_url",
+      ],
+      uniqueNested: UNIQUE_INBOUND,
+    },
   },
   credential_connection: sipConnection("credential connection", "credential_connections"),
   fqdn_connection: sipConnection("FQDN connection", "fqdn_connections"),
@@ -81,7 +126,77 @@ export const MESSAGING_PROFILE: ObjectKind = {
   fields: { smsUrl: "webhook_url", smsFallbackUrl: "webhook_failover_url" },
   required: [],
   empty: null,
+  copy: {
+    record_type: "messaging_profile",
+    fields: [
+      "name",
+      "whitelisted_destinations",
+      "ai_assistant_id",
+      "alpha_sender",
+      "daily_spend_limit",
+      "daily_spend_limit_enabled",
+      "enabled",
+      "features",
+      "health_webhook_url",
+      "mms_fall_back_to_sms",
+      "mms_transcoding",
+      "mobile_only",
+      "number_pool_settings",
+      "resource_group_id",
+      "smart_encoding",
+      "url_shortener_settings",
+      "webhook_api_version",
+      "webhook_failover_url",
+      "webhook_url",
+    ],
+  },
 };
+
+/** The kind of an object by the record type an isolation stored. */
+export function kindOfRecordType(recordType: string): ObjectKind | undefined {
+  return recordType === MESSAGING_PROFILE.copy!.record_type ? MESSAGING_PROFILE : VOICE_KINDS[recordType];
+}
+
+/**
+ * The create body of a copy of `original`: every field the create call accepts that it has (no
+ * nulls: the create's defaults are the same), without unique ones, named after the original and
+ * the number, with `values` (this resource's webhooks) written over it.
+ */
+export function copyBody(
+  kind: ObjectKind,
+  original: TelnyxObject,
+  phoneNumber: string,
+  values: WebhookChanges,
+): TelnyxObject {
+  const copy = kind.copy!;
+  const body: TelnyxObject = {};
+  for (const field of copy.fields) {
+    const value = original[field];
+    if (value === null || value === undefined) continue;
+    const unique = copy.uniqueNested?.[field];
+    if (unique && typeof value === "object" && !Array.isArray(value)) {
+      body[field] = Object.fromEntries(
+        Object.entries(value as Record<string, unknown>).filter(
+          ([k, v]) => !unique.includes(k) && v !== null,
+        ),
+      );
+    } else body[field] = structuredClone(value);
+  }
+  body[kind.nameField] = copyName(String(original[kind.nameField] ?? kind.label), phoneNumber);
+  for (const [field, value] of Object.entries(values) as Array<[WebhookField, string | null]>) {
+    const telnyxField = kind.fields[field];
+    if (!telnyxField) continue;
+    const written = toTelnyxValue(kind, field, value ?? null);
+    if (written === null) delete body[telnyxField];
+    else body[telnyxField] = written;
+  }
+  return body;
+}
+
+/** A copy's name says where it came from, for a person in the portal: `support-app (+13125550200)`. */
+export function copyName(originalName: string, phoneNumber: string): string {
+  return `${originalName} (${phoneNumber})`;
+}
 
 /** A connection of a type with no webhook URL (reported, never written). */
 export const NO_WEBHOOK_KIND: ObjectKind = {

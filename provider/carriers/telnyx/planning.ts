@@ -80,7 +80,7 @@ export function refuseSharedWithoutConsent(
   const described = shared.map((t) => `the ${t.kind.label} ${t.id} also serves ${t.sharedWith.join(", ")}`);
   const optIn = options.restoring
     ? `Set allowSharedUpdate: true on ${phoneNumber} and run pulumi up before destroying it, or use onDelete: "retain".`
-    : `Set allowSharedUpdate: true on ${phoneNumber} to proceed.`;
+    : `Set onShared: "isolate" on ${phoneNumber} to give it copies of its own (the other numbers keep theirs), or allowSharedUpdate: true (onShared: "update") to change it for every number on it.`;
   throw new WebhookError(
     `Refusing to change webhooks shared with other numbers: ${described.join("; ")}. ` +
       `Every number on it would get the new webhooks. ${optIn}`,
