@@ -225,15 +225,15 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     });
     if (!current) throw new WebhookError(notFoundMessage(olds.phoneNumber, [carrier.name]), "not-found");
     const previous = olds.previousWebhooks ?? current.webhooks;
-    const desired = managedSettings(args);
+    const declared = managedSettings(args);
+    refuseIneffective(carrier, current, declared);
+    refuseUnclearable(carrier, current, declared, args.onDelete);
     // A setting no longer declared goes back to what the number had before.
+    const desired = { ...declared };
     for (const field of WEBHOOK_FIELDS)
       if (olds[field] !== undefined && !(field in desired)) desired[field] = previous[field];
-    refuseIneffective(carrier, current, managedSettings(args));
-    refuseUnclearable(carrier, current, managedSettings(args), args.onDelete);
     const changes = changesTowards(current.webhooks, desired);
     // Only the declared URLs are probed: a setting going back to its previous value is not a choice.
-    const declared = managedSettings(args);
     const switched = Object.fromEntries(Object.entries(changes).filter(([field]) => field in declared));
     const preflight = await this.preflight(carrier.name, current, switched, args);
     const journal = this.journal();
@@ -445,7 +445,10 @@ function keptFromState(olds: Record<string, unknown>, news: Record<string, unkno
   const stored: Record<string, unknown> = {};
   for (const name of KEPT_OUTPUT_NAMES) {
     const parsed = KEPT_OUTPUTS_SCHEMA.shape[name].safeParse(olds[name]);
-    if (parsed.success && parsed.data !== undefined) stored[name] = parsed.data;
+    // A null may stand for an identifier, never for an argument (`accountSid`): it would fail `check`.
+    const isArgument = (ARG_NAMES as readonly string[]).includes(name);
+    if (parsed.success && parsed.data !== undefined && !(isArgument && parsed.data === null))
+      stored[name] = parsed.data;
   }
   const declared = news.provider ?? undefined;
   if (
@@ -637,6 +640,7 @@ async function readBack(
   if (applied.moves.length) {
     const found = await carrier.find(current.phoneNumber, { account: current.ids.accountSid ?? undefined });
     if (!found) throw new WebhookError(notFoundMessage(current.phoneNumber, [carrier.name]), "not-found");
+    // A move changes which objects hold the webhooks (Telnyx), not what overrides them (Twilio).
     number = { ...found, overrides: current.overrides };
   }
   let isolated = [...isolatedBefore];

@@ -33,6 +33,9 @@ const listSchema = z.object({
 /** The largest page Telnyx serves: the fewest calls for a long list. */
 const PAGE_SIZE = 250;
 
+/** The only paths a DELETE may go to: the kinds of object `onShared: "isolate"` makes. */
+const DELETABLE = /^\/(call_control_applications|texml_applications|messaging_profiles)\/[^/?#]+$/;
+
 export class TelnyxClient {
   private readonly sdk: Telnyx;
 
@@ -59,10 +62,16 @@ export class TelnyxClient {
     return this.call(call, () => this.sdk.post(path, { body }));
   }
 
-  /** Deletes an object this package made (never a phone number: that releases it). */
-  delete(call: string, path: string): Promise<unknown> {
-    if (path.startsWith("/phone_numbers"))
-      throw new WebhookError(`refusing ${call}: a DELETE on a phone number releases it`, "invalid");
+  /**
+   * Deletes an object this package made: a copy of an application or messaging profile. Any other
+   * path is refused, a phone number above all (a DELETE releases it).
+   */
+  async delete(call: string, path: string): Promise<unknown> {
+    if (!DELETABLE.test(path))
+      throw new WebhookError(
+        `refusing ${call}: only copies of applications and messaging profiles are ever deleted (a DELETE on a phone number releases it)`,
+        "invalid",
+      );
     return this.call(call, () => this.sdk.delete(path));
   }
 
