@@ -31,6 +31,7 @@ import {
   numbersByStackConfig,
   parseConfig,
   stacksConfig,
+  type StacksConfig,
 } from "./rules";
 
 export { PHONE_NUMBER_WEBHOOKS_TYPE };
@@ -103,9 +104,25 @@ function policy<C>(spec: PolicySpec<C>, options: PolicyOptions): ResourceValidat
   };
 }
 
+/** A policy that applies to the stacks its configuration lists (`stacks`, `"*"` for all). */
+function onChosenStacks(
+  name: string,
+  description: string,
+  rule: PolicySpec<StacksConfig>["rule"],
+): PolicySpec<StacksConfig> {
+  return {
+    name,
+    description,
+    configSchema: { properties: STACKS_SCHEMA },
+    schema: stacksConfig,
+    needsStack: (config) => config.stacks.length > 0,
+    rule,
+  };
+}
+
 /** The policies, each configurable per stack through `--policy-pack-config`; all mandatory. */
 export function phoneWebhooksPolicies(options: PolicyOptions = {}): ResourceValidationPolicy[] {
-  const specs = [
+  return [
     policy(
       {
         name: POLICY_NAMES.allowedHosts,
@@ -135,25 +152,19 @@ export function phoneWebhooksPolicies(options: PolicyOptions = {}): ResourceVali
       options,
     ),
     policy(
-      {
-        name: POLICY_NAMES.noSharedUpdate,
-        description: 'On the chosen stacks, no allowSharedUpdate: true and no onShared: "update".',
-        configSchema: { properties: STACKS_SCHEMA },
-        schema: stacksConfig,
-        needsStack: (config) => config.stacks.length > 0,
-        rule: checkNoSharedUpdate,
-      },
+      onChosenStacks(
+        POLICY_NAMES.noSharedUpdate,
+        'On the chosen stacks, no allowSharedUpdate: true and no onShared: "update".',
+        checkNoSharedUpdate,
+      ),
       options,
     ),
     policy(
-      {
-        name: POLICY_NAMES.restoreOnDelete,
-        description: 'On the chosen stacks, onDelete is "restore" (the default).',
-        configSchema: { properties: STACKS_SCHEMA },
-        schema: stacksConfig,
-        needsStack: (config) => config.stacks.length > 0,
-        rule: checkRestoreOnDelete,
-      },
+      onChosenStacks(
+        POLICY_NAMES.restoreOnDelete,
+        'On the chosen stacks, onDelete is "restore" (the default).',
+        checkRestoreOnDelete,
+      ),
       options,
     ),
     policy(
@@ -177,7 +188,6 @@ export function phoneWebhooksPolicies(options: PolicyOptions = {}): ResourceVali
       options,
     ),
   ];
-  return specs;
 }
 
 /** Creates the policy pack (a policy pack's program calls this once). */
