@@ -446,9 +446,8 @@ function keptFromState(olds: Record<string, unknown>, news: Record<string, unkno
   for (const name of KEPT_OUTPUT_NAMES) {
     const parsed = KEPT_OUTPUTS_SCHEMA.shape[name].safeParse(olds[name]);
     // A null may stand for an identifier, never for an argument (`accountSid`): it would fail `check`.
-    const isArgument = (ARG_NAMES as readonly string[]).includes(name);
-    if (parsed.success && parsed.data !== undefined && !(isArgument && parsed.data === null))
-      stored[name] = parsed.data;
+    const allowed = parsed.success && parsed.data !== undefined;
+    if (allowed && (parsed.data !== null || KEPT_NON_ARGUMENTS.includes(name))) stored[name] = parsed.data;
   }
   const declared = news.provider ?? undefined;
   if (
@@ -458,12 +457,9 @@ function keptFromState(olds: Record<string, unknown>, news: Record<string, unkno
     (declared !== undefined && declared !== stored.provider)
   )
     return {};
-  // A declared provider stands as declared: only the identifiers are carried.
-  if (declared !== undefined) {
-    delete stored.provider;
-    delete stored.providerDetected;
-  }
-  // So does any other declared value: a new `accountSid` is a replacement, not the stored one.
+  // A declared value stands as declared (a new `accountSid` is a replacement, not the stored one);
+  // a declared provider also makes `providerDetected` false.
+  if (declared !== undefined) delete stored.providerDetected;
   for (const name of Object.keys(stored))
     if (news[name] !== undefined && news[name] !== null) delete stored[name];
   return stored as KeptOutputs;
