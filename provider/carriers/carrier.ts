@@ -107,6 +107,38 @@ export interface WriteOptions {
   isolated?: Isolation[];
   /** Runs once a copy exists and before the number moves onto it: the lifecycle journals it. */
   onCopyMade?(isolation: Isolation): Promise<void>;
+  /** The number is a member of a `PhoneNumberWebhooksSet`: see `NumberGroup`. */
+  group?: NumberGroup;
+}
+
+/**
+ * The numbers a `PhoneNumberWebhooksSet` manages together, with the same settings on the objects
+ * they share. A member does not count as "another number" of an object it shares with members
+ * only: such an object is the set's own, written in place without consent. With `isolate`, the
+ * set gets one copy of each shared object for all its members (named `<original> (<label>)`),
+ * not one per number, and a copy is deleted when its last member leaves it.
+ */
+export interface NumberGroup {
+  /** Names the group's copies: the set's resource name. */
+  label: string;
+  /** Every member of the group. */
+  members: ReadonlySet<string>;
+  /** The copies the group made before (its state): members that join later are moved onto them. */
+  copies: readonly Isolation[];
+}
+
+/**
+ * Which numbers of an account a `PhoneNumberWebhooksSet` selects: keys a carrier's descriptor
+ * declares (`selectors`), every one of which must match.
+ */
+export type Selector = Readonly<Record<string, string>>;
+
+/** One key a carrier's numbers can be selected by. */
+export interface SelectorKey {
+  /** What it matches, for the README and messages. */
+  help: string;
+  /** The value's rule; a failure's message names the key. */
+  schema: z.ZodType<string>;
 }
 
 export interface FindOptions<Ids extends CarrierIds = CarrierIds> {
@@ -150,6 +182,11 @@ export interface Carrier<Ids extends CarrierIds = CarrierIds, Name extends strin
   ): Promise<WriteStep[]>;
   /** Fields this number cannot have emptied (a required field on its carrier object). */
   unclearableFields(current: CarrierNumber<Ids>): UnclearableFields;
+  /**
+   * The numbers of the account that `selector` matches, E.164, sorted. Reads the account's
+   * listing (shared with `find`), plus what a key needs beyond it (a Messaging Service's numbers).
+   */
+  select?(selector: Selector, options?: { account?: string }): Promise<string[]>;
 }
 
 /** One setting of a carrier: a stack config key, then an environment variable. */
@@ -184,6 +221,8 @@ export interface CarrierDescriptor<
    * credentials' account. Its `accountSid` output is then the account the state acts on.
    */
   readonly subaccounts?: boolean;
+  /** The keys `PhoneNumberWebhooksSet.select` takes for this carrier's numbers. */
+  readonly selectors?: Readonly<Record<string, SelectorKey>>;
   /**
    * The carrier's settings from the values read (trimmed, `undefined` when not set), `undefined`
    * when none are given; throws a `WebhookError` when they are incomplete or malformed.
