@@ -10,6 +10,7 @@ import {
   type CarrierIds,
   type CarrierNumber,
   type Isolation,
+  type NumberGroup,
   type NumberMove,
   type WriteStep,
 } from "./carriers/carrier";
@@ -63,6 +64,20 @@ export interface ProviderOptions {
 }
 
 type PreflightResults = NonNullable<PhoneNumberWebhooksOutputs["preflightResults"]>;
+/** Probes of one operation, by method, kind and URL: a URL many numbers switch to is probed once. */
+export type PreflightMemo = Map<string, ReturnType<typeof preflightUrl>>;
+
+/** How a `PhoneNumberWebhooksSet` runs the per-number operations for one of its members. */
+export interface MemberOptions {
+  /** The carrier was detected, not declared (default: `provider` is absent). */
+  detected?: boolean;
+  /** The set's members: see `NumberGroup`. */
+  group?: NumberGroup;
+  /** Keep the journal entry after a create: the set's state is written once, after every member. */
+  keepJournal?: boolean;
+  /** Probes shared by the members of one operation. */
+  preflights?: PreflightMemo;
+}
 
 export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvider {
   private settings?: Settings;
@@ -127,14 +142,22 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
   async create(
     inputs: CheckedArgs & KeptOutputs,
   ): Promise<pulumi.dynamic.CreateResult<PhoneNumberWebhooksOutputs>> {
-    const args = this.validated(inputs);
+    const outs = await this.takeOver(this.validated(inputs), { detected: providerDetected(inputs) });
+    return { id: `${outs.provider}:${outs.phoneNumber}`, outs };
+  }
+
+  /**
+   * Create, for one number: finds it, records its webhooks (journal first), writes the declared
+   * ones and reads them back. A set runs it for each member that joins.
+   */
+  async takeOver(args: CheckedArgs, member: MemberOptions = {}): Promise<PhoneNumberWebhooksOutputs> {
     const { carrier, current } = await this.locate(args);
     const desired = managedSettings(args);
     refuseIneffective(carrier, current, desired);
     refuseUnclearable(carrier, current, desired, args.onDelete);
     const changes = changesTowards(current.webhooks, desired);
     // Before the journal and the first write: a refused switch leaves no trace.
-    const preflight = await this.preflight(carrier.name, current, changes, args);
+    const preflight = await this.preflight(carrier.name, current, changes, args, member.preflights);
     // The originals are on disk before the first write: they survive a crash between two writes.
     const journal = this.journal();
     const previous = await journal.remember(
@@ -150,6 +173,7 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
         isolated: previous.isolated,
         onCopyMade: (isolation) =>
           journal.rememberIsolation(carrier.name, args.phoneNumber, previous.webhooks, isolation),
+        group: member.group,
       });
     } catch (error) {
       const leftover = error instanceof WebhookError && error.partiallyApplied;
@@ -158,33 +182,46 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     }
     const { number, isolated } = await readBack(carrier, current, applied, previous.isolated);
     const outs = buildOutputs(args, carrier.name, number, previous.webhooks, isolated, applied.notes);
-    if (providerDetected(inputs)) outs.providerDetected = true;
+    if (member.detected ?? args.provider === undefined) outs.providerDetected = true;
     if (preflight) outs.preflightResults = preflight;
     // From here the state holds previousWebhooks; a stale entry must not outlive the resource.
     // Copies made for the number are the exception: if the engine never writes this state (killed
     // first), the next create must still know them, or the number would stay on them for good.
     // The next read, update or delete (which only run once the state holds them) forgets them.
-    if (!isolated.length) await journal.forget(carrier.name, args.phoneNumber);
-    return { id: `${carrier.name}:${args.phoneNumber}`, outs };
+    // A set keeps every member's entry until then: its state is written once, after all members.
+    if (!isolated.length && !member.keepJournal) await journal.forget(carrier.name, args.phoneNumber);
+    return outs;
   }
 
   async read(id: string, props?: PhoneNumberWebhooksOutputs): Promise<pulumi.dynamic.ReadResult> {
     const [idProvider, idNumber] = id.split(":") as [CarrierName, string];
-    const phoneNumber = props?.phoneNumber ?? idNumber;
-    const carrier = await this.carrier(props?.provider ?? idProvider);
+    const stored = props ?? ({ phoneNumber: idNumber, provider: idProvider } as PhoneNumberWebhooksOutputs);
+    const refreshed = await this.refreshNumber(stored);
+    return refreshed ? { id, props: refreshed.outs, inputs: refreshed.inputs } : {};
+  }
+
+  /**
+   * Read, for one number: its live configuration as outputs, and as inputs that mirror what was
+   * declared with the live values (so a preview shows drift as an update); `undefined` when the
+   * account no longer has the number.
+   */
+  async refreshNumber(
+    stored: PhoneNumberWebhooksOutputs,
+  ): Promise<{ outs: PhoneNumberWebhooksOutputs; inputs: Record<string, unknown> } | undefined> {
+    const { phoneNumber } = stored;
+    const carrier = await this.carrier(stored.provider);
     // In the account the state recorded: credentials that cannot act on it fail the read, which
     // drops nothing (finding none of the numbers elsewhere would drop every resource).
     const current = await carrier.find(phoneNumber, {
-      account: props?.accountSid ?? undefined,
+      account: stored.accountSid ?? undefined,
       routing: true,
     });
     // Gone from the account: drop out of the state instead of failing every later run.
     if (!current) {
       await this.journal().forget(carrier.name, phoneNumber);
-      return {};
+      return undefined;
     }
-    const previous = props?.previousWebhooks ?? current.webhooks;
-    const stored = props ?? ({ phoneNumber, provider: carrier.name } as PhoneNumberWebhooksOutputs);
+    const previous = stored.previousWebhooks ?? current.webhooks;
     // The copies stay ours while the number is elsewhere (drift): destroy still deletes them.
     const outs = buildOutputs(stored, carrier.name, current, previous, stored.isolated ?? []);
     if (stored.providerDetected) outs.providerDetected = true;
@@ -197,18 +234,11 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     const inputs: Record<string, unknown> = { phoneNumber, provider: carrier.name };
     if (stored.providerDetected) inputs.providerDetected = true;
     for (const key of CARRIER_ID_KEYS) if (outs[key] !== undefined) inputs[key] = outs[key];
-    for (const field of WEBHOOK_FIELDS) {
-      if (stored[field] === undefined) continue;
-      // What answers: the number's own value, or what overrides it (a Messaging Service's URL).
-      const override = current.overrides?.[field];
-      const live = override ? override.effective : current.webhooks[field];
-      // A password added in the console is not ours to store in plain inputs: mask it (diff reads outputs).
-      inputs[field] = live !== null && live !== stored[field] && hasUserinfo(live) ? redactUrl(live) : live;
-    }
+    Object.assign(inputs, liveDeclared(stored, current));
     if (stored.onDelete !== undefined) inputs.onDelete = stored.onDelete;
     if (stored.allowSharedUpdate !== undefined) inputs.allowSharedUpdate = stored.allowSharedUpdate;
     if (stored.onShared !== undefined) inputs.onShared = stored.onShared;
-    return { id, props: outs, inputs };
+    return { outs, inputs };
   }
 
   async update(
@@ -216,7 +246,16 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     olds: PhoneNumberWebhooksOutputs,
     news: CheckedArgs & KeptOutputs,
   ): Promise<pulumi.dynamic.UpdateResult<PhoneNumberWebhooksOutputs>> {
-    const args = this.validated(news);
+    const outs = await this.converge(olds, this.validated(news), { detected: providerDetected(news) });
+    return { outs };
+  }
+
+  /** Update, for one number: makes its webhooks what `args` declare, from what `olds` recorded. */
+  async converge(
+    olds: PhoneNumberWebhooksOutputs,
+    args: CheckedArgs,
+    member: MemberOptions = {},
+  ): Promise<PhoneNumberWebhooksOutputs> {
     const carrier = await this.carrier(olds.provider);
     const current = await carrier.find(olds.phoneNumber, {
       stored: storedNumber(olds),
@@ -235,7 +274,7 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     const changes = changesTowards(current.webhooks, desired);
     // Only the declared URLs are probed: a setting going back to its previous value is not a choice.
     const switched = Object.fromEntries(Object.entries(changes).filter(([field]) => field in declared));
-    const preflight = await this.preflight(carrier.name, current, switched, args);
+    const preflight = await this.preflight(carrier.name, current, switched, args, member.preflights);
     const journal = this.journal();
     const isolatedBefore = unionOfIsolations(
       olds.isolated ?? [],
@@ -246,30 +285,46 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
       isolated: isolatedBefore,
       onCopyMade: (isolation) =>
         journal.rememberIsolation(carrier.name, args.phoneNumber, previous, isolation),
+      group: member.group,
     });
     const { number, isolated } = await readBack(carrier, current, applied, isolatedBefore);
     const outs = buildOutputs(args, carrier.name, number, previous, isolated, applied.notes);
     // The state holds the copies now: the journal's copy of them can go, unless a later run must
     // find them (made here, and the engine might die before writing the state).
     if (!applied.moves.length) await journal.forget(carrier.name, args.phoneNumber);
-    if (providerDetected(news)) outs.providerDetected = true;
+    if (member.detected ?? olds.providerDetected) outs.providerDetected = true;
     // An outcome stays while its URL does: a URL switched without a probe, or dropped, loses it.
     const kept = Object.entries(olds.preflightResults ?? {}).filter(
       ([field]) => field in declared && !(field in switched),
     );
     const results: PreflightResults = { ...Object.fromEntries(kept), ...preflight };
     if (Object.keys(results).length) outs.preflightResults = results;
-    return { outs };
+    return outs;
   }
 
   async delete(_id: string, props: PhoneNumberWebhooksOutputs): Promise<void> {
+    const notes = await this.restoreNumber(props);
+    for (const note of notes) await warn(note);
+  }
+
+  /**
+   * Delete, for one number: gives it back what `props` recorded as its previous webhooks (or
+   * clears or leaves them, per `onDelete`). Resolves to notes worth a warning.
+   */
+  async restoreNumber(props: PhoneNumberWebhooksOutputs, member: MemberOptions = {}): Promise<string[]> {
     const mode = props.onDelete ?? "restore";
     const journal = this.journal();
-    if (mode === "retain") return journal.forget(props.provider, props.phoneNumber);
+    if (mode === "retain") {
+      await journal.forget(props.provider, props.phoneNumber);
+      return [];
+    }
     const carrier = await this.carrier(props.provider);
     const current = await carrier.find(props.phoneNumber, { account: props.accountSid ?? undefined });
     // Already gone: nothing to give back.
-    if (!current) return journal.forget(props.provider, props.phoneNumber);
+    if (!current) {
+      await journal.forget(props.provider, props.phoneNumber);
+      return [];
+    }
     const previous = props.previousWebhooks ?? UNSET_WEBHOOKS;
     const unclearable = carrier.unclearableFields(current).fields;
     const target: WebhookChanges = {};
@@ -289,9 +344,10 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
       onShared: props.onShared,
       restoring: true,
       isolated,
+      group: member.group,
     });
-    for (const note of applied.notes) await warn(note);
     await journal.forget(props.provider, props.phoneNumber);
+    return applied.notes;
   }
 
   /**
@@ -335,6 +391,7 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     current: CarrierNumber,
     changes: WebhookChanges,
     args: CheckedArgs,
+    shared?: PreflightMemo,
   ): Promise<PreflightResults | undefined> {
     const settings = this.loadedSettings();
     if (!(args.preflight ?? settings.preflight)) return undefined;
@@ -351,7 +408,14 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
         timeoutMs: settings.preflightTimeoutMs,
         dispatcher: this.options.preflightDispatcher,
       };
-      return [preflightUrl(options).then((result) => ({ options, result }))];
+      // A set switches many numbers to the same URL: it is probed once per operation.
+      const key = `${options.method} ${options.kind} ${url}`;
+      let result = shared?.get(key);
+      if (!result) {
+        result = preflightUrl(options);
+        shared?.set(key, result);
+      }
+      return [result.then((result) => ({ options, result }))];
     });
     if (probes.length === 0) return undefined;
     const outcomes = await Promise.all(probes);
@@ -491,6 +555,25 @@ function storedIds(carrier: CarrierName, olds: Partial<PhoneNumberWebhooksOutput
   return ids;
 }
 
+/**
+ * What answers for each setting `stored` manages: the number's own value, or what overrides it (a
+ * Messaging Service's URL). A password added in the console is not ours to store in plain inputs:
+ * it is masked (diff reads the outputs).
+ */
+export function liveDeclared(
+  stored: Partial<Record<WebhookField, string | null>>,
+  current: CarrierNumber,
+): WebhookChanges {
+  const live: WebhookChanges = {};
+  for (const field of WEBHOOK_FIELDS) {
+    if (stored[field] === undefined) continue;
+    const override = current.overrides?.[field];
+    const value = override ? override.effective : current.webhooks[field];
+    live[field] = value !== null && value !== stored[field] && hasUserinfo(value) ? redactUrl(value) : value;
+  }
+  return live;
+}
+
 /** The settings the arguments declare (the managed ones), methods upper case. */
 function managedSettings(args: CheckedArgs): WebhookChanges {
   const desired: WebhookChanges = {};
@@ -553,6 +636,7 @@ interface ApplyOptions extends Pick<CheckedArgs, "phoneNumber" | "allowSharedUpd
   /** The copies this resource made before (state, journal). */
   isolated?: Isolation[];
   onCopyMade?: (isolation: Isolation) => Promise<void>;
+  group?: NumberGroup;
 }
 
 /** What `applyChanges` did: the webhooks as written, the number's moves, and notes for `message`. */
@@ -584,6 +668,7 @@ async function applyChanges(
       isolate: mode === "isolate",
       isolated: args.isolated,
       onCopyMade: args.onCopyMade,
+      group: args.group,
     });
   } catch (error) {
     throw updateFailed(args.phoneNumber, carrier.name, error);
