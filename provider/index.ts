@@ -9,8 +9,11 @@ export {
   type PhoneNumberWebhooksArgs,
   type PhoneNumberWebhooksOutputs,
 } from "./resource";
+export { PhoneNumberWebhooksSet, type PhoneNumberWebhooksSetArgs } from "./resource";
+export type { SetOutputs as PhoneNumberWebhooksSetOutputs, MemberState } from "./set-schema";
 export { PhoneNumberWebhooksProvider, type ProviderOptions } from "./lifecycle";
-export { PHONE_NUMBER_WEBHOOKS_TYPE } from "./type-token";
+export { PhoneNumberWebhooksSetProvider } from "./set-lifecycle";
+export { PHONE_NUMBER_WEBHOOKS_SET_TYPE, PHONE_NUMBER_WEBHOOKS_TYPE } from "./type-token";
 export { CarrierError, WebhookError, type WebhookErrorKind } from "./errors";
 export type { CarrierName } from "./carriers";
 export type { OnDelete } from "./schema";

@@ -373,7 +373,7 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
    * `phoneWebhooks:allowPrivateHosts`. Settings that fail to load (a malformed credential) are
    * reported by the operation that needs them, not by `check`: here they count as not set.
    */
-  private allowPrivateHosts(): boolean {
+  allowPrivateHosts(): boolean {
     try {
       return this.loadedSettings().allowPrivateHosts;
     } catch {
@@ -430,7 +430,7 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     return results;
   }
 
-  private journal(): TakeoverJournal {
+  journal(): TakeoverJournal {
     return new TakeoverJournal(this.loadedSettings().journalDir);
   }
 
@@ -439,8 +439,8 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     return this.settings;
   }
 
-  /** One carrier per name and process: resources share its caches and locks. */
-  private carrier(name: CarrierName): Promise<NamedCarrier> {
+  /** One carrier per name and process: resources (and sets) share its caches and locks. */
+  carrier(name: CarrierName): Promise<NamedCarrier> {
     let carrier = this.carriers.get(name);
     if (!carrier) {
       const { carriers, retry } = this.loadedSettings();
@@ -560,7 +560,7 @@ function storedIds(carrier: CarrierName, olds: Partial<PhoneNumberWebhooksOutput
  * Messaging Service's URL). A password added in the console is not ours to store in plain inputs:
  * it is masked (diff reads the outputs).
  */
-export function liveDeclared(
+function liveDeclared(
   stored: Partial<Record<WebhookField, string | null>>,
   current: CarrierNumber,
 ): WebhookChanges {
@@ -744,7 +744,7 @@ function unionOfIsolations(stored: Isolation[], journaled: Isolation[]): Isolati
 }
 
 /** A warning in the engine's log (the Pulumi CLI shows it), else on stderr. */
-async function warn(message: string): Promise<void> {
+export async function warn(message: string): Promise<void> {
   try {
     const pulumi = await import("@pulumi/pulumi");
     await pulumi.log.warn(message);

@@ -7,9 +7,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { forwardTo, type ForwardingProvider } from "./forward";
 import hostedProvider from "./hosted";
+import hostedSetProvider from "./hosted-set";
 import { OUTPUT_NAMES, type CheckedArgs, type OutputName, type PhoneNumberWebhooksOutputs } from "./schema";
-import { DYNAMIC_PROVIDER_NAME, RESOURCE_TYPE_NAME } from "./type-token";
-import { hasUserinfo, URL_FIELDS } from "./webhooks";
+import { SET_OUTPUT_NAMES, type CheckedSetArgs, type SetOutputs } from "./set-schema";
+import { DYNAMIC_PROVIDER_NAME, RESOURCE_TYPE_NAME, SET_RESOURCE_TYPE_NAME } from "./type-token";
+import { hasUserinfo, URL_FIELDS, type WebhookField } from "./webhooks";
 
 export type { PhoneNumberWebhooksOutputs };
 
@@ -27,10 +29,12 @@ const PACKAGE_NAME = "pulumi-phone-webhooks";
  * provider instead, resolved by the provider process's own `require` (about 2.4 KB of state).
  */
 const providerShim = forwardTo((): ForwardingProvider => require(`${PACKAGE_NAME}/hosted`));
+const setProviderShim = forwardTo((): ForwardingProvider => require(`${PACKAGE_NAME}/hosted-set`));
 
 /** Installed under node_modules, the provider is stored as `require("pulumi-phone-webhooks/hosted")`. */
 const INSTALLED = __dirname.split(/[\\/]/).includes("node_modules");
 const providerForState = INSTALLED ? hostedProvider : providerShim;
+const setProviderForState = INSTALLED ? hostedSetProvider : setProviderShim;
 
 /** Outputs that may hold webhook URLs the carrier already had, which can embed passwords. */
 const ALWAYS_SECRET_OUTPUTS: OutputName[] = ["webhooks", "previousWebhooks"];
@@ -71,4 +75,64 @@ function secretIfCredentialed(url: pulumi.Input<string> | undefined): pulumi.Inp
   return pulumi
     .output(url)
     .apply((u) => (typeof u === "string" && hasUserinfo(u) ? pulumi.secret(u) : u)) as pulumi.Output<string>;
+}
+
+/** The arguments of a set: the per-number ones it shares with all members, and its members. */
+export type PhoneNumberWebhooksSetArgs = {
+  [K in Exclude<keyof CheckedSetArgs, "members" | "numbers">]?: pulumi.Input<NonNullable<CheckedSetArgs[K]>>;
+} & {
+  /**
+   * The members listed: E.164 numbers, each optionally with settings of its own over the set's
+   * (`{ phoneNumber: "+1…", voiceUrl: "https://…" }`).
+   */
+  numbers?: pulumi.Input<
+    pulumi.Input<string | ({ phoneNumber: string } & { [F in WebhookField]?: string })>[]
+  >;
+  /**
+   * Members found in the account at every preview and up, by carrier-specific keys that must all
+   * match: Twilio `friendlyNamePrefix`, `friendlyNameRegex`, `messagingServiceSid`; Telnyx `tag`,
+   * `connectionId`, `messagingProfileId`.
+   */
+  select?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+};
+
+type SetOutputProperties = {
+  readonly [K in (typeof SET_OUTPUT_NAMES)[number]]-?: pulumi.Output<SetOutputs[K]>;
+};
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
+export interface PhoneNumberWebhooksSet extends SetOutputProperties {}
+
+/**
+ * Many numbers' webhooks in one resource: the same settings for every member (each may declare
+ * its own over them), members listed or selected in the account, and one state entry for all.
+ */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export class PhoneNumberWebhooksSet extends pulumi.dynamic.Resource {
+  constructor(name: string, args: PhoneNumberWebhooksSetArgs, opts?: pulumi.CustomResourceOptions) {
+    const inputs: Record<string, unknown> = { ...args, label: args.label ?? name };
+    for (const field of URL_FIELDS)
+      if (args[field] !== undefined) inputs[field] = secretIfCredentialed(args[field]);
+    // A member's own URL with a password makes the whole list secret: it is one property.
+    if (args.numbers !== undefined)
+      inputs.numbers = pulumi.output(args.numbers).apply((numbers) => {
+        const credentialed = (numbers ?? []).some(
+          (entry) =>
+            typeof entry === "object" &&
+            URL_FIELDS.some((field) => typeof entry[field] === "string" && hasUserinfo(entry[field])),
+        );
+        return credentialed ? pulumi.secret(numbers) : numbers;
+      });
+    const outputs = Object.fromEntries(SET_OUTPUT_NAMES.map((output) => [output, undefined]));
+    // Each member's record holds its live and previous URLs, which may carry passwords.
+    const secretOutputs = ["members", ...(opts?.additionalSecretOutputs ?? [])];
+    super(
+      setProviderForState,
+      name,
+      { ...outputs, ...inputs },
+      { ...opts, additionalSecretOutputs: secretOutputs },
+      DYNAMIC_PROVIDER_NAME,
+      SET_RESOURCE_TYPE_NAME,
+    );
+  }
 }

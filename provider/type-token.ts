@@ -8,3 +8,8 @@ export const DYNAMIC_PROVIDER_NAME = "phone-webhooks";
 export const RESOURCE_TYPE_NAME = "PhoneNumberWebhooks";
 export const PHONE_NUMBER_WEBHOOKS_TYPE =
   `pulumi-nodejs:dynamic/${DYNAMIC_PROVIDER_NAME}:${RESOURCE_TYPE_NAME}` as const;
+
+/** The type token of `PhoneNumberWebhooksSet`: many numbers in one resource. Never to change either. */
+export const SET_RESOURCE_TYPE_NAME = "PhoneNumberWebhooksSet";
+export const PHONE_NUMBER_WEBHOOKS_SET_TYPE =
+  `pulumi-nodejs:dynamic/${DYNAMIC_PROVIDER_NAME}:${SET_RESOURCE_TYPE_NAME}` as const;

@@ -6,7 +6,7 @@
 import type { CheckFailure } from "./carriers/carrier";
 import { CARRIERS } from "./carriers";
 import { unreachableHostReason } from "./reachability";
-import { ARG_NAMES, ARGUMENT_SCHEMAS, isUnknown } from "./schema";
+import { ARG_NAMES, ARGUMENT_SCHEMAS, isUnknown, type ArgumentName } from "./schema";
 import { URL_FIELDS } from "./webhooks";
 
 export type { CheckFailure };
@@ -46,29 +46,15 @@ export function checkArgs(
     }
   }
 
-  for (const name of ARG_NAMES) {
-    const value = news[name];
-    const schema = ARGUMENT_SCHEMAS[name];
-    if (value === undefined || value === null) {
-      if (name === "phoneNumber")
-        failures.push({ property: name, reason: firstIssue(schema.safeParse(value)) });
-      continue;
-    }
-    if (isUnknown(value)) {
-      inputs[name] = value;
-      continue;
-    }
-    const parsed = schema.safeParse(value);
-    if (!parsed.success) {
-      failures.push({ property: name, reason: firstIssue(parsed) });
-      continue;
-    }
-    // A pure reading of the URL's host, no DNS lookup: loopback, private and local-only hosts.
-    const unreachable =
-      isUrlField(name) && !options.allowPrivateHosts && unreachableHostReason(name, String(parsed.data));
-    if (unreachable) failures.push({ property: name, reason: unreachable });
-    else inputs[name] = parsed.data;
-  }
+  const required = news.phoneNumber === undefined || news.phoneNumber === null;
+  if (required)
+    failures.push({
+      property: "phoneNumber",
+      reason: firstIssue(ARGUMENT_SCHEMAS.phoneNumber.safeParse(undefined)),
+    });
+  const properties = checkProperties(news, ARG_NAMES, options);
+  Object.assign(inputs, properties.inputs);
+  failures.push(...properties.failures);
 
   const given = (name: string) => news[name] !== undefined && news[name] !== null;
   if (!given("voiceUrl") && !given("smsUrl"))
@@ -84,20 +70,73 @@ export function checkArgs(
       });
   }
 
-  // The declared carrier's own rules, on the values known now.
+  failures.push(...carrierRules(news, ARG_NAMES));
+  return { inputs, failures };
+}
+
+/**
+ * Validates the properties `names` of `news` that are given (and known) against their argument
+ * schemas, and a URL's host for reachability. Failures name `${prefix}${name}`.
+ */
+export function checkProperties(
+  news: Readonly<Record<string, unknown>>,
+  names: readonly ArgumentName[],
+  options: CheckOptions,
+  prefix = "",
+): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
+  const inputs: Record<string, unknown> = {};
+  const failures: CheckFailure[] = [];
+  for (const name of names) {
+    const value = news[name];
+    if (value === undefined || value === null) continue;
+    if (isUnknown(value)) {
+      inputs[name] = value;
+      continue;
+    }
+    const parsed = ARGUMENT_SCHEMAS[name].safeParse(value);
+    const property = `${prefix}${name}`;
+    if (!parsed.success) {
+      failures.push({ property, reason: prefixed(prefix, firstIssue(parsed)) });
+      continue;
+    }
+    // A pure reading of the URL's host, no DNS lookup: loopback, private and local-only hosts.
+    const unreachable =
+      isUrlField(name) && !options.allowPrivateHosts && unreachableHostReason(name, String(parsed.data));
+    if (unreachable) failures.push({ property, reason: prefixed(prefix, unreachable) });
+    else inputs[name] = parsed.data;
+  }
+  return { inputs, failures };
+}
+
+/**
+ * The declared carrier's own rules, on the values of `names` known now: `accountSid` only where
+ * the carrier has subaccounts, then the descriptor's `checkArgs`.
+ */
+export function carrierRules(
+  news: Readonly<Record<string, unknown>>,
+  names: readonly ArgumentName[],
+  prefix = "",
+): CheckFailure[] {
   const carrier = CARRIERS.find((c) => c.name === news.provider);
-  if (carrier && !carrier.subaccounts && given("accountSid") && !isUnknown(news.accountSid))
+  if (!carrier) return [];
+  const given = (name: string) => news[name] !== undefined && news[name] !== null && !isUnknown(news[name]);
+  const failures: CheckFailure[] = [];
+  if (!carrier.subaccounts && names.includes("accountSid") && given("accountSid"))
     failures.push({
       property: "accountSid",
       reason: `accountSid is not supported for ${carrier.name}: it names the Twilio subaccount that owns a number`,
     });
-  if (carrier?.checkArgs) {
-    const known = Object.fromEntries(
-      ARG_NAMES.filter((name) => given(name) && !isUnknown(news[name])).map((name) => [name, news[name]]),
-    );
-    failures.push(...carrier.checkArgs(known));
+  if (carrier.checkArgs) {
+    const known = Object.fromEntries(names.filter(given).map((name) => [name, news[name]]));
+    for (const failure of carrier.checkArgs(known))
+      failures.push({ property: `${prefix}${failure.property}`, reason: prefixed(prefix, failure.reason) });
   }
-  return { inputs, failures };
+  return failures;
+}
+
+/** A member's failure reads `numbers[2].voiceUrl: …` where its rule names only `voiceUrl`. */
+function prefixed(prefix: string, reason: string): string {
+  return prefix ? `${prefix.replace(/\.$/, "")}: ${reason}` : reason;
 }
 
 function firstIssue(result: { success: boolean; error?: { issues: { message: string }[] } }): string {

@@ -23,16 +23,19 @@ function runIsolated(body: string): Record<string, unknown> {
 }
 
 describe("the package entry point", () => {
-  it("exports the resource, its provider and errors, and loads no carrier SDK", () => {
+  it("exports the resources, their providers and errors, and loads no carrier SDK", () => {
     const result = runIsolated(`
       const root = require("./provider/index.ts");
       return { exports: Object.keys(root).filter((k) => k !== "__esModule").sort(), sdkModules: sdkModules() };
     `);
     expect(result.exports).toEqual([
       "CarrierError",
+      "PHONE_NUMBER_WEBHOOKS_SET_TYPE",
       "PHONE_NUMBER_WEBHOOKS_TYPE",
       "PhoneNumberWebhooks",
       "PhoneNumberWebhooksProvider",
+      "PhoneNumberWebhooksSet",
+      "PhoneNumberWebhooksSetProvider",
       "WebhookError",
     ]);
     expect(result.sdkModules).toBe(0);

@@ -1,0 +1,456 @@
+/**
+ * The dynamic-provider lifecycle of `PhoneNumberWebhooksSet`: many numbers under one resource.
+ * Each member goes through the per-number lifecycle (`takeOver`, `converge`, `refreshNumber`,
+ * `restoreNumber`: the same finds, checks, journal, writes, verification and undo), a bounded
+ * number at a time. The set adds membership (a list and a selector evaluated at every `check`), a
+ * compact record per member, and partial failure: members that fail are named, the others stay
+ * applied and recorded, and the next `pulumi up` finishes only the failed ones.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { Isolation, NumberGroup } from "./carriers/carrier";
+import { CARRIER_ID_KEYS } from "./carriers";
+import { WebhookError } from "./errors";
+import {
+  sharedProvider,
+  warn,
+  type MemberOptions,
+  type PhoneNumberWebhooksProvider,
+  type PreflightMemo,
+} from "./lifecycle";
+import { isUnknown, sharedMode, UNKNOWN, type CheckedArgs, type PhoneNumberWebhooksOutputs } from "./schema";
+import {
+  checkSetArgs,
+  DEFAULT_CONCURRENCY,
+  listedMembers,
+  memberSettings,
+  memberStateSchema,
+  setCarrier,
+  SHARED_ARG_NAMES,
+  shownOverrides,
+  type CheckedSetArgs,
+  type MemberState,
+  type SetOutputs,
+} from "./set-schema";
+import { UNSET_WEBHOOKS, WEBHOOK_FIELDS, type WebhookChanges, type WebhookField } from "./webhooks";
+
+/** How many failed members an error lists with their reasons; the rest by number only. */
+const REASONS_SHOWN = 20;
+
+/** One member's failure in an operation. */
+interface MemberFailure {
+  phoneNumber: string;
+  reason: string;
+}
+
+export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourceProvider {
+  constructor(private readonly numbers: PhoneNumberWebhooksProvider) {}
+
+  configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
+    return this.numbers.configure(req);
+  }
+
+  /**
+   * Validates the arguments, then finds the members: the listed numbers, and the account's
+   * numbers `select` matches now (so numbers bought since the last run join at this one).
+   */
+  async check(
+    _olds: Record<string, unknown> | undefined,
+    news: Record<string, unknown>,
+  ): Promise<pulumi.dynamic.CheckResult> {
+    const checked = checkSetArgs(news, { allowPrivateHosts: this.numbers.allowPrivateHosts() });
+    if (checked.failures.length) return checked;
+    const inputs = checked.inputs as Omit<CheckedSetArgs, "members">;
+    try {
+      return { inputs: { ...inputs, members: await this.findMembers(inputs) }, failures: [] };
+    } catch (error) {
+      if (!(error instanceof WebhookError)) throw error;
+      return { inputs: checked.inputs, failures: [{ property: "select", reason: error.message }] };
+    }
+  }
+
+  async diff(_id: string, olds: SetOutputs, news: CheckedSetArgs): Promise<pulumi.dynamic.DiffResult> {
+    const replaces: string[] = [];
+    if (news.provider !== undefined && (isUnknown(news.provider) || news.provider !== olds.provider))
+      replaces.push("provider");
+    if (news.accountSid !== undefined && (isUnknown(news.accountSid) || news.accountSid !== olds.accountSid))
+      replaces.push("accountSid");
+    let changes = replaces.length > 0;
+    if ((news.onDelete ?? "restore") !== (olds.onDelete ?? "restore")) changes = true;
+    if (sharedMode(news) !== sharedMode(olds)) changes = true;
+    if (typeof news.members === "string" || SHARED_ARG_NAMES.some((name) => isUnknown(news[name])))
+      changes = true;
+    else {
+      const stored = olds.members ?? {};
+      const wanted = Object.keys(news.members);
+      if (wanted.length !== Object.keys(stored).length || wanted.some((n) => !stored[n])) changes = true;
+      const listed = listedMembers(news.numbers);
+      const before = listedMembers(olds.numbers);
+      for (const phoneNumber of wanted) {
+        if (changes) break;
+        const member = stored[phoneNumber]!;
+        changes = memberChanged(
+          memberSettings(olds, before.get(phoneNumber)),
+          memberSettings(news, listed.get(phoneNumber)),
+          member,
+        );
+      }
+    }
+    return { changes, replaces };
+  }
+
+  async create(
+    inputs: CheckedSetArgs & Record<string, unknown>,
+  ): Promise<pulumi.dynamic.CreateResult<SetOutputs>> {
+    const args = this.validated(inputs);
+    const members = Object.keys(membersOf(args));
+    const group = groupOf(args, members, []);
+    const preflights: PreflightMemo = new Map();
+    const outcome = await this.forEachMember(args, members, async (phoneNumber) => {
+      const outs = await this.numbers.takeOver(this.memberArgs(args, phoneNumber), {
+        group,
+        preflights,
+        keepJournal: true,
+      });
+      return compactMember(args, outs);
+    });
+    const outs = setOutputs(args, outcome.done);
+    const id = `${args.provider ?? "detected"}:${args.label}`;
+    if (outcome.failed.length) throw partialFailure(id, outs, inputs, outcome.failed, members.length);
+    return { id, outs };
+  }
+
+  /**
+   * Reads every member. Inputs mirror the arguments, with each member's live values where they
+   * differ from what it declares, so a refreshing preview shows drift under the member's number;
+   * a member the account no longer has is shown as `released` and leaves the state.
+   */
+  async read(id: string, props?: SetOutputs): Promise<pulumi.dynamic.ReadResult> {
+    if (!props?.members) return { id, props };
+    const args = props;
+    const stored = Object.keys(props.members);
+    const listed = listedMembers(args.numbers);
+    const shown: Record<string, WebhookChanges & { released?: true }> = {};
+    const outcome = await this.forEachMember(args, stored, async (phoneNumber) => {
+      const member = props.members[phoneNumber]!;
+      const refreshed = await this.numbers.refreshNumber(memberOutputs(args, phoneNumber, member));
+      // The state holds the member now: a journal entry kept by the create that added it can go.
+      if (refreshed) await this.numbers.journal().forget(refreshed.outs.provider, phoneNumber);
+      if (!refreshed) {
+        shown[phoneNumber] = { released: true };
+        return undefined;
+      }
+      const declared = memberSettings(args, listed.get(phoneNumber));
+      const live = refreshed.inputs as WebhookChanges;
+      const own = shownOverrides(listed.get(phoneNumber) ?? {});
+      for (const field of Object.keys(declared) as WebhookField[])
+        if (live[field] !== declared[field]) own[field] = live[field] ?? null;
+      shown[phoneNumber] = own;
+      return compactMember(args, refreshed.outs);
+    });
+    // A read that fails for some members drops nothing: they keep what the state had.
+    if (outcome.failed.length)
+      throw new WebhookError(failureMessage("read", outcome.failed, stored.length), "carrier");
+    const outs = setOutputs(args, outcome.done);
+    const inputs: Record<string, unknown> = { ...declaredArgs(args), members: sortedRecord(shown) };
+    return { id, props: outs, inputs };
+  }
+
+  async update(
+    id: string,
+    olds: SetOutputs,
+    news: CheckedSetArgs & Record<string, unknown>,
+  ): Promise<pulumi.dynamic.UpdateResult<SetOutputs>> {
+    const args = this.validated(news);
+    const wanted = membersOf(args);
+    const stored = olds.members ?? {};
+    const all = [...new Set([...Object.keys(stored), ...Object.keys(wanted)])].sort();
+    const group = groupOf(args, Object.keys(wanted), Object.values(stored));
+    const leaving = groupOf(olds, Object.keys(stored), Object.values(stored));
+    const listed = listedMembers(args.numbers);
+    const before = listedMembers(olds.numbers);
+    const preflights: PreflightMemo = new Map();
+    const outcome = await this.forEachMember(args, all, async (phoneNumber) => {
+      const member = stored[phoneNumber];
+      if (!member) {
+        const outs = await this.numbers.takeOver(this.memberArgs(args, phoneNumber), {
+          group,
+          preflights,
+          keepJournal: true,
+        });
+        return compactMember(args, outs);
+      }
+      const previous = memberOutputs(olds, phoneNumber, member);
+      if (!wanted[phoneNumber]) {
+        await this.numbers.restoreNumber(previous, { group: leaving });
+        return undefined;
+      }
+      const unchanged =
+        !memberChanged(
+          memberSettings(olds, before.get(phoneNumber)),
+          memberSettings(args, listed.get(phoneNumber)),
+          member,
+        ) &&
+        (args.onDelete ?? "restore") === (olds.onDelete ?? "restore") &&
+        sharedMode(args) === sharedMode(olds);
+      if (unchanged) {
+        await this.numbers.journal().forget(member.provider ?? setCarrier(args)!, phoneNumber);
+        return member;
+      }
+      const options: MemberOptions = { group, preflights, detected: member.provider !== undefined };
+      return compactMember(
+        args,
+        await this.numbers.converge(previous, this.memberArgs(args, phoneNumber), options),
+      );
+    });
+    // A member that failed keeps its record (a leave or update is retried), or stays out (a join).
+    for (const { phoneNumber } of outcome.failed)
+      if (stored[phoneNumber]) outcome.done[phoneNumber] = stored[phoneNumber]!;
+    const outs = setOutputs(args, outcome.done);
+    if (outcome.failed.length) throw partialFailure(id, outs, news, outcome.failed, all.length);
+    return { outs };
+  }
+
+  /** Gives every member back its previous webhooks (per `onDelete`). Members that fail are retried by the next destroy. */
+  async delete(_id: string, props: SetOutputs): Promise<void> {
+    const stored = props.members ?? {};
+    const members = Object.keys(stored);
+    const group = groupOf(props, members, Object.values(stored));
+    const notes: string[] = [];
+    const outcome = await this.forEachMember(props, members, async (phoneNumber) => {
+      const member = stored[phoneNumber]!;
+      notes.push(...(await this.numbers.restoreNumber(memberOutputs(props, phoneNumber, member), { group })));
+      return undefined;
+    });
+    if (notes.length) await warnAll(notes);
+    if (outcome.failed.length)
+      throw new WebhookError(
+        `${failureMessage("restore", outcome.failed, members.length)}. Every other member has its previous webhooks back; run \`pulumi destroy\` again to finish`,
+        "carrier",
+      );
+  }
+
+  /** The members of a checked set: listed ones, then what `select` matches in the account. */
+  private async findMembers(args: Omit<CheckedSetArgs, "members">): Promise<CheckedSetArgs["members"]> {
+    if (typeof args.numbers === "string") return UNKNOWN;
+    const members: Record<string, WebhookChanges> = {};
+    for (const [phoneNumber, overrides] of listedMembers(args.numbers))
+      members[phoneNumber] = shownOverrides(overrides);
+    if (args.select) {
+      const values = [args.select, ...Object.values(args.select), args.provider, args.accountSid];
+      if (values.some(isUnknown)) return UNKNOWN;
+      const provider = setCarrier(args)!;
+      const carrier = await this.numbers.carrier(provider);
+      if (!carrier.select) throw new WebhookError(`${provider} numbers cannot be selected`, "invalid");
+      for (const phoneNumber of await carrier.select(args.select, { account: args.accountSid }))
+        members[phoneNumber] ??= {};
+    }
+    return sortedRecord(members);
+  }
+
+  /** The arguments of one member, as `PhoneNumberWebhooks` would take them. */
+  private memberArgs(args: CheckedSetArgs, phoneNumber: string): CheckedArgs {
+    const memberArgs: CheckedArgs = { phoneNumber };
+    for (const name of SHARED_ARG_NAMES)
+      if (args[name] !== undefined) Object.assign(memberArgs, { [name]: args[name] });
+    const provider = setCarrier(args);
+    if (provider) memberArgs.provider = provider;
+    return { ...memberArgs, ...listedMembers(args.numbers).get(phoneNumber) };
+  }
+
+  /** The checked arguments, or their failures as one error. */
+  private validated(inputs: Record<string, unknown>): CheckedSetArgs {
+    const checked = checkSetArgs(inputs, { allowPrivateHosts: this.numbers.allowPrivateHosts() });
+    if (checked.failures.length)
+      throw new WebhookError(
+        checked.failures
+          .map((f) => (f.reason.startsWith(f.property) ? f.reason : `${f.property}: ${f.reason}`))
+          .join("; "),
+        "invalid",
+      );
+    const members = inputs.members;
+    if (members === undefined || typeof members === "string" || members === null)
+      throw new WebhookError("the set's members are not known: run `pulumi up` again", "invalid");
+    return {
+      ...(checked.inputs as Omit<CheckedSetArgs, "members">),
+      members: members as Record<string, WebhookChanges>,
+    };
+  }
+
+  /**
+   * Runs `run` for every member, at most `concurrency` at a time, and collects what each resolved
+   * to (`undefined`: the member leaves the state) and which failed, with why.
+   */
+  private async forEachMember(
+    args: Pick<CheckedSetArgs, "concurrency">,
+    phoneNumbers: string[],
+    run: (phoneNumber: string) => Promise<MemberState | undefined>,
+  ): Promise<{ done: Record<string, MemberState>; failed: MemberFailure[] }> {
+    const done: Record<string, MemberState> = {};
+    const failed: MemberFailure[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < phoneNumbers.length) {
+        const phoneNumber = phoneNumbers[next++]!;
+        try {
+          const state = await run(phoneNumber);
+          if (state) done[phoneNumber] = state;
+        } catch (error) {
+          failed.push({ phoneNumber, reason: error instanceof Error ? error.message : String(error) });
+        }
+      }
+    };
+    const workers = Math.min(args.concurrency ?? DEFAULT_CONCURRENCY, phoneNumbers.length);
+    await Promise.all(Array.from({ length: workers }, worker));
+    failed.sort((a, b) => a.phoneNumber.localeCompare(b.phoneNumber));
+    return { done, failed };
+  }
+}
+
+/** The members `check` found (create and update only run once they are known). */
+function membersOf(args: CheckedSetArgs): Record<string, WebhookChanges> {
+  return typeof args.members === "string" ? {} : args.members;
+}
+
+/** The set as a `NumberGroup`: its members, and the copies its members are on. */
+function groupOf(args: Pick<CheckedSetArgs, "label">, members: string[], stored: MemberState[]): NumberGroup {
+  const copies = new Map<string, Isolation>();
+  for (const member of stored)
+    for (const isolation of member.isolated ?? []) copies.set(isolation.copyId, isolation);
+  return { label: args.label, members: new Set(members), copies: [...copies.values()] };
+}
+
+/**
+ * True when a member's record differs from what it should be: its managed settings changed, its
+ * live values differ from them (drift), or something overrides one of them.
+ */
+function memberChanged(applied: WebhookChanges, wanted: WebhookChanges, member: MemberState): boolean {
+  for (const field of WEBHOOK_FIELDS) {
+    if (applied[field] !== wanted[field]) return true;
+    if (wanted[field] !== undefined && (member.webhooks[field] ?? null) !== wanted[field]) return true;
+    if (wanted[field] && member.overriddenBy?.[field]) return true;
+  }
+  return false;
+}
+
+/** What the set keeps of one member's per-number outputs. */
+function compactMember(
+  args: Pick<CheckedSetArgs, "provider" | "select">,
+  outs: PhoneNumberWebhooksOutputs,
+): MemberState {
+  const managed = WEBHOOK_FIELDS.filter((field) => outs[field] !== undefined);
+  const member: MemberState = {
+    ids: {},
+    webhooks: Object.fromEntries(managed.map((f) => [f, outs.webhooks[f]])),
+    previous: Object.fromEntries(managed.map((f) => [f, outs.previousWebhooks[f]])),
+  };
+  if (!setCarrier(args)) member.provider = outs.provider;
+  for (const key of CARRIER_ID_KEYS) {
+    const value = outs[key];
+    if (typeof value === "string") member.ids[key] = value;
+  }
+  if (outs.isolated?.length) member.isolated = outs.isolated;
+  if (outs.overriddenBy) member.overriddenBy = outs.overriddenBy;
+  return member;
+}
+
+/** One member's record, as the per-number lifecycle reads a `PhoneNumberWebhooks` state. */
+function memberOutputs(
+  args: Omit<CheckedSetArgs, "members">,
+  phoneNumber: string,
+  stored: MemberState,
+): PhoneNumberWebhooksOutputs {
+  const member = memberStateSchema.parse(stored);
+  const provider = member.provider ?? setCarrier(args);
+  if (!provider) throw new WebhookError(`The set's record of ${phoneNumber} names no carrier`, "invalid");
+  const outs: PhoneNumberWebhooksOutputs = {
+    phoneNumber,
+    provider,
+    ...memberSettings(args, listedMembers(args.numbers).get(phoneNumber)),
+    updatedWebhooks: {},
+    message: "",
+    webhooks: { ...UNSET_WEBHOOKS, ...member.webhooks },
+    previousWebhooks: { ...UNSET_WEBHOOKS, ...member.previous },
+    sharedWith: [],
+    ...member.ids,
+  };
+  for (const name of ["onDelete", "allowSharedUpdate", "onShared"] as const)
+    if (args[name] !== undefined) Object.assign(outs, { [name]: args[name] });
+  if (member.provider) outs.providerDetected = true;
+  if (member.isolated) outs.isolated = member.isolated;
+  if (member.overriddenBy) outs.overriddenBy = member.overriddenBy;
+  return outs;
+}
+
+/** The arguments as declared (what the outputs repeat), without the members. */
+function declaredArgs(args: Omit<CheckedSetArgs, "members">): Record<string, unknown> {
+  const { members: _members, memberCount: _count, message: _message, ...declared } = args as SetOutputs;
+  return declared;
+}
+
+function setOutputs(args: Omit<CheckedSetArgs, "members">, done: Record<string, MemberState>): SetOutputs {
+  const members = sortedRecord(done);
+  const count = Object.keys(members).length;
+  const provider = setCarrier(args);
+  return {
+    ...declaredArgs(args),
+    label: args.label,
+    members,
+    memberCount: count,
+    message: `Successfully updated webhooks for ${count} number(s)${provider ? ` via ${provider}` : ""}`,
+  };
+}
+
+function sortedRecord<T>(record: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** "3 of 1000 numbers failed to update: +1…: reason; …" */
+function failureMessage(operation: string, failed: MemberFailure[], total: number): string {
+  const shown = failed
+    .slice(0, REASONS_SHOWN)
+    .map((f) => (f.reason.includes(f.phoneNumber) ? f.reason : `${f.phoneNumber}: ${f.reason}`));
+  const rest = failed.slice(REASONS_SHOWN).map((f) => f.phoneNumber);
+  const more = rest.length ? `; and ${rest.length} more: ${rest.join(", ")}` : "";
+  return `${failed.length} of ${total} number(s) failed to ${operation}: ${shown.join("; ")}${more}`;
+}
+
+/**
+ * A create or update some members failed: the error carries the resource's id and outputs, which
+ * the dynamic-provider host reports as a partially applied resource (`ErrorResourceInitFailed`):
+ * the engine records them, so nothing applied is forgotten, and the next `up` updates the set.
+ */
+function partialFailure(
+  id: string,
+  outs: SetOutputs,
+  inputs: Record<string, unknown>,
+  failed: MemberFailure[],
+  total: number,
+): Error {
+  const message = `${failureMessage("apply", failed, total)}. The other members are applied and recorded; the next \`pulumi up\` retries only these`;
+  const error = new WebhookError(message, "carrier") as WebhookError & {
+    id: string;
+    properties: object;
+    reasons: string[];
+  };
+  // The host does not add its own `__provider` to a failure's outputs: without it, the next
+  // operation on the state could not find the provider.
+  error.id = id;
+  error.properties = { ...outs, __provider: inputs.__provider };
+  error.reasons = [message];
+  return error;
+}
+
+/** A few notes as warnings; many (a large set restoring shared copies) summarised. */
+async function warnAll(notes: string[]): Promise<void> {
+  const shown = notes.slice(0, 10);
+  for (const note of shown) await warn(note);
+  if (notes.length > shown.length) await warn(`and ${notes.length - shown.length} similar notes`);
+}
+
+let sharedSet: PhoneNumberWebhooksSetProvider | undefined;
+
+/** The set provider of this process, over the per-number one every resource shares. */
+export function sharedSetProvider(): PhoneNumberWebhooksSetProvider {
+  sharedSet ??= new PhoneNumberWebhooksSetProvider(sharedProvider());
+  return sharedSet;
+}
