@@ -122,11 +122,17 @@ export function memberSettings(args: DeclaredSettings, overrides: DeclaredSettin
   return settings;
 }
 
+const listedCache = new WeakMap<object, Map<string, DeclaredSettings>>();
+
 /** The members given in `numbers`, by number, with what each declares over the set. */
 export function listedMembers(numbers: CheckedSetArgs["numbers"] | string): Map<string, DeclaredSettings> {
-  const listed = new Map<string, DeclaredSettings>();
-  if (typeof numbers === "string") return listed; // not known yet
-  for (const entry of numbers ?? []) {
+  if (typeof numbers === "string" || numbers === undefined) return new Map(); // none, or not known yet
+  // Asked once per member of an operation: built once per list.
+  let listed = listedCache.get(numbers);
+  if (listed) return listed;
+  listed = new Map<string, DeclaredSettings>();
+  listedCache.set(numbers, listed);
+  for (const entry of numbers) {
     if (typeof entry === "string") listed.set(entry, {});
     else {
       const { phoneNumber, ...overrides } = entry;

@@ -179,8 +179,8 @@ export class PulumiProject {
   }
 
   /** The stack's state as `pulumi stack export` gives it (secrets stay encrypted). */
-  async exportState(stack: string): Promise<string> {
-    return (await this.must(["stack", "export", "--stack", stack])).stdout;
+  async exportState(stack: string, ...flags: string[]): Promise<string> {
+    return (await this.must(["stack", "export", "--stack", stack, ...flags])).stdout;
   }
 
   /** Kills every process still working in this project (a killed run's plugins outlive it). */

@@ -34,6 +34,19 @@ for (const { name, ...args } of config.requireObject("numbers")) {
 }
 `;
 
+/** A program of `PhoneNumberWebhooksSet`s, declared in stack config under `sets`. */
+export const SET_PROGRAM = `
+const pulumi = require("@pulumi/pulumi");
+const { PhoneNumberWebhooksSet } = require("pulumi-phone-webhooks");
+
+const config = new pulumi.Config();
+exports.sets = {};
+for (const { name, ...args } of config.requireObject("sets")) {
+  const set = new PhoneNumberWebhooksSet(name, args);
+  exports.sets[name] = { id: set.id, memberCount: set.memberCount, message: set.message };
+}
+`;
+
 const PULUMI_YAML = `name: e2e
 runtime: nodejs
 main: index.js
@@ -54,14 +67,15 @@ export class E2EFixture {
   private constructor(
     readonly sandbox: Sandbox,
     readonly seed: SandboxSeed,
+    program: string,
   ) {
-    this.project = new PulumiProject({ binDir, files: { "Pulumi.yaml": PULUMI_YAML, "index.js": PROGRAM } });
+    this.project = new PulumiProject({ binDir, files: { "Pulumi.yaml": PULUMI_YAML, "index.js": program } });
     this.secrets = [seed.twilio!.auth_token!, seed.telnyx!.api_key!];
   }
 
-  static async start(seed: SandboxSeed = demoSeed()): Promise<E2EFixture> {
+  static async start(seed: SandboxSeed = demoSeed(), program = PROGRAM): Promise<E2EFixture> {
     const sandbox = await startSandbox({ port: 0, seed });
-    return new E2EFixture(sandbox, seed);
+    return new E2EFixture(sandbox, seed, program);
   }
 
   async initStack(stack: string, numbers: NumberDeclaration[]): Promise<void> {
@@ -103,12 +117,28 @@ export class E2EFixture {
     return (await this.project.stackOutputs(stack)).results as Record<string, Record<string, unknown>>;
   }
 
-  /** Resources of our type in the exported state. */
-  async resourcesInState(stack: string): Promise<Array<{ id: string; outputs: Record<string, unknown> }>> {
-    const state = JSON.parse(await this.project.exportState(stack)) as {
-      deployment: { resources?: Array<{ type: string; id: string; outputs: Record<string, unknown> }> };
+  /** Declares the stack's sets (for `SET_PROGRAM`). */
+  declareSets(stack: string, sets: Array<{ name: string } & Record<string, unknown>>) {
+    return this.project.must(["config", "set", "--stack", stack, "sets", JSON.stringify(sets)]);
+  }
+
+  /** Resources of a type (default `PhoneNumberWebhooks`) in the exported state, secrets shown if asked. */
+  async resourcesInState(
+    stack: string,
+    type: string = RESOURCE_TYPE,
+    ...flags: Array<"--show-secrets">
+  ): Promise<Array<{ id: string; inputs: Record<string, unknown>; outputs: Record<string, unknown> }>> {
+    const state = JSON.parse(await this.project.exportState(stack, ...flags)) as {
+      deployment: {
+        resources?: Array<{
+          type: string;
+          id: string;
+          inputs: Record<string, unknown>;
+          outputs: Record<string, unknown>;
+        }>;
+      };
     };
-    return (state.deployment.resources ?? []).filter((r) => r.type === RESOURCE_TYPE);
+    return (state.deployment.resources ?? []).filter((r) => r.type === type);
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,145 @@
+/**
+ * `PhoneNumberWebhooksSet` under the real engine, on one stack: a Twilio set and a Telnyx set
+ * taken over, no phantom diff, one member's drift shown under its number and fixed alone, partial
+ * failure recorded then finished, a released member, and destroy restoring every member.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PHONE_NUMBER_WEBHOOKS_SET_TYPE } from "../../provider/type-token";
+import { demoSeedWith, OLD_VOICE_URL } from "../support/sandbox";
+import { binDir, E2EFixture, expectSuccess, SET_PROGRAM } from "./support";
+
+const STACK = "fleet";
+const FLEET = Array.from({ length: 12 }, (_, i) => `+1415555${String(2000 + i)}`);
+const VOICE = "https://fleet.example.com/voice";
+const VOICE_2 = "https://fleet.example.com/voice-2";
+const DRIFT = "https://console.example.com/changed-by-hand";
+const TELNYX = ["+13125550200", "+13125550201"];
+
+describe.skipIf(!binDir)("PhoneNumberWebhooksSet under the real engine", () => {
+  let f: E2EFixture;
+  const telnyxOriginal: Record<string, unknown> = {};
+  const sets = (voiceUrl: string, numbers: string[] = FLEET) => [
+    { name: "twilio-fleet", provider: "twilio", voiceUrl, numbers },
+    { name: "telnyx-fleet", provider: "telnyx", voiceUrl, numbers: TELNYX, onShared: "update" },
+  ];
+  const twilio = (phone: string) => f.sandbox.control.twilioNumber(phone)!;
+  const posts = () =>
+    f.sandbox.control.requests().filter((r) => r.method === "POST" && r.carrier === "twilio");
+  /** A set's outputs in the state, its secret `members` decrypted. */
+  const setState = async (name: string) => {
+    const resources = await f.resourcesInState(STACK, PHONE_NUMBER_WEBHOOKS_SET_TYPE, "--show-secrets");
+    const { outputs } = resources.find((r) => r.id.endsWith(`:${name}`))!;
+    const members = outputs.members as { plaintext: string };
+    return {
+      outputs: { ...outputs, members: JSON.parse(members.plaintext) as unknown } as Record<string, unknown>,
+    };
+  };
+
+  beforeAll(async () => {
+    f = await E2EFixture.start(demoSeedWith({ twilio: FLEET }), SET_PROGRAM);
+    const app = f.sandbox.control.telnyxNumber(TELNYX[0]!)!.connection_id!;
+    Object.assign(telnyxOriginal, f.sandbox.control.telnyxObject("call_control_applications", app));
+    await f.initStack(STACK, []);
+    await f.declareSets(STACK, sets(VOICE));
+  });
+  afterAll(async () => {
+    await f?.close();
+  });
+
+  it("1. up takes every member over on both carriers, and records each compactly", async () => {
+    const up = await f.up(STACK);
+    expectSuccess(up, "pulumi up");
+    expect(up.stdout).toMatch(/\+ 3 created/); // the stack and two sets
+    for (const phone of FLEET) expect(twilio(phone).voice_url).toBe(VOICE);
+    const app = f.sandbox.control.telnyxNumber(TELNYX[0]!)!.connection_id!;
+    expect(f.sandbox.control.telnyxObject("call_control_applications", app)!.webhook_event_url).toBe(VOICE);
+    const { outputs } = await setState("twilio-fleet");
+    const members = outputs.members as Record<string, { previous: { voiceUrl: string } }>;
+    expect(Object.keys(members)).toEqual(FLEET);
+    expect(members[FLEET[0]!]!.previous.voiceUrl).toBe(OLD_VOICE_URL);
+    expect(outputs.memberCount).toBe(FLEET.length);
+  });
+
+  it("2. an unchanged stack previews no change", async () => {
+    const preview = await f.preview(STACK, "--expect-no-changes");
+    expectSuccess(preview, "pulumi preview --expect-no-changes");
+  });
+
+  it("3. one member's drift shows under its number, and up writes only that member", async () => {
+    f.sandbox.control.editTwilioNumber(FLEET[5]!, { voice_url: DRIFT });
+    const preview = await f.preview(STACK, "--diff");
+    expectSuccess(preview, "pulumi preview --diff");
+    // Under `members`, only the drifted number, with the value found.
+    const members = /~ members\s*:\s*\{([\s\S]*?)\n {8}\}/.exec(preview.stdout)?.[1] ?? preview.stdout;
+    expect(members).toContain(`~ ${FLEET[5]}: {`);
+    expect(members).toContain(`- voiceUrl: "${DRIFT}"`);
+    expect(members.match(/\+1415555\d{4}/g)).toEqual([FLEET[5]]);
+    f.sandbox.control.clearLog();
+    expectSuccess(await f.up(STACK), "pulumi up");
+    expect(posts().map((r) => r.path)).toEqual([expect.stringContaining(twilio(FLEET[5]!).sid)]);
+    expect(twilio(FLEET[5]!).voice_url).toBe(VOICE);
+  });
+
+  it("4. members that fail are named, the rest applied and recorded; the next up finishes only them", async () => {
+    const failing = [FLEET[2]!, FLEET[7]!];
+    for (const phone of failing)
+      f.sandbox.control.injectFault({
+        carrier: "twilio",
+        method: "POST",
+        path: new RegExp(twilio(phone).sid),
+        status: 400,
+        times: Infinity,
+      });
+    await f.declareSets(STACK, sets(VOICE_2));
+    const up = await f.up(STACK);
+    expect(up.code).not.toBe(0);
+    const said = up.stdout + up.stderr;
+    expect(said).toContain("2 of 12 number(s) failed to apply");
+    for (const phone of failing) expect(said).toContain(phone);
+    for (const phone of FLEET)
+      expect(twilio(phone).voice_url).toBe(failing.includes(phone) ? VOICE : VOICE_2);
+    // The state holds what was applied: the others' new values, the failed ones' old record.
+    const members = (await setState("twilio-fleet")).outputs.members as Record<
+      string,
+      { webhooks: { voiceUrl: string }; previous: { voiceUrl: string } }
+    >;
+    for (const phone of FLEET) {
+      expect(members[phone]!.webhooks.voiceUrl).toBe(failing.includes(phone) ? VOICE : VOICE_2);
+      expect(members[phone]!.previous.voiceUrl).toBe(OLD_VOICE_URL);
+    }
+
+    f.sandbox.control.clearFaults();
+    f.sandbox.control.clearLog();
+    expectSuccess(await f.up(STACK), "pulumi up after the carrier recovered");
+    expect(
+      posts()
+        .map((r) => r.path)
+        .sort(),
+    ).toEqual(failing.map((phone) => expect.stringContaining(twilio(phone).sid)).sort());
+    for (const phone of FLEET) expect(twilio(phone).voice_url).toBe(VOICE_2);
+    expectSuccess(await f.preview(STACK, "--expect-no-changes"), "pulumi preview after recovery");
+  });
+
+  it("5. a member released at the carrier is shown as released, and leaves once no longer listed", async () => {
+    const released = FLEET[11]!;
+    f.sandbox.control.deleteNumber("twilio", released);
+    const preview = await f.preview(STACK, "--diff");
+    expectSuccess(preview, "pulumi preview --diff");
+    expect(preview.stdout).toMatch(new RegExp(`\\${released}[\\s\\S]*released`));
+    await f.declareSets(STACK, sets(VOICE_2, FLEET.slice(0, 11)));
+    expectSuccess(await f.up(STACK), "pulumi up without the released number");
+    const members = (await setState("twilio-fleet")).outputs.members as Record<string, unknown>;
+    expect(Object.keys(members)).toEqual(FLEET.slice(0, 11));
+  });
+
+  it("6. destroy gives every member its previous webhooks back and releases no number", async () => {
+    const destroy = await f.project.run(["destroy", "--yes", "--stack", STACK]);
+    expectSuccess(destroy, "pulumi destroy");
+    for (const phone of FLEET.slice(0, 11)) expect(twilio(phone).voice_url).toBe(OLD_VOICE_URL);
+    const app = f.sandbox.control.telnyxNumber(TELNYX[0]!)!.connection_id!;
+    expect(f.sandbox.control.telnyxObject("call_control_applications", app)!.webhook_event_url).toBe(
+      telnyxOriginal.webhook_event_url,
+    );
+    expect(f.sandbox.control.releases()).toEqual([]);
+  });
+});
