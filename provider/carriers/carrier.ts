@@ -215,7 +215,7 @@ export interface Carrier<Ids extends CarrierIds = CarrierIds, Name extends strin
    * The numbers of the account that `selector` matches, E.164, sorted. Reads the account's
    * listing (shared with `find`), plus what a key needs beyond it (a Messaging Service's numbers).
    */
-  select?(selector: Selector, options?: { account?: string }): Promise<string[]>;
+  select(selector: Selector, options?: { account?: string }): Promise<string[]>;
 }
 
 /** One setting of a carrier: a stack config key, then an environment variable. */
@@ -251,7 +251,7 @@ export interface CarrierDescriptor<
    */
   readonly subaccounts?: boolean;
   /** The keys `PhoneNumberWebhooksSet.select` takes for this carrier's numbers. */
-  readonly selectors?: Readonly<Record<string, SelectorKey>>;
+  readonly selectors: Readonly<Record<string, SelectorKey>>;
   /**
    * The carrier's settings from the values read (trimmed, `undefined` when not set), `undefined`
    * when none are given; throws a `WebhookError` when they are incomplete or malformed.
