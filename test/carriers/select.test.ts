@@ -4,7 +4,7 @@
  * selection costs, through the real twilio and telnyx SDKs against the sandbox.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { Carrier } from "../../provider/carriers/carrier";
+import type { Carrier, SelectorKey } from "../../provider/carriers/carrier";
 import { telnyxCarrier } from "../../provider/carriers/telnyx";
 import { twilioCarrier } from "../../provider/carriers/twilio";
 import { DEFAULT_DIRECTORY_OPTIONS } from "../../provider/directory";
@@ -419,10 +419,9 @@ describe("Telnyx select", () => {
 describe("selector values", () => {
   const twilioKeys = twilioCarrier.selectors;
   const telnyxKeys = telnyxCarrier.selectors;
-  const failure = (
-    key: { schema: { safeParse(v: unknown): { error?: { issues: { message: string }[] } } } },
-    value: unknown,
-  ) => key.schema.safeParse(value).error?.issues[0]?.message;
+  /** The message a key's schema refuses `value` with (undefined: accepted). */
+  const failure = (key: SelectorKey | undefined, value: unknown) =>
+    key!.schema.safeParse(value).error?.issues[0]?.message;
 
   it("each carrier declares its keys, with help for the README", () => {
     expect(Object.keys(twilioKeys)).toEqual([
@@ -436,25 +435,25 @@ describe("selector values", () => {
   });
 
   it("each key's schema refuses a malformed value with a message naming the key and the rule", () => {
-    expect(failure(twilioKeys.friendlyNameRegex!, "Store (")).toBe(
+    expect(failure(twilioKeys.friendlyNameRegex, "Store (")).toBe(
       "select.friendlyNameRegex must be a valid JavaScript regular expression: Invalid regular expression: /Store (/: Unterminated group",
     );
-    expect(failure(twilioKeys.friendlyNameRegex!, "^Store \\d+$")).toBeUndefined();
-    expect(failure(twilioKeys.messagingServiceSid!, "MG123")).toBe(
+    expect(failure(twilioKeys.friendlyNameRegex, "^Store \\d+$")).toBeUndefined();
+    expect(failure(twilioKeys.messagingServiceSid, "MG123")).toBe(
       "select.messagingServiceSid must be MG followed by 32 hex digits",
     );
-    expect(failure(twilioKeys.messagingServiceSid!, "PN" + "a".repeat(32))).toBe(
+    expect(failure(twilioKeys.messagingServiceSid, "PN" + "a".repeat(32))).toBe(
       "select.messagingServiceSid must be MG followed by 32 hex digits",
     );
-    expect(failure(twilioKeys.friendlyNamePrefix!, "")).toBe("select.friendlyNamePrefix must not be empty");
-    expect(failure(telnyxKeys.tag!, "")).toBe("select.tag must not be empty");
-    expect(failure(telnyxKeys.connectionId!, "stores-app")).toBe(
+    expect(failure(twilioKeys.friendlyNamePrefix, "")).toBe("select.friendlyNamePrefix must not be empty");
+    expect(failure(telnyxKeys.tag, "")).toBe("select.tag must not be empty");
+    expect(failure(telnyxKeys.connectionId, "stores-app")).toBe(
       "select.connectionId must be a Telnyx connection id (digits)",
     );
-    expect(failure(telnyxKeys.messagingProfileId!, "stores-sms")).toBe(
+    expect(failure(telnyxKeys.messagingProfileId, "stores-sms")).toBe(
       "select.messagingProfileId must be a Telnyx messaging profile id (a UUID)",
     );
-    expect(failure(telnyxKeys.messagingProfileId!, 42)).toBeDefined();
+    expect(failure(telnyxKeys.messagingProfileId, 42)).toBeDefined();
   });
 
   it("select refuses a malformed or unknown key before any call", async () => {
