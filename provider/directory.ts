@@ -67,6 +67,15 @@ export class NumberDirectory<T> {
       : undefined;
   }
 
+  /**
+   * Every number of the account: the fresh listing, else one listing (shared with one already in
+   * flight, and then answering `find` until it goes stale). A selection reads the whole account
+   * anyway, so the lookups of its members that follow cost nothing more.
+   */
+  all(): Promise<ReadonlyMap<string, T>> {
+    return Promise.resolve(this.freshListing() ?? this.loadListing());
+  }
+
   /** Records what a write answered, so the cached view stays true. */
   update(entry: T): void {
     this.listing?.byNumber.set(this.source.phoneNumberOf(entry), entry);
@@ -76,6 +85,12 @@ export class NumberDirectory<T> {
     const batch = this.batch;
     this.batch = [];
     this.timer = undefined;
+    // A listing that arrived during the batch window (an `all`) answers the batch.
+    const fresh = this.freshListing();
+    if (fresh) {
+      for (const p of batch) p.resolve(fresh.get(p.phoneNumber));
+      return;
+    }
     const listAll =
       this.singleLookups + batch.length >= this.options.listAllFrom || this.inFlightListing !== undefined;
     if (listAll) {

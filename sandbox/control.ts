@@ -6,6 +6,8 @@
  *   POST   /_sandbox/seed                     body: a seed            load it
  *   POST   /_sandbox/reset                                            back to the loaded seed
  *   GET    /_sandbox/state                                            the whole state
+ *   POST   /_sandbox/twilio/numbers           body: a seed's number   bought out of band (account_sid:
+ *                                                                    which account; default the main one)
  *   GET    /_sandbox/twilio/numbers/{e164}                            one Twilio number (any account)
  *   POST   /_sandbox/twilio/numbers/{e164}    body: field patch       console edit (drift)
  *   DELETE /_sandbox/twilio/numbers/{e164}                            number gone out of band
@@ -17,6 +19,7 @@
  *   POST   /_sandbox/twilio/messaging_services/{service}/phone_numbers/{e164}   the number joins it
  *                                                                    (400 if it is in another service)
  *   DELETE /_sandbox/twilio/messaging_services/{service}/phone_numbers/{e164}   the number leaves it
+ *   POST   /_sandbox/telnyx/numbers           body: a seed's number   bought out of band
  *   GET    /_sandbox/telnyx/numbers/{e164}                            one Telnyx number
  *   DELETE /_sandbox/telnyx/numbers/{e164}                            number gone out of band
  *   GET    /_sandbox/telnyx/{kind}/{id}                               one Telnyx object
@@ -50,6 +53,8 @@ export interface ControlResponse {
 
 const latencyBody = z.strictObject({ ms: z.number().min(0) });
 const patchBody = z.record(z.string(), z.unknown());
+/** A number to buy: its fields are checked by the store, as a seed's are. */
+const numberBody = z.looseObject({ phone_number: z.string() });
 
 function parseJson(text: string): unknown {
   if (text.trim() === "") return {};
@@ -136,6 +141,10 @@ function route(sb: ControlTarget, baseUrl: string, request: ControlRequest): Con
   if (endpoint) return serve(endpoint);
   switch (a) {
     case "twilio":
+      if (b === "numbers" && c === undefined) {
+        only("POST");
+        return ok(sb.buyTwilioNumber(parseWith(numberBody, bodyText)));
+      }
       if (b === "numbers" && c && d === undefined) {
         only("GET", "POST", "DELETE");
         if (method === "GET") return okOrNotFound(sb.twilioNumber(c), `Twilio number ${c}`);
@@ -156,6 +165,10 @@ function route(sb: ControlTarget, baseUrl: string, request: ControlRequest): Con
       }
       break;
     case "telnyx":
+      if (b === "numbers" && c === undefined) {
+        only("POST");
+        return ok(sb.buyTelnyxNumber(parseWith(numberBody, bodyText)));
+      }
       if (b === "numbers" && c && d === undefined) {
         only("GET", "DELETE");
         if (method === "GET") return okOrNotFound(sb.telnyxNumber(c), `Telnyx number ${c}`);

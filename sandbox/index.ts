@@ -112,7 +112,9 @@ export type {
   TwilioMessagingService,
   TwilioMessagingServiceState,
   TwilioMessagingPhoneNumber,
+  TwilioNumberSeed,
   TelnyxPhoneNumber,
+  TelnyxNumberSeed,
   TelnyxKind,
   TwilioApiKey,
 } from "./state/types";

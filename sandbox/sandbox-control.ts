@@ -9,10 +9,12 @@ import type {
   SandboxSeed,
   SandboxState,
   TelnyxKind,
+  TelnyxNumberSeed,
   TelnyxPhoneNumber,
   TwilioIncomingPhoneNumber,
   TwilioMessagingService,
   TwilioMessagingServiceState,
+  TwilioNumberSeed,
 } from "./state/types";
 
 export interface SandboxControl {
@@ -49,6 +51,13 @@ export interface SandboxControl {
   removeNumberFromMessagingService(service: string, phoneNumber: string): void;
   /** Out-of-band change to a Telnyx object (bumps updated_at). For phone_numbers, `id` may be the E.164. */
   editTelnyx(kind: TelnyxKind | "phone_numbers", id: string, patch: Record<string, unknown>): void;
+  /**
+   * A Twilio number bought out of band (in the console): a seed entry, checked as seeds are, in the
+   * account its `account_sid` names (default the main account). Returns the number as stored.
+   */
+  buyTwilioNumber(number: TwilioNumberSeed): TwilioIncomingPhoneNumber;
+  /** A Telnyx number bought out of band: a seed entry (connection and profile by id or name). */
+  buyTelnyxNumber(number: TelnyxNumberSeed): TelnyxPhoneNumber;
   /** The number disappears out of band (not recorded as a release). */
   deleteNumber(carrier: Carrier, phoneNumber: string): void;
   /** Numbers given up through the API: DELETEs (both carriers) and Twilio AccountSid transfers. */

@@ -17,18 +17,28 @@ import {
   joinMessagingService,
   normalizeSeed,
   refreshTelnyxNames,
+  telnyxNumberFromSeed,
+  twilioNumberFromSeed,
 } from "./state/normalize";
-import { telnyxPatchSchemas, twilioMessagingServicePatch, twilioNumberPatch } from "./state/schemas";
+import {
+  telnyxNumberSeedSchema,
+  telnyxPatchSchemas,
+  twilioMessagingServicePatch,
+  twilioNumberPatch,
+  twilioNumberSeedSchema,
+} from "./state/schemas";
 import {
   type NormalizedState,
   type SandboxSeed,
   type SandboxState,
   type TelnyxKind,
+  type TelnyxNumberSeed,
   type TelnyxPhoneNumber,
   type TwilioAccountState,
   type TwilioIncomingPhoneNumber,
   type TwilioMessagingService,
   type TwilioMessagingServiceState,
+  type TwilioNumberSeed,
 } from "./state/types";
 import { TelnyxApi, merge } from "./telnyx";
 import { TwilioApi, removeNumber } from "./twilio";
@@ -259,6 +269,36 @@ export class SandboxStore implements ControlTarget {
     // In place: the maps hold this object. Same merge as an API PATCH.
     Object.assign(target, merge(target, data));
     if (data["updated_at"] === undefined) target["updated_at"] = new Date().toISOString();
+  }
+
+  buyTwilioNumber(number: TwilioNumberSeed): TwilioIncomingPhoneNumber {
+    const parsed = twilioNumberSeedSchema.safeParse(number);
+    if (!parsed.success) throw new ControlError(`invalid Twilio number: ${formatZodError(parsed.error)}`);
+    const { account_sid: accountSid, phone_number: phoneNumber } = parsed.data;
+    const account = accountSid
+      ? this.twilioAccounts().find((a) => a.account_sid === accountSid)
+      : this.current.twilio;
+    if (!account) throw new ControlError(`no Twilio account ${accountSid}`, 404);
+    if (this.findTwilio(phoneNumber)) throw new ControlError(`${phoneNumber} is a Twilio number already`);
+    const n = twilioNumberFromSeed(account.account_sid, parsed.data);
+    if (this.twilioAccounts().some((a) => a.numbers.has(n.sid)))
+      throw new ControlError(`duplicate sid ${n.sid}`);
+    account.numbers.set(n.sid, n);
+    return structuredClone(n);
+  }
+
+  buyTelnyxNumber(number: TelnyxNumberSeed): TelnyxPhoneNumber {
+    const parsed = telnyxNumberSeedSchema.safeParse(number);
+    if (!parsed.success) throw new ControlError(`invalid Telnyx number: ${formatZodError(parsed.error)}`);
+    const t = this.current.telnyx;
+    const problems: string[] = [];
+    const n = telnyxNumberFromSeed(t, parsed.data, "number", problems);
+    if (problems.length) throw new ControlError(`invalid Telnyx number: ${problems.join("; ")}`);
+    if (this.findTelnyx(n.phone_number))
+      throw new ControlError(`${n.phone_number} is a Telnyx number already`);
+    if (t.phone_numbers.has(n.id)) throw new ControlError(`duplicate phone number id ${n.id}`);
+    t.phone_numbers.set(n.id, n);
+    return structuredClone(refreshTelnyxNames(t, n));
   }
 
   deleteNumber(carrier: Carrier, phoneNumber: string): void {

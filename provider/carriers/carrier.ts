@@ -141,6 +141,35 @@ export interface SelectorKey {
   schema: z.ZodType<string>;
 }
 
+/** The values a selector gives, by key: each checked by its key's rule. */
+export type SelectorValues<Keys extends string> = Readonly<Partial<Record<Keys, string>>>;
+
+/**
+ * Checks `selector` against a carrier's keys: at least one key, every key one the carrier takes,
+ * every value by its key's rule. Throws a `WebhookError` whose message names `select.<key>`.
+ */
+export function parseSelector<Keys extends string>(
+  carrier: string,
+  keys: Readonly<Record<Keys, SelectorKey>>,
+  selector: Selector,
+): SelectorValues<Keys> {
+  const known = Object.keys(keys) as Keys[];
+  const accepted = `${carrier} numbers are selected by ${known.join(", ")}`;
+  const given = Object.keys(selector);
+  // No key would match every number of the account: never what a typo should do.
+  if (given.length === 0) throw new WebhookError(`select needs at least one key: ${accepted}`, "invalid");
+  const values: Partial<Record<Keys, string>> = {};
+  for (const key of given) {
+    if (!Object.hasOwn(keys, key))
+      throw new WebhookError(`select.${key} is not a selector key: ${accepted}`, "invalid");
+    const parsed = keys[key as Keys].schema.safeParse(selector[key]);
+    if (!parsed.success)
+      throw new WebhookError(parsed.error.issues[0]?.message ?? `select.${key} is invalid`, "invalid");
+    values[key as Keys] = parsed.data;
+  }
+  return values;
+}
+
 export interface FindOptions<Ids extends CarrierIds = CarrierIds> {
   /**
    * The number as the state last saw it. A carrier whose single write is itself verified (Twilio)
@@ -186,7 +215,7 @@ export interface Carrier<Ids extends CarrierIds = CarrierIds, Name extends strin
    * The numbers of the account that `selector` matches, E.164, sorted. Reads the account's
    * listing (shared with `find`), plus what a key needs beyond it (a Messaging Service's numbers).
    */
-  select?(selector: Selector, options?: { account?: string }): Promise<string[]>;
+  select(selector: Selector, options?: { account?: string }): Promise<string[]>;
 }
 
 /** One setting of a carrier: a stack config key, then an environment variable. */
@@ -222,7 +251,7 @@ export interface CarrierDescriptor<
    */
   readonly subaccounts?: boolean;
   /** The keys `PhoneNumberWebhooksSet.select` takes for this carrier's numbers. */
-  readonly selectors?: Readonly<Record<string, SelectorKey>>;
+  readonly selectors: Readonly<Record<string, SelectorKey>>;
   /**
    * The carrier's settings from the values read (trimmed, `undefined` when not set), `undefined`
    * when none are given; throws a `WebhookError` when they are incomplete or malformed.

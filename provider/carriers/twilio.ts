@@ -27,7 +27,10 @@ import {
   type CarrierDescriptor,
   type CarrierNumber,
   type FindOptions,
+  parseSelector,
   refuseOverridden,
+  type Selector,
+  type SelectorKey,
   type Overrides,
   type UnclearableFields,
   type WriteOptions,
@@ -62,6 +65,36 @@ const SETTINGS = carrierSettings("twilio", {
   apiBaseUrl: "the API's base URL (default https://api.twilio.com): a proxy or the sandbox",
 });
 
+/** The keys `PhoneNumberWebhooksSet.select` takes for Twilio numbers: each must match. */
+const SELECTORS = {
+  friendlyNamePrefix: {
+    help: "numbers whose FriendlyName starts with this text (case-sensitive)",
+    schema: z.string().min(1, "select.friendlyNamePrefix must not be empty"),
+  },
+  friendlyNameRegex: {
+    help: "numbers whose FriendlyName matches this JavaScript regular expression (no flags; add ^ and $ to match all of it)",
+    schema: z
+      .string()
+      .min(1, "select.friendlyNameRegex must not be empty")
+      .superRefine((value, ctx) => {
+        try {
+          new RegExp(value);
+        } catch (error) {
+          ctx.addIssue({
+            code: "custom",
+            message: `select.friendlyNameRegex must be a valid JavaScript regular expression: ${(error as Error).message}`,
+          });
+        }
+      }),
+  },
+  messagingServiceSid: {
+    help: "numbers in this Messaging Service (MG…)",
+    schema: z
+      .string()
+      .regex(/^MG[0-9a-fA-F]{32}$/, "select.messagingServiceSid must be MG followed by 32 hex digits"),
+  },
+} as const satisfies Record<string, SelectorKey>;
+
 export const twilioCarrier: CarrierDescriptor<"twilio", TwilioSettings, TwilioIds, keyof typeof SETTINGS> = {
   name: "twilio",
   settings: SETTINGS,
@@ -78,6 +111,7 @@ export const twilioCarrier: CarrierDescriptor<"twilio", TwilioSettings, TwilioId
     "messagingServiceSid",
   ],
   subaccounts: true,
+  selectors: SELECTORS,
   loadSettings({ accountSid, authToken, apiKey, apiSecret, apiBaseUrl }) {
     if (!accountSid && !authToken && !apiKey && !apiSecret) return undefined;
     if (!accountSid)
@@ -137,6 +171,8 @@ const incomingNumberSchema = z.object({
   sid: z.string().regex(/^PN[0-9a-fA-F]{32}$/),
   accountSid: z.string(),
   phoneNumber: z.string(),
+  /** What `select` matches `friendlyNamePrefix` and `friendlyNameRegex` against. */
+  friendlyName: optionalString,
   voiceUrl: optionalString,
   voiceMethod: optionalString,
   voiceFallbackUrl: optionalString,
@@ -264,6 +300,61 @@ class TwilioCarrier implements Carrier<TwilioIds, "twilio"> {
     ];
   }
 
+  /**
+   * One listing of the account (shared with `find`: the members' lookups that follow cost nothing),
+   * plus, for `messagingServiceSid`, one list of that service's numbers.
+   */
+  async select(selector: Selector, options: { account?: string } = {}): Promise<string[]> {
+    const wanted = parseSelector("twilio", SELECTORS, selector);
+    const account = this.account(options.account);
+    const [listing, inService] = await Promise.all([
+      account.directory.all(),
+      wanted.messagingServiceSid
+        ? this.selectedServiceNumbers(account, wanted.messagingServiceSid)
+        : undefined,
+    ]);
+    const { friendlyNamePrefix: prefix, friendlyNameRegex } = wanted;
+    const regex = friendlyNameRegex === undefined ? undefined : new RegExp(friendlyNameRegex);
+    const name = (n: IncomingNumber) => n.friendlyName ?? "";
+    return [...listing.values()]
+      .filter(
+        (n) =>
+          (prefix === undefined || name(n).startsWith(prefix)) &&
+          (regex === undefined || regex.test(name(n))) &&
+          (inService === undefined || inService.has(n.phoneNumber)),
+      )
+      .map((n) => n.phoneNumber)
+      .sort();
+  }
+
+  /** The numbers of the Messaging Service a selector names; one that does not exist says so. */
+  private async selectedServiceNumbers(account: AccountView, serviceSid: string): Promise<Set<string>> {
+    const messaging = (await this.messagingClient(account)).messaging.v1.services;
+    try {
+      return new Set(await this.serviceNumbers(account, messaging, serviceSid));
+    } catch (error) {
+      if (error instanceof CarrierError && error.status === 404)
+        throw new WebhookError(
+          `select.messagingServiceSid: Twilio account ${account.sid} has no Messaging Service ${serviceSid} (${error.call}: HTTP 404)`,
+          "not-found",
+        );
+      throw error;
+    }
+  }
+
+  /** Every number of one Messaging Service (Messaging v1 of the account that owns it). */
+  private async serviceNumbers(
+    account: AccountView,
+    messaging: TwilioSdk.Twilio["messaging"]["v1"]["services"],
+    serviceSid: string,
+  ): Promise<string[]> {
+    const call = `list Messaging Service ${serviceSid} PhoneNumbers`;
+    const members = await this.call(account, call, () =>
+      messaging(serviceSid).phoneNumbers.list({ pageSize: 1000 }),
+    );
+    return members.map((m) => parseTwilio(call, servicePhoneNumberSchema, m).phoneNumber);
+  }
+
   unclearableFields(): UnclearableFields {
     return { fields: [], holder: "phone number" };
   }
@@ -313,12 +404,8 @@ class TwilioCarrier implements Carrier<TwilioIds, "twilio"> {
       services
         .filter((s) => s.useInboundWebhookOnNumber === false)
         .map(async (service) => {
-          const call = `list Messaging Service ${service.sid} PhoneNumbers`;
-          const members = await this.call(account, call, () =>
-            messaging(service.sid).phoneNumbers.list({ pageSize: 1000 }),
-          );
-          for (const member of members)
-            byNumber.set(parseTwilio(call, servicePhoneNumberSchema, member).phoneNumber, service);
+          for (const phoneNumber of await this.serviceNumbers(account, messaging, service.sid))
+            byNumber.set(phoneNumber, service);
         }),
     );
     return byNumber;

@@ -22,7 +22,7 @@ import {
   texmlDefaults,
   twilioNumberDefaults,
 } from "./defaults";
-import { seedSchema } from "./schemas";
+import { seedSchema, type telnyxNumberSeedSchema, type twilioNumberSeedSchema } from "./schemas";
 import {
   TELNYX_CONNECTION_KINDS,
   type NormalizedState,
@@ -121,14 +121,7 @@ function normalizeTwilioAccount(
   for (const key of account.api_keys) claim(key.sid);
   (seed.incoming_phone_numbers ?? []).forEach((n, i) => {
     checkAccount(`${where}.incoming_phone_numbers.${i}`, n.account_sid);
-    const base = twilioNumberDefaults(accountSid, n.phone_number, n.sid);
-    const merged: TwilioIncomingPhoneNumber = {
-      ...base,
-      ...n,
-      capabilities: { ...base.capabilities, ...n.capabilities },
-    };
-    if (n.uri === undefined) merged.uri = base.uri;
-    if (n.date_updated === undefined && n.date_created !== undefined) merged.date_updated = n.date_created;
+    const merged = twilioNumberFromSeed(accountSid, n);
     if (seen.e164.has(merged.phone_number))
       problems.push(`twilio: duplicate phone_number ${merged.phone_number}`);
     seen.e164.add(merged.phone_number);
@@ -155,6 +148,68 @@ function normalizeTwilioAccount(
     }
   });
   return account;
+}
+
+/** A Twilio number as a seed gives it, over its defaults in `accountSid`. */
+export function twilioNumberFromSeed(
+  accountSid: string,
+  n: z.output<typeof twilioNumberSeedSchema>,
+): TwilioIncomingPhoneNumber {
+  const base = twilioNumberDefaults(accountSid, n.phone_number, n.sid);
+  const merged: TwilioIncomingPhoneNumber = {
+    ...base,
+    ...n,
+    capabilities: { ...base.capabilities, ...n.capabilities },
+  };
+  if (n.uri === undefined) merged.uri = base.uri;
+  if (n.date_updated === undefined && n.date_created !== undefined) merged.date_updated = n.date_created;
+  return merged;
+}
+
+/**
+ * A Telnyx number as a seed gives it, over its defaults: its connection and messaging profile by
+ * id, else by name, in `telnyx`. What cannot be resolved is pushed to `problems`, at `where`.
+ */
+export function telnyxNumberFromSeed(
+  telnyx: NormalizedState["telnyx"],
+  n: z.output<typeof telnyxNumberSeedSchema>,
+  where: string,
+  problems: string[],
+): TelnyxPhoneNumber {
+  /** The id of the one object in `matches`; otherwise a problem that says how many there are. */
+  const onlyId = (matches: Array<{ id: string }>, problem: (count: number) => string) => {
+    const [only] = matches;
+    if (matches.length === 1 && only) return only.id;
+    problems.push(problem(matches.length));
+    return undefined;
+  };
+  const obj: TelnyxPhoneNumber = overDefaults(n, telnyxNumberDefaults(n.phone_number));
+  // Voice connection: by id, else by name.
+  if (n.connection_id) {
+    const c = findConnection(telnyx, n.connection_id);
+    if (!c) problems.push(`${where}.connection_id: no connection with id ${n.connection_id}`);
+  } else if (n.connection_name) {
+    const id = onlyId(
+      TELNYX_CONNECTION_KINDS.flatMap((k) =>
+        [...telnyx[k].values()].filter((c) => connectionDisplayName(c) === n.connection_name),
+      ),
+      (count) => `${where}.connection_name: ${count} connections named ${n.connection_name}`,
+    );
+    if (id !== undefined) obj.connection_id = id;
+  }
+  // Messaging profile: by id (or the literal "UNAVAILABLE"), else by name.
+  if (n.messaging_profile_id && n.messaging_profile_id !== "UNAVAILABLE") {
+    if (!telnyx.messaging_profiles.has(n.messaging_profile_id)) {
+      problems.push(`${where}.messaging_profile_id: no messaging profile with id ${n.messaging_profile_id}`);
+    }
+  } else if (!n.messaging_profile_id && n.messaging_profile_name) {
+    const id = onlyId(
+      [...telnyx.messaging_profiles.values()].filter((p) => p.name === n.messaging_profile_name),
+      (count) => `${where}.messaging_profile_name: ${count} profiles named ${n.messaging_profile_name}`,
+    );
+    if (id !== undefined) obj.messaging_profile_id = id;
+  }
+  return obj;
 }
 
 /** The account's number with this E.164, if any. */
@@ -266,44 +321,9 @@ export function normalizeSeed(input: unknown): NormalizedState {
     telnyx.messaging_profiles.set(profile.id, profile);
   }
 
-  /** The id of the one object in `matches`; otherwise a problem that says how many there are. */
-  const onlyId = (matches: Array<{ id: string }>, problem: (count: number) => string) => {
-    const [only] = matches;
-    if (matches.length === 1 && only) return only.id;
-    problems.push(problem(matches.length));
-    return undefined;
-  };
   const seenTelnyxE164 = new Set<string>();
   (t?.phone_numbers ?? []).forEach((n, i) => {
-    const where = `telnyx.phone_numbers.${i}`;
-    const obj: TelnyxPhoneNumber = overDefaults(n, telnyxNumberDefaults(n.phone_number));
-    // Voice connection: by id, else by name.
-    if (n.connection_id) {
-      const c = findConnection(telnyx, n.connection_id);
-      if (!c) problems.push(`${where}.connection_id: no connection with id ${n.connection_id}`);
-    } else if (n.connection_name) {
-      const id = onlyId(
-        TELNYX_CONNECTION_KINDS.flatMap((k) =>
-          [...telnyx[k].values()].filter((c) => connectionDisplayName(c) === n.connection_name),
-        ),
-        (count) => `${where}.connection_name: ${count} connections named ${n.connection_name}`,
-      );
-      if (id !== undefined) obj.connection_id = id;
-    }
-    // Messaging profile: by id (or the literal "UNAVAILABLE"), else by name.
-    if (n.messaging_profile_id && n.messaging_profile_id !== "UNAVAILABLE") {
-      if (!telnyx.messaging_profiles.has(n.messaging_profile_id)) {
-        problems.push(
-          `${where}.messaging_profile_id: no messaging profile with id ${n.messaging_profile_id}`,
-        );
-      }
-    } else if (!n.messaging_profile_id && n.messaging_profile_name) {
-      const id = onlyId(
-        [...telnyx.messaging_profiles.values()].filter((p) => p.name === n.messaging_profile_name),
-        (count) => `${where}.messaging_profile_name: ${count} profiles named ${n.messaging_profile_name}`,
-      );
-      if (id !== undefined) obj.messaging_profile_id = id;
-    }
+    const obj = telnyxNumberFromSeed(telnyx, n, `telnyx.phone_numbers.${i}`, problems);
     if (seenTelnyxE164.has(obj.phone_number))
       problems.push(`telnyx: duplicate phone_number ${obj.phone_number}`);
     if (telnyx.phone_numbers.has(obj.id)) problems.push(`telnyx: duplicate phone number id ${obj.id}`);

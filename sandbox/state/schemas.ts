@@ -379,6 +379,11 @@ export const telnyxPatchSchemas = {
   phone_numbers: z.strictObject(telnyxPhoneNumberFields).partial(),
 } as const;
 
+/** A Twilio number in a seed, or bought through the control API: its E.164 and any other fields. */
+export const twilioNumberSeedSchema = twilioNumberPatch.required({ phone_number: true });
+/** A Telnyx number in a seed, or bought through the control API. */
+export const telnyxNumberSeedSchema = telnyxPatchSchemas.phone_numbers.required({ phone_number: true });
+
 /** A Twilio account in a seed: the main account, or (without `subaccounts`) one of its subaccounts. */
 const twilioAccountSeedFields = {
   account_sid: z.string().regex(ACCOUNT_SID, "must be an AC SID").optional(),
@@ -392,7 +397,7 @@ const twilioAccountSeedFields = {
       }),
     )
     .optional(),
-  incoming_phone_numbers: z.array(twilioNumberPatch.required({ phone_number: true })).optional(),
+  incoming_phone_numbers: z.array(twilioNumberSeedSchema).optional(),
   messaging_services: z
     .array(
       twilioMessagingServicePatch.extend({
@@ -417,7 +422,7 @@ export const seedSchema = z.strictObject({
       texml_applications: z.array(telnyxPatchSchemas.texml_applications).optional(),
       credential_connections: z.array(telnyxPatchSchemas.credential_connections).optional(),
       messaging_profiles: z.array(telnyxPatchSchemas.messaging_profiles).optional(),
-      phone_numbers: z.array(telnyxPatchSchemas.phone_numbers.required({ phone_number: true })).optional(),
+      phone_numbers: z.array(telnyxNumberSeedSchema).optional(),
     })
     .optional(),
 });

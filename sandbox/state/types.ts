@@ -222,6 +222,11 @@ export interface SandboxState {
   };
 }
 
+/** A Twilio number in a seed, or bought through the control API. */
+export type TwilioNumberSeed = Partial<TwilioIncomingPhoneNumber> & { phone_number: string };
+/** A Telnyx number in a seed, or bought through the control API. */
+export type TelnyxNumberSeed = Partial<TelnyxPhoneNumber> & { phone_number: string };
+
 /** A Twilio account in a seed: the main account, or one of its subaccounts. */
 export interface TwilioAccountSeed {
   account_sid?: string;
@@ -229,7 +234,7 @@ export interface TwilioAccountSeed {
   friendly_name?: string;
   /** API Key SIDs (`SK...`) and secrets that may authenticate for this account. */
   api_keys?: TwilioApiKey[];
-  incoming_phone_numbers?: Array<Partial<TwilioIncomingPhoneNumber> & { phone_number: string }>;
+  incoming_phone_numbers?: TwilioNumberSeed[];
   /** `phone_numbers`: E.164 numbers of this account's `incoming_phone_numbers`, one service each at most. */
   messaging_services?: Array<Partial<TwilioMessagingService> & { phone_numbers?: string[] }>;
 }
@@ -249,7 +254,7 @@ export interface SandboxSeed {
      * `connection_name` (application_name, friendly_name or connection_name) and
      * `messaging_profile_name`. `messaging_profile_id` may be the string "UNAVAILABLE".
      */
-    phone_numbers?: Array<Partial<TelnyxPhoneNumber> & { phone_number: string }>;
+    phone_numbers?: TelnyxNumberSeed[];
   };
 }
 

@@ -216,6 +216,74 @@ describe("out-of-band changes", () => {
     );
   });
 
+  it("buyTwilioNumber adds a number out of band, over its defaults, in the account it names", async () => {
+    const sb = await open("sandbox/seeds/twilio-messaging-subaccounts.json");
+    const bought = sb.control.buyTwilioNumber({
+      phone_number: "+14155550177",
+      friendly_name: "Bought later",
+    });
+    expect(bought).toMatchObject({
+      sid: expect.stringMatching(/^PN[0-9a-f]{32}$/),
+      account_sid: sb.control.state().twilio.account_sid,
+      friendly_name: "Bought later",
+      voice_method: "POST",
+    });
+    const listed = await twilioClient(sb).list({ phoneNumber: "+14155550177" });
+    expect(listed.map((n) => [n.sid, n.friendlyName])).toEqual([[bought.sid, "Bought later"]]);
+
+    const acme = sb.control.state().twilio.subaccounts[0]!.account_sid;
+    const inSub = sb.control.buyTwilioNumber({ phone_number: "+13105550177", account_sid: acme });
+    expect(inSub.account_sid).toBe(acme);
+    expect(inSub.uri).toBe(`/2010-04-01/Accounts/${acme}/IncomingPhoneNumbers/${inSub.sid}.json`);
+    expect(
+      sb.control.state().twilio.subaccounts[0]!.incoming_phone_numbers.map((n) => n.phone_number),
+    ).toContain("+13105550177");
+
+    expect(() => sb.control.buyTwilioNumber({ phone_number: "+14155550177" })).toThrow(
+      /\+14155550177 is a Twilio number already/,
+    );
+    expect(() => sb.control.buyTwilioNumber({ phone_number: "4155550178" })).toThrow(/phone_number/);
+    expect(() =>
+      sb.control.buyTwilioNumber({ phone_number: "+14155550178", account_sid: "AC" + "9".repeat(32) }),
+    ).toThrow(/no Twilio account/);
+    // reset() goes back to the seed: the bought numbers are gone.
+    sb.control.reset();
+    expect(sb.control.twilioNumber("+14155550177")).toBeUndefined();
+  });
+
+  it("buyTelnyxNumber adds a number out of band, on objects by name or id, with its tags", async () => {
+    const sb = await start();
+    opened.push(sb);
+    const profile = sb.control.telnyxNumber(C)!.messaging_profile_id!;
+    const bought = sb.control.buyTelnyxNumber({
+      phone_number: "+13125550277",
+      connection_name: "support-app",
+      messaging_profile_id: profile,
+      tags: ["stores"],
+    });
+    expect(bought).toMatchObject({
+      id: expect.stringMatching(/^\d{19}$/),
+      connection_id: sb.control.telnyxNumber(A)!.connection_id,
+      connection_name: "support-app",
+      messaging_profile_id: profile,
+      messaging_profile_name: "ivr-sms",
+      tags: ["stores"],
+    });
+    const listed = await telnyxClient(sb).phoneNumbers.list({ filter: { tag: "stores" } });
+    expect(listed.data.map((n) => n.phone_number)).toEqual(["+13125550277"]);
+
+    expect(() => sb.control.buyTelnyxNumber({ phone_number: "+13125550277" })).toThrow(
+      /\+13125550277 is a Telnyx number already/,
+    );
+    expect(() =>
+      sb.control.buyTelnyxNumber({ phone_number: "+13125550278", connection_name: "nope" }),
+    ).toThrow(/number\.connection_name: 0 connections named nope/);
+    expect(() =>
+      sb.control.buyTelnyxNumber({ phone_number: "+13125550278", tags: "stores" as never }),
+    ).toThrow(/tags/);
+    expect(sb.control.telnyxNumber("+13125550278")).toBeUndefined();
+  });
+
   it("deleteNumber removes a number out of band: 404 afterwards, and not a release", async () => {
     const sb = await start();
     opened.push(sb);
@@ -316,6 +384,20 @@ describe("the HTTP control API", () => {
     expect((await control(sb, "GET", "/releases")).body).toEqual([]);
     expect((await control(sb, "GET", "/validation-errors")).body).toEqual([]);
 
+    const bought = await control(sb, "POST", "/twilio/numbers", {
+      phone_number: "+14155550188",
+      friendly_name: "Store 12",
+    });
+    expect(bought.status).toBe(200);
+    expect(bought.body).toMatchObject({ phone_number: "+14155550188", friendly_name: "Store 12" });
+    const boughtTelnyx = await control(sb, "POST", "/telnyx/numbers", {
+      phone_number: "+13125550288",
+      connection_name: "support-app",
+      tags: ["stores"],
+    });
+    expect(boughtTelnyx.body).toMatchObject({ connection_name: "support-app", tags: ["stores"] });
+    expect(sb.control.telnyxNumber("+13125550288")).toBeDefined();
+
     const state = await control(sb, "GET", "/state");
     expect(state.body).toMatchObject({ twilio: { account_sid: AC } });
 
@@ -347,6 +429,12 @@ describe("the HTTP control API", () => {
     expect(missing.status).toBe(404);
     expect(missing.body["error"]).toMatch(/not found/);
     expect((await control(sb, "POST", "/twilio/numbers/+19999999999", {})).status).toBe(404);
+    expect((await control(sb, "POST", "/twilio/numbers", { phone_number: PLAIN })).status).toBe(400);
+    expect((await control(sb, "POST", "/twilio/numbers", { friendly_name: "no number" })).status).toBe(400);
+    expect((await control(sb, "GET", "/twilio/numbers")).status).toBe(405);
+    const badTag = await control(sb, "POST", "/telnyx/numbers", { phone_number: "+13125550299", tags: [1] });
+    expect(badTag.status).toBe(400);
+    expect(badTag.body["error"]).toMatch(/tags/);
     expect((await control(sb, "GET", "/telnyx/messaging_profiles/nope")).status).toBe(404);
     expect((await control(sb, "GET", "/nothing")).status).toBe(404);
     expect((await control(sb, "PUT", "/reset")).status).toBe(405);

@@ -223,6 +223,91 @@ describe("NumberDirectory", () => {
   });
 });
 
+describe("NumberDirectory.all", () => {
+  it("lists the account at once (no batch window), and the listing then answers find", async () => {
+    const source = fakeSource();
+    const directory = new NumberDirectory(source, OPTIONS);
+    const all = await directory.all();
+    expect([...all.keys()]).toEqual(ACCOUNT.map((e) => e.phoneNumber));
+    expect(all.get("+14155550102")).toEqual(ACCOUNT[2]);
+    expect(source.listAll).toHaveBeenCalledTimes(1);
+
+    // The members a selection found are then looked up without a call or a wait.
+    await expect(directory.find("+14155550103")).resolves.toEqual(ACCOUNT[3]);
+    expect(directory.freshListing()).toBe(all);
+    expect(source.listAll).toHaveBeenCalledTimes(1);
+    expect(source.listOne).not.toHaveBeenCalled();
+  });
+
+  it("answers from a fresh listing, and lists again once it is stale", async () => {
+    const source = fakeSource();
+    const directory = new NumberDirectory(source, OPTIONS);
+    const first = await directory.all();
+    await vi.advanceTimersByTimeAsync(OPTIONS.ttlMs - 1);
+    await expect(directory.all()).resolves.toBe(first);
+    expect(source.listAll).toHaveBeenCalledTimes(1);
+
+    // A number bought since the first listing appears in the next one.
+    source.listAll.mockResolvedValueOnce([...ACCOUNT, entry("+14155550199")]);
+    await vi.advanceTimersByTimeAsync(1);
+    const second = await directory.all();
+    expect(source.listAll).toHaveBeenCalledTimes(2);
+    expect(second.has("+14155550199")).toBe(true);
+  });
+
+  it("shares a listing in flight, whether a batch of finds or another all started it", async () => {
+    const source = fakeSource();
+    const listing = deferred<Entry[]>();
+    source.listAll.mockReturnValueOnce(listing.promise);
+    const directory = new NumberDirectory(source, OPTIONS);
+    const batch = Promise.all(ACCOUNT.slice(0, 4).map((e) => directory.find(e.phoneNumber)));
+    await passWindow();
+    const [a, b] = [directory.all(), directory.all()];
+    // A lookup that arrives while the listing is in flight waits for it too.
+    const later = directory.find("+14155550104");
+    await passWindow();
+    listing.resolve(ACCOUNT);
+    expect(await batch).toEqual(ACCOUNT.slice(0, 4));
+    expect(await a).toBe(await b);
+    await expect(later).resolves.toEqual(ACCOUNT[4]);
+    expect(source.listAll).toHaveBeenCalledTimes(1);
+    expect(source.listOne).not.toHaveBeenCalled();
+  });
+
+  it("a lookup batch waiting when all starts is answered by its listing", async () => {
+    const source = fakeSource();
+    const directory = new NumberDirectory(source, OPTIONS);
+    const waiting = directory.find("+14155550101");
+    const all = directory.all();
+    await passWindow();
+    await expect(waiting).resolves.toEqual(ACCOUNT[1]);
+    await all;
+    expect(source.listAll).toHaveBeenCalledTimes(1);
+    expect(source.listOne).not.toHaveBeenCalled();
+  });
+
+  it("rejects when the listing fails, remembers nothing, and lists again on the next call", async () => {
+    const source = fakeSource();
+    const failure = new Error("list phone_numbers failed (HTTP 500)");
+    source.listAll.mockRejectedValueOnce(failure);
+    const directory = new NumberDirectory(source, OPTIONS);
+    await expect(directory.all()).rejects.toBe(failure);
+    expect(directory.freshListing()).toBeUndefined();
+    await expect(directory.all()).resolves.toHaveProperty("size", ACCOUNT.length);
+    expect(source.listAll).toHaveBeenCalledTimes(2);
+  });
+
+  it("reflects writes recorded with update", async () => {
+    const source = fakeSource();
+    const directory = new NumberDirectory(source, OPTIONS);
+    await directory.all();
+    const written = entry("+14155550101", "https://staging.example.com/voice");
+    directory.update(written);
+    expect((await directory.all()).get("+14155550101")).toEqual(written);
+    expect(source.listAll).toHaveBeenCalledTimes(1);
+  });
+});
+
 describe("ReadCache", () => {
   const TTL = 1_000;
 

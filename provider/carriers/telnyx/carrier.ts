@@ -16,14 +16,16 @@ import {
   type WebhookField,
   type WebhookSettings,
 } from "../../webhooks";
-import type {
-  Carrier,
-  CarrierNumber,
-  Isolation,
-  NumberMove,
-  UnclearableFields,
-  WriteOptions,
-  WriteStep,
+import {
+  parseSelector,
+  type Carrier,
+  type CarrierNumber,
+  type Isolation,
+  type NumberMove,
+  type Selector,
+  type UnclearableFields,
+  type WriteOptions,
+  type WriteStep,
 } from "../carrier";
 import {
   connectionSchema,
@@ -51,6 +53,7 @@ import {
   type TelnyxIds,
   type TelnyxObject,
 } from "./kinds";
+import { TELNYX_SELECTORS } from "./selectors";
 import { refuseSharedWithoutConsent, SharedClaims, writeTargets, type WriteTarget } from "./planning";
 
 const CACHE_TTL_MS = 30_000;
@@ -135,6 +138,38 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
       },
       sharedWith: [...new Set([...onConnection, ...onProfile])].filter((n) => n !== phoneNumber).sort(),
     };
+  }
+
+  /**
+   * One listing of the account (shared with `find`). A connection or messaging profile the selector
+   * names is read too, so that a mistyped id fails instead of selecting nothing; the finds of its
+   * members read the same objects, from the cache. Telnyx has no subaccounts: no `account`.
+   */
+  async select(selector: Selector): Promise<string[]> {
+    const { tag, connectionId, messagingProfileId } = parseSelector("telnyx", TELNYX_SELECTORS, selector);
+    const [listing] = await Promise.all([
+      this.directory.all(),
+      connectionId === undefined
+        ? undefined
+        : selected("connectionId", `connection ${connectionId}`, () => this.readVoiceObject(connectionId)),
+      messagingProfileId === undefined
+        ? undefined
+        : selected("messagingProfileId", `messaging profile ${messagingProfileId}`, () =>
+            this.readObject(MESSAGING_PROFILE, messagingProfileId),
+          ),
+    ]);
+    // Read once the listing is fresh: it answers, unless it says "UNAVAILABLE" for some number's profile.
+    const onProfile =
+      messagingProfileId === undefined ? undefined : new Set(await this.numbersOnProfile(messagingProfileId));
+    return [...listing.values()]
+      .filter(
+        (n) =>
+          (tag === undefined || (n.tags ?? []).includes(tag)) &&
+          (connectionId === undefined || n.connection_id === connectionId) &&
+          (onProfile === undefined || onProfile.has(n.phone_number)),
+      )
+      .map((n) => n.phone_number)
+      .sort();
   }
 
   unclearableFields(current: TelnyxCarrierNumber): UnclearableFields {
@@ -709,6 +744,20 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
     } finally {
       if (this.objectLocks.get(key) === settled) this.objectLocks.delete(key);
     }
+  }
+}
+
+/** Reads the object a selector names; one the carrier answers 404 for is named by the key. */
+async function selected(key: string, what: string, read: () => Promise<unknown>): Promise<void> {
+  try {
+    await read();
+  } catch (error) {
+    if (error instanceof CarrierError && error.status === 404)
+      throw new WebhookError(
+        `select.${key}: the Telnyx account has no ${what} (${error.call}: HTTP 404)`,
+        "not-found",
+      );
+    throw error;
   }
 }
 

@@ -17,6 +17,8 @@ export const numberSchema = z.object({
   phone_number: z.string(),
   connection_id: z.string().nullish(),
   messaging_profile_id: z.string().nullish(),
+  /** What `select.tag` matches. */
+  tags: z.array(z.string()).nullish(),
 });
 export type TelnyxNumber = z.infer<typeof numberSchema>;
 export const objectSchema = z.object({ data: z.object({ id: z.string().optional() }).catchall(z.unknown()) });

@@ -6,6 +6,7 @@
 import { carrierBaseUrl, carrierSettings, type CarrierDescriptor } from "../carrier";
 import type { TelnyxSettings } from "./client";
 import { SMS_METHOD_ON_TELNYX, type TelnyxIds } from "./kinds";
+import { TELNYX_SELECTORS } from "./selectors";
 
 export type { TelnyxIds, TelnyxSettings };
 
@@ -19,6 +20,7 @@ export const telnyxCarrier: CarrierDescriptor<"telnyx", TelnyxSettings, TelnyxId
   settings: SETTINGS,
   credentials: { config: "telnyx:apiKey", env: "TELNYX_API_KEY" },
   idKeys: ["phoneNumberId", "connectionId", "connectionType", "messagingProfileId"],
+  selectors: TELNYX_SELECTORS,
   loadSettings({ apiKey, baseUrl }) {
     if (!apiKey) return undefined;
     return { apiKey, baseUrl: carrierBaseUrl("telnyx:baseUrl", baseUrl ?? "https://api.telnyx.com/v2") };
