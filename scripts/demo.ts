@@ -90,6 +90,7 @@ async function main(): Promise<void> {
         .replace(/^main: .*$/m, "main: index.ts")
         .replace(/^stackConfigDir: .*\n/m, ""),
       "index.ts": file("index.ts"),
+      "numbers.ts": file("numbers.ts"),
       "tsconfig.json": JSON.stringify({
         compilerOptions: {
           strict: true,
@@ -99,7 +100,10 @@ async function main(): Promise<void> {
           skipLibCheck: true,
         },
       }),
-      ...Object.fromEntries(STACKS.map((s) => [`Pulumi.${s}.yaml`, file(`Pulumi.${s}.yaml`)])),
+      // Each stack's config, and the data file it names with the stack's numbers.
+      ...Object.fromEntries(
+        STACKS.flatMap((s) => [`Pulumi.${s}.yaml`, `numbers.${s}.yaml`]).map((name) => [name, file(name)]),
+      ),
     },
     // Credentials as a pipeline would pass them; the sandbox stands in for api.twilio.com and api.telnyx.com.
     env: providerEnvironment(sandbox),
