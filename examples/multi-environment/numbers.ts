@@ -5,7 +5,8 @@
  *   config. For stacks of any size.
  * - `phone-webhooks:numbers`: the list itself, in stack config. Only for small stacks: the engine
  *   hands the program all of its config as one environment variable, and Linux refuses to start a
- *   process with a variable over 128 KiB (`argument list too long`), a few thousand numbers.
+ *   process with a variable over 128 KiB (`argument list too long`): about 3,700 entries of
+ *   `phoneNumber` alone, fewer with more fields (docs/numbers-data-file.md has the arithmetic).
  *
  * Setting both is an error, not a precedence: one of the two lists would be ignored in silence.
  */
@@ -20,7 +21,7 @@ export const NUMBERS_FILE_KEY = "numbersFile";
 
 // Strict: in a file of a thousand entries a misspelt key (`onshared`) would otherwise be dropped
 // without a word, and the number deployed without it.
-export const numberSchema = z.strictObject({
+const numberSchema = z.strictObject({
   // E.164 only: the resource names come from it, and duplicates are found by comparing it.
   phoneNumber: z.string().regex(/^\+[1-9]\d{1,14}$/, "must be E.164, like +14155550100"),
   provider: z.enum(["twilio", "telnyx"]).optional(),
