@@ -9,12 +9,11 @@
  * destroy moves them back and deletes the copies.
  */
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { demoSeedPath, providerEnvironment, startSandbox, type Sandbox, type SandboxSeed } from "../sandbox";
-import { ensurePulumiCli, PulumiProject, REPO_ROOT } from "./pulumi-project";
+import { multiEnvironmentFiles } from "./example-project";
+import { ensurePulumiCli, PulumiProject } from "./pulumi-project";
 
 const SEED_PATH = demoSeedPath();
-const EXAMPLE = join(REPO_ROOT, "examples", "multi-environment");
 const STACKS = ["staging", "production"] as const;
 const DRIFTED_NUMBER = "+14155550100";
 /** Another team's number on the shared Telnyx application and profile: in no stack, never touched. */
@@ -82,25 +81,9 @@ async function main(): Promise<void> {
     `Sandbox carriers at ${sandbox.url} (Twilio and Telnyx APIs, seeded from sandbox/seeds/demo.json)`,
   );
 
-  const file = (name: string) => readFileSync(join(EXAMPLE, name), "utf8");
   const project = new PulumiProject({
     binDir,
-    files: {
-      "Pulumi.yaml": file("../../Pulumi.yaml")
-        .replace(/^main: .*$/m, "main: index.ts")
-        .replace(/^stackConfigDir: .*\n/m, ""),
-      "index.ts": file("index.ts"),
-      "tsconfig.json": JSON.stringify({
-        compilerOptions: {
-          strict: true,
-          target: "ES2022",
-          module: "commonjs",
-          esModuleInterop: true,
-          skipLibCheck: true,
-        },
-      }),
-      ...Object.fromEntries(STACKS.map((s) => [`Pulumi.${s}.yaml`, file(`Pulumi.${s}.yaml`)])),
-    },
+    files: multiEnvironmentFiles(STACKS),
     // Credentials as a pipeline would pass them; the sandbox stands in for api.twilio.com and api.telnyx.com.
     env: providerEnvironment(sandbox),
   });

@@ -1,6 +1,7 @@
 /**
- * One program, one stack per environment. Each stack's config names its base URL and the numbers
- * it owns; `pulumi up` points every number's webhooks at that environment.
+ * One program, one stack per environment. Each stack's config names its base URL and the data file
+ * listing the numbers it owns (numbers.<stack>.yaml, see ./numbers.ts; a small stack may list them
+ * in its config instead); `pulumi up` points every number's webhooks at that environment.
  *
  *   pulumi stack select staging && pulumi up
  *   pulumi stack select production && pulumi up
@@ -13,42 +14,25 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PhoneNumberWebhooks } from "pulumi-phone-webhooks";
 import { z } from "zod";
-
-const numberSchema = z.object({
-  phoneNumber: z.string(),
-  provider: z.enum(["twilio", "telnyx"]).optional(),
-  voice: z.boolean().default(true),
-  sms: z.boolean().default(true),
-  allowSharedUpdate: z.boolean().optional(),
-  /**
-   * Telnyx: a number on an application or profile other numbers share. "isolate" gives it copies
-   * of its own (the others keep theirs, untouched); "update" changes the shared one for all.
-   */
-  onShared: z.enum(["refuse", "update", "isolate"]).optional(),
-});
-const stackSchema = z.object({
-  baseUrl: z.url({ protocol: /^https$/ }),
-  numbers: z.array(numberSchema).min(1),
-});
+import { NUMBERS_FILE_KEY, NUMBERS_KEY, stackNumbers } from "./numbers";
 
 const config = new pulumi.Config();
-const parsed = stackSchema.safeParse({
-  baseUrl: config.get("baseUrl"),
-  numbers: config.getObject("numbers"),
+const baseUrl = z.url({ protocol: /^https$/ }).safeParse(config.get("baseUrl"));
+if (!baseUrl.success) throw new Error(`Stack config baseUrl: ${baseUrl.error.issues[0]?.message}`);
+// A relative numbersFile is read from this program's folder, which holds the Pulumi.<stack>.yaml files.
+const numbers = stackNumbers({
+  numbers: config.getObject(NUMBERS_KEY),
+  numbersFile: config.get(NUMBERS_FILE_KEY),
+  baseDir: __dirname,
 });
-if (!parsed.success) {
-  const issue = parsed.error.issues[0];
-  throw new Error(`Stack config ${issue?.path.join(".") ?? ""}: ${issue?.message}`);
-}
-const { baseUrl, numbers } = parsed.data;
 
 const resources = numbers.map(
   (n) =>
     new PhoneNumberWebhooks(`webhooks-${n.phoneNumber.replace("+", "")}`, {
       phoneNumber: n.phoneNumber,
       provider: n.provider,
-      voiceUrl: n.voice ? `${baseUrl}/webhooks/voice` : undefined,
-      smsUrl: n.sms ? `${baseUrl}/webhooks/sms` : undefined,
+      voiceUrl: n.voice ? `${baseUrl.data}/webhooks/voice` : undefined,
+      smsUrl: n.sms ? `${baseUrl.data}/webhooks/sms` : undefined,
       allowSharedUpdate: n.allowSharedUpdate,
       onShared: n.onShared,
     }),
