@@ -344,10 +344,8 @@ function checkSelect(news: Record<string, unknown>): Checked<Record<string, stri
     const parsed = rule.schema.safeParse(given);
     if (parsed.success) value[key] = parsed.data;
     else
-      failures.push({
-        property: `select.${key}`,
-        reason: `select.${key}: ${parsed.error.issues[0]!.message}`,
-      });
+      // The key's rule names it: `select.tag must not be empty`.
+      failures.push({ property: `select.${key}`, reason: parsed.error.issues[0]!.message });
   }
   return { value, failures };
 }
