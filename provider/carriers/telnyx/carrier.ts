@@ -301,6 +301,19 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
           `${current.phoneNumber} left its own ${i.objectType.replace(/_/g, " ")} ${i.copyId} for a connection that cannot be copied; move it back in the Telnyx portal`,
           "invalid",
         );
+      const fields = Object.keys(values) as WebhookField[];
+      // A member going back onto its group's copy claims its fields like the members on it.
+      if (group)
+        this.claims.claim(
+          current.phoneNumber,
+          { kind, id: i.copyId, fields, sharedWith: [] },
+          values,
+          false,
+          {
+            label: group.label,
+            object: `the copy of ${kind.label} ${i.originalId} made for ${group.label}`,
+          },
+        );
       steps.push(
         this.isolationStep(current, {
           holds: i.holds,
@@ -308,7 +321,7 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
           sourceId,
           originalId: i.originalId,
           reuseId: i.copyId,
-          fields: Object.keys(values) as WebhookField[],
+          fields,
           values,
           sharedWith: [],
           confirm: confirmAssignments,
