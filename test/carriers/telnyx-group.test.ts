@@ -501,3 +501,37 @@ describe("a group of numbers on shared Telnyx objects", () => {
     expect([SMS, oddSms]).toContain(profile(original.sms)!.webhook_url);
   });
 });
+
+describe("a group isolating with per-member values", () => {
+  it("fails clearly when members want different values on the group's one copy", async () => {
+    const original = ORIGINAL();
+    const [odd] = MEMBERS as [string, ...string[]];
+    const oddVoice = "https://odd.example.com/voice";
+    const results = await runGroup(
+      await newCarrier(),
+      MEMBERS,
+      (n) => (n === odd ? { voiceUrl: oddVoice, smsUrl: SMS } : CHANGES),
+      isolate(group(MEMBERS)),
+    );
+    const failures = results.filter((r) => r.status === "rejected").map((r) => String(r.reason));
+    expect(failures.length).toBeGreaterThan(0);
+    for (const failure of failures) {
+      expect(failure).toContain(
+        `Conflicting values among the members of support-lines for the copy of Call Control application ${original.voice} made for support-lines: voiceUrl (`,
+      );
+      expect(failure).toContain(odd);
+      expect(failure).toContain(JSON.stringify(oddVoice));
+    }
+    // A member that failed planning wrote nothing: it is still on the originals.
+    const failed = MEMBERS.filter((_, index) => results[index]!.status === "rejected");
+    for (const n of failed)
+      expect(number(n)).toMatchObject({ connection_id: original.voice, messaging_profile_id: original.sms });
+    // The members that went ahead share one copy, holding the value they declared.
+    const succeeded = MEMBERS.filter((_, index) => results[index]!.status === "fulfilled");
+    expect(succeeded.length).toBeGreaterThan(0);
+    const copyId = number(succeeded[0]!).connection_id!;
+    expect(copyId).not.toBe(original.voice);
+    for (const n of succeeded) expect(number(n).connection_id).toBe(copyId);
+    expect(cca(copyId)!.webhook_event_url).toBe(succeeded.includes(odd) ? oddVoice : VOICE);
+  });
+});
