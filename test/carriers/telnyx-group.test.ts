@@ -159,6 +159,7 @@ describe("a group of numbers on shared Telnyx objects", () => {
     const results = fulfilled(
       await runGroup(await newCarrier(), EVERYONE, () => CHANGES, refuse(group(EVERYONE))),
     );
+    console.log(`group in place, 7 members: ${control().requests().length} calls`);
     expect(writes()).toEqual({
       "PATCH /v2/call_control_applications/{id}": 1,
       "PATCH /v2/messaging_profiles/{id}": 1,
@@ -221,7 +222,9 @@ describe("a group of numbers on shared Telnyx objects", () => {
       await runGroup(await newCarrier(), MEMBERS, () => CHANGES, isolate(group(MEMBERS))),
     );
     const isolating = writes();
-    console.log(`group isolate, 5 members: ${JSON.stringify(isolating)}`);
+    console.log(
+      `group isolate, 5 members: ${control().requests().length} calls; writes ${JSON.stringify(isolating)}`,
+    );
     expect(isolating).toEqual({
       "POST /v2/call_control_applications": 1,
       "POST /v2/messaging_profiles": 1,
@@ -276,7 +279,9 @@ describe("a group of numbers on shared Telnyx objects", () => {
       ),
     );
     const restoring = writes();
-    console.log(`group restore, 5 members: ${JSON.stringify(restoring)}`);
+    console.log(
+      `group restore, 5 members: ${control().requests().length} calls; writes ${JSON.stringify(restoring)}`,
+    );
     expect(restoring).toEqual({
       "PATCH /v2/phone_numbers/{id}": 5,
       "PATCH /v2/phone_numbers/{id}/messaging": 5,
