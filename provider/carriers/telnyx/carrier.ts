@@ -60,6 +60,34 @@ const CACHE_TTL_MS = 30_000;
 
 type TelnyxCarrierNumber = CarrierNumber<TelnyxIds>;
 
+/** A group's copy of a shared object, and whether this process made it (its undo may delete it). */
+interface GroupCopy {
+  copy: TelnyxObject;
+  made: boolean;
+}
+
+/** A group: the members of a set, and the label its copies are named after. */
+type GroupOf = { label: string; members: ReadonlySet<string> };
+
+/** What an isolation step moves, from where, and with which values. */
+interface IsolationPlan {
+  holds: Isolation["holds"];
+  kind: ObjectKind;
+  /** The object the copy is made from: the one the number is on. */
+  sourceId: string;
+  /** The shared object the number was first isolated from (recorded in the `Isolation`). */
+  originalId: string;
+  /** A copy made before, re-used while it exists and nobody else is on it. */
+  reuseId?: string;
+  fields: WebhookField[];
+  values: WebhookChanges;
+  sharedWith: string[];
+  confirm: () => Promise<void>;
+  onCopyMade?: (isolation: Isolation) => Promise<void>;
+  /** The number is a member of this group: it goes onto the group's one copy. */
+  group?: GroupOf;
+}
+
 export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
   readonly name = "telnyx";
   private readonly client: TelnyxClient;
@@ -82,6 +110,13 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
    * without asking again (reading one back after a move costs no call).
    */
   private readonly movedHere = new Set<string>();
+  /**
+   * The copy a group is given of one shared object, by group, kind and original: its first member
+   * to need it makes (or re-uses) it and the others wait for the same one.
+   */
+  private readonly groupCopies = new Map<string, Promise<GroupCopy>>();
+  /** Objects this process deleted: a second member leaving a group's copy does not delete it again. */
+  private readonly deletedHere = new Set<string>();
 
   constructor(settings: TelnyxSettings, retry: RetryPolicy) {
     this.client = new TelnyxClient(settings, retry);
@@ -211,7 +246,14 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
           profile: (id) => this.numbersOnProfile(id),
         })
       : [];
-    const ownCopy = (t: WriteTarget) => isolated.some((i) => i.copyId === t.id && onOwnCopy(i));
+    const group = options.group;
+    // A group's members are not "other numbers": only those outside it make an object shared.
+    const outsiders = (t: WriteTarget): WriteTarget =>
+      group ? { ...t, sharedWith: t.sharedWith.filter((n) => !group.members.has(n)) } : t;
+    // The number is on a copy made for it, or (a member) on its group's copy.
+    const ownCopy = (t: WriteTarget) =>
+      isolated.some((i) => i.copyId === t.id && onOwnCopy(i)) ||
+      (group?.copies.some((i) => i.copyId === t.id) ?? false);
     const toIsolate: WriteTarget[] = [];
     const inPlace: WriteTarget[] = [];
     for (const t of targets) {
@@ -221,17 +263,28 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
             `Move the number to a Call Control or TeXML application in the Telnyx portal, or use onShared: "update" (every number on it gets the webhooks) or "refuse"`,
           "invalid",
         );
-      if (options.isolate && t.sharedWith.length > 0 && !ownCopy(t)) toIsolate.push(t);
+      if (options.isolate && outsiders(t).sharedWith.length > 0 && !ownCopy(t)) toIsolate.push(t);
       else inPlace.push(t);
     }
     refuseSharedWithoutConsent(
       current.phoneNumber,
-      inPlace.filter((t) => !ownCopy(t)),
+      inPlace.filter((t) => !ownCopy(t)).map(outsiders),
       options,
     );
+    // Members on one object (the original, or the group's copy) claim its fields like any two
+    // resources of a run: equal values are written once, different ones fail naming them all.
     const claimed = inPlace.map((t) => ({
       ...t,
-      fields: ownCopy(t) ? t.fields : this.claims.claim(current.phoneNumber, t, plain, restoring),
+      fields:
+        ownCopy(t) && !group
+          ? t.fields
+          : this.claims.claim(
+              current.phoneNumber,
+              t,
+              plain,
+              restoring,
+              group && { label: group.label, object: `the ${t.kind.label} ${t.id} they share` },
+            ),
     }));
 
     // The number is read again just before the first write: if it moved to another connection or
@@ -244,20 +297,34 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
         step.note = () => `the ${t.kind.label} ${t.id} serves only ${current.phoneNumber}: written in place`;
       return step;
     });
-    for (const t of toIsolate)
+    for (const t of toIsolate) {
+      const holds = t.kind === MESSAGING_PROFILE ? "sms" : "voice";
+      // A member joining later goes onto the copy its group made before.
+      const earlier = group?.copies.find((i) => i.holds === holds && i.originalId === t.id);
+      if (group)
+        this.claims.claim(
+          current.phoneNumber,
+          { ...t, id: earlier?.copyId ?? `${t.id} (${group.label})` },
+          plain,
+          false,
+          { label: group.label, object: `the copy of ${t.kind.label} ${t.id} made for ${group.label}` },
+        );
       steps.push(
         this.isolationStep(current, {
-          holds: t.kind === MESSAGING_PROFILE ? "sms" : "voice",
+          holds,
           kind: t.kind,
           sourceId: t.id,
           originalId: t.id,
+          reuseId: earlier?.copyId,
           fields: t.fields,
           values: plain,
           sharedWith: t.sharedWith,
           confirm: confirmAssignments,
           onCopyMade: options.onCopyMade,
+          group,
         }),
       );
+    }
     for (const [i, values] of again) {
       const sourceId = holderId(i.holds) ?? i.originalId;
       const kind =
@@ -269,6 +336,19 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
           `${current.phoneNumber} left its own ${i.objectType.replace(/_/g, " ")} ${i.copyId} for a connection that cannot be copied; move it back in the Telnyx portal`,
           "invalid",
         );
+      const fields = Object.keys(values) as WebhookField[];
+      // A member going back onto its group's copy claims its fields like the members on it.
+      if (group)
+        this.claims.claim(
+          current.phoneNumber,
+          { kind, id: i.copyId, fields, sharedWith: [] },
+          values,
+          false,
+          {
+            label: group.label,
+            object: `the copy of ${kind.label} ${i.originalId} made for ${group.label}`,
+          },
+        );
       steps.push(
         this.isolationStep(current, {
           holds: i.holds,
@@ -276,15 +356,16 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
           sourceId,
           originalId: i.originalId,
           reuseId: i.copyId,
-          fields: Object.keys(values) as WebhookField[],
+          fields,
           values,
           sharedWith: [],
           confirm: confirmAssignments,
           onCopyMade: options.onCopyMade,
+          group,
         }),
       );
     }
-    steps.push(...this.returnSteps(current, returning, confirmAssignments));
+    steps.push(...this.returnSteps(current, returning, confirmAssignments, group?.members));
     return steps;
   }
 
@@ -294,21 +375,8 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
    * number onto it; the number's answer is the verification. Undo moves it back and deletes a copy
    * this step made.
    */
-  private isolationStep(
-    current: TelnyxCarrierNumber,
-    plan: {
-      holds: Isolation["holds"];
-      kind: ObjectKind;
-      sourceId: string;
-      originalId: string;
-      reuseId?: string;
-      fields: WebhookField[];
-      values: WebhookChanges;
-      sharedWith: string[];
-      confirm: () => Promise<void>;
-      onCopyMade?: (isolation: Isolation) => Promise<void>;
-    },
-  ): WriteStep {
+  private isolationStep(current: TelnyxCarrierNumber, plan: IsolationPlan): WriteStep {
+    if (plan.group) return this.groupIsolationStep(current, { ...plan, group: plan.group });
     const { holds, kind, sourceId, originalId, fields, values } = plan;
     const phoneNumber = current.phoneNumber;
     const from = holds === "voice" ? current.ids.connectionId : current.ids.messagingProfileId;
@@ -361,6 +429,129 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
   }
 
   /**
+   * Moves a member of a group onto the group's copy of a shared object: the first member to need
+   * it makes it (or re-uses the one recorded, while only members are on it), the others wait for
+   * that one. Each member then writes its fields on the copy (once: equal values are not written
+   * again) and moves. Undo moves the member back; the last member to leave a copy made in this
+   * run deletes it.
+   */
+  private groupIsolationStep(
+    current: TelnyxCarrierNumber,
+    plan: IsolationPlan & { group: GroupOf },
+  ): WriteStep {
+    const { holds, kind, originalId, fields, values, group } = plan;
+    const from = holds === "voice" ? current.ids.connectionId : current.ids.messagingProfileId;
+    let got: GroupCopy | undefined;
+    let moveSent = false;
+    let move: NumberMove | undefined;
+    return {
+      target: `${kind.label} ${plan.sourceId} (the copy for ${group.label})`,
+      fields,
+      sharedWith: [],
+      write: async () => {
+        await plan.confirm();
+        got = await this.groupCopy(kind, group, originalId, plan.sourceId, plan.reuseId, values);
+        const copyId = String(got.copy.id);
+        const isolation: Isolation = { holds, objectType: kind.copy!.record_type, originalId, copyId };
+        await plan.onCopyMade?.(isolation);
+        if (holds === "voice") this.recordTypes.set(copyId, kind.copy!.record_type);
+        const { written } = await this.patchFields(kind, copyId, fields, values, async () => undefined);
+        moveSent = true;
+        await this.moveNumber(current, holds, copyId, () => (moveSent = false), "copy");
+        move = { direction: "isolated", isolation };
+        return written;
+      },
+      undo: async () => {
+        if (moveSent) await this.moveNumber(current, holds, from, () => undefined);
+        moveSent = false;
+        if (!got?.made) return;
+        const { deleted } = await this.leaveCopy(kind, String(got.copy.id));
+        // Gone: a member of a later attempt of this run makes a new one.
+        if (deleted) this.groupCopies.delete(groupCopyKey(group, kind, originalId));
+      },
+      moved: () => move,
+    };
+  }
+
+  /** The group's copy of `originalId`: one per group, kind and original, however many members ask. */
+  private groupCopy(
+    kind: ObjectKind,
+    group: GroupOf,
+    originalId: string,
+    sourceId: string,
+    reuseId: string | undefined,
+    values: WebhookChanges,
+  ): Promise<GroupCopy> {
+    const key = groupCopyKey(group, kind, originalId);
+    const known = this.groupCopies.get(key);
+    if (known) return known;
+    const making = (async (): Promise<GroupCopy> => {
+      const reused = reuseId ? await this.reusableGroupCopy(kind, reuseId, group.members) : undefined;
+      if (reused) return { copy: reused, made: false };
+      const source = await this.readObject(kind, sourceId, { fresh: true });
+      const call = `create ${kind.path}`;
+      const answer = await this.client.post(
+        call,
+        `/${kind.path}`,
+        copyBody(kind, source, group.label, values),
+      );
+      const copy = checkWebhookFields(kind, parse(objectSchema, answer, call).data, call);
+      if (typeof copy.id !== "string")
+        throw new CarrierError("telnyx", call, undefined, "unexpected response: data.id is missing");
+      this.objects.set(`${kind.path}/${copy.id}`, copy);
+      this.writtenHere.add(`${kind.path}/${copy.id}`);
+      // An id deleted earlier in this process and given again (the sandbox derives ids from names).
+      this.deletedHere.delete(`${kind.path}/${copy.id}`);
+      this.numbersOn.set(`${numbersOnKey(kind)}/${copy.id}`, []);
+      return { copy, made: true };
+    })();
+    this.groupCopies.set(key, making);
+    // A failure is not remembered: a later attempt of the run tries again.
+    making.catch(() => {
+      if (this.groupCopies.get(key) === making) this.groupCopies.delete(key);
+    });
+    return making;
+  }
+
+  /** The group's copy made before, when it still exists and only members are on it. */
+  private async reusableGroupCopy(
+    kind: ObjectKind,
+    copyId: string,
+    members: ReadonlySet<string>,
+  ): Promise<TelnyxObject | undefined> {
+    const key = `${kind.path}/${copyId}`;
+    let copy: TelnyxObject;
+    try {
+      copy = await this.readObject(kind, copyId, { fresh: !this.writtenHere.has(key) });
+    } catch (error) {
+      if (error instanceof CarrierError && error.status === 404) return undefined;
+      throw error;
+    }
+    const on = await this.numbersOnFresh(kind, copyId);
+    if (on === undefined || on.some((n) => !members.has(n))) return undefined;
+    // Who is on it now: each member's move then adds itself.
+    this.numbersOn.set(`${numbersOnKey(kind)}/${copyId}`, on);
+    return copy;
+  }
+
+  /**
+   * A member has left a group's copy: deletes it when no number is left on it. Checked and deleted
+   * under one lock per copy, so that two members leaving at once do not both delete it. Says
+   * whether this call deleted it, and who is still on it.
+   */
+  private leaveCopy(kind: ObjectKind, copyId: string): Promise<{ deleted: boolean; on: string[] }> {
+    const key = `${kind.path}/${copyId}`;
+    return this.withObjectLock(`leave ${key}`, async () => {
+      if (this.deletedHere.has(key)) return { deleted: false, on: [] };
+      const on = await this.numbersOnFresh(kind, copyId);
+      if (on === undefined) return { deleted: false, on: [] }; // gone already
+      if (on.length) return { deleted: false, on };
+      await this.deleteObject(kind, copyId);
+      return { deleted: true, on: [] };
+    });
+  }
+
+  /**
    * Restoring an isolated number: one step per copy moves the number back onto the object it came
    * from (undo: onto the copy again), then one step deletes the copies, once every move has
    * succeeded and after checking who is on each: a copy other numbers were put on meanwhile stays,
@@ -370,6 +561,7 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
     current: TelnyxCarrierNumber,
     isolated: Isolation[],
     confirm: () => Promise<void>,
+    members?: ReadonlySet<string>,
   ): WriteStep[] {
     const kindOf = (i: Isolation) => kindOfRecordType(i.objectType) ?? MESSAGING_PROFILE;
     const moves: WriteStep[] = isolated.map((isolation) => {
@@ -396,6 +588,7 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
       };
     });
     const notes: string[] = [];
+    if (members && isolated.length) return [...moves, this.groupDeletionStep(current, isolated, members)];
     const deletion: WriteStep = {
       target: `the copies made for ${current.phoneNumber}`,
       fields: [],
@@ -427,6 +620,44 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
       note: () => (notes.length ? notes.join("; ") : undefined),
     };
     return isolated.length ? [...moves, deletion] : [];
+  }
+
+  /**
+   * Restoring a member of a group: after its moves back, each of its group's copies is deleted if
+   * it was the last number on it. Other members still on a copy is the normal case, not noted; a
+   * number outside the group on it is (the copy stays).
+   */
+  private groupDeletionStep(
+    current: TelnyxCarrierNumber,
+    isolated: Isolation[],
+    members: ReadonlySet<string>,
+  ): WriteStep {
+    const notes: string[] = [];
+    return {
+      target: `the group copies ${current.phoneNumber} was on`,
+      fields: [],
+      sharedWith: [],
+      write: async () => {
+        // One after another: a failure then names the call that failed first.
+        for (const i of isolated) {
+          const kind = kindOfRecordType(i.objectType) ?? MESSAGING_PROFILE;
+          const { deleted, on } = await this.leaveCopy(kind, i.copyId);
+          const outside = on.filter((n) => !members.has(n));
+          if (deleted)
+            notes.push(
+              `${current.phoneNumber} is back on ${kind.label} ${i.originalId}; the copy ${i.copyId} was deleted: no number is left on it`,
+            );
+          else if (outside.length)
+            notes.push(
+              `${current.phoneNumber} is back on ${kind.label} ${i.originalId}; the copy ${i.copyId} was left in place: ${outside.join(", ")} ${outside.length > 1 ? "use" : "uses"} it now`,
+            );
+        }
+        return {};
+      },
+      // A deleted copy cannot come back: this step runs last, after every move has succeeded.
+      undo: async () => undefined,
+      note: () => (notes.length ? notes.join("; ") : undefined),
+    };
   }
 
   /** The copy made before, patched with `values`, when it still exists and nobody else is on it. */
@@ -510,6 +741,20 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
     phoneNumber: string,
     ours: boolean,
   ): Promise<void> {
+    // Serialised: members moving onto one copy at once would otherwise each add themselves to the
+    // same old list, and all but one would be lost.
+    await this.withObjectLock("numbers on objects", () =>
+      this.moveInCacheNow(kind, from, to, phoneNumber, ours),
+    );
+  }
+
+  private async moveInCacheNow(
+    kind: "connection" | "profile",
+    from: string | null | undefined,
+    to: string | null,
+    phoneNumber: string,
+    ours: boolean,
+  ): Promise<void> {
     const cached = async (id: string) => {
       const entry = this.numbersOn.peek(`${kind}/${id}`);
       return entry ? await entry.catch(() => undefined) : undefined;
@@ -551,6 +796,7 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
       if (!(error instanceof CarrierError && error.status === 404)) throw error;
     }
     this.objects.delete(`${kind.path}/${id}`);
+    this.deletedHere.add(`${kind.path}/${id}`);
   }
 
   /** Numbers on an object read now (not from a cache), or `undefined` when the object is gone. */
@@ -578,37 +824,12 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
     const { kind, id, fields } = target;
     /** The values before our PATCH, once one was sent: a PATCH without an answer may have landed. */
     let before: Partial<WebhookSettings> | undefined;
-    const key = `${kind.path}/${id}`;
     const patch = (
       values: WebhookChanges,
       beforeWriting: (current: Partial<WebhookSettings>) => Promise<void>,
     ) =>
-      this.withObjectLock(key, async () => {
-        // Read, modify, write: the PATCH must carry the required fields with their current values.
-        // What this process itself wrote last (under this lock) is current; anything else is read again.
-        const live = await this.readObject(kind, id, { fresh: !this.writtenHere.has(key) });
-        const current = readFields(kind, live);
-        // Another resource of this run may have just written the same value: one write is enough.
-        if (fields.every((f) => (current[f] ?? null) === (values[f] ?? null)))
-          return { current, written: pickFields(current, fields) };
-        await beforeWriting(current);
-        const body: TelnyxObject = Object.fromEntries(kind.required.map((f) => [f, live[f]]));
-        for (const field of fields)
-          body[kind.fields[field]!] = toTelnyxValue(kind, field, values[field] ?? null);
-        const call = `update ${kind.path}/${id}`;
-        let answer: unknown;
-        try {
-          answer = await this.client.patch(call, `/${kind.path}/${id}`, body);
-        } catch (error) {
-          // An error answer was not applied: there is nothing to undo.
-          if (error instanceof CarrierError && error.status !== undefined) before = undefined;
-          throw error;
-        }
-        const updated = checkWebhookFields(kind, parse(objectSchema, answer, call).data, call);
-        this.objects.set(key, updated);
-        this.writtenHere.add(key);
-        return { current, written: pickFields(readFields(kind, updated), fields) };
-      });
+      // An error answer was not applied: there is nothing to undo.
+      this.patchFields(kind, id, fields, values, beforeWriting, () => (before = undefined));
     return {
       target: `${kind.label} ${id}`,
       fields,
@@ -638,6 +859,47 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
         await patch({ ...changes, ...restore }, async () => undefined);
       },
     };
+  }
+
+  /**
+   * Read, modify, write of `fields` on one object, serialised per object. Writes nothing when the
+   * object holds `values` already (another resource of this run wrote them). `refused` runs when
+   * the carrier answered the PATCH with an error: it was not applied.
+   */
+  private patchFields(
+    kind: ObjectKind,
+    id: string,
+    fields: WebhookField[],
+    values: WebhookChanges,
+    beforeWriting: (current: Partial<WebhookSettings>) => Promise<void>,
+    refused: () => void = () => undefined,
+  ): Promise<{ current: Partial<WebhookSettings>; written: Partial<WebhookSettings> }> {
+    const key = `${kind.path}/${id}`;
+    return this.withObjectLock(key, async () => {
+      // The PATCH must carry the required fields with their current values. What this process
+      // itself wrote last (under this lock) is current; anything else is read again.
+      const live = await this.readObject(kind, id, { fresh: !this.writtenHere.has(key) });
+      const current = readFields(kind, live);
+      // Another resource of this run may have just written the same value: one write is enough.
+      if (fields.every((f) => (current[f] ?? null) === (values[f] ?? null)))
+        return { current, written: pickFields(current, fields) };
+      await beforeWriting(current);
+      const body: TelnyxObject = Object.fromEntries(kind.required.map((f) => [f, live[f]]));
+      for (const field of fields)
+        body[kind.fields[field]!] = toTelnyxValue(kind, field, values[field] ?? null);
+      const call = `update ${kind.path}/${id}`;
+      let answer: unknown;
+      try {
+        answer = await this.client.patch(call, `/${kind.path}/${id}`, body);
+      } catch (error) {
+        if (error instanceof CarrierError && error.status !== undefined) refused();
+        throw error;
+      }
+      const updated = checkWebhookFields(kind, parse(objectSchema, answer, call).data, call);
+      this.objects.set(key, updated);
+      this.writtenHere.add(key);
+      return { current, written: pickFields(readFields(kind, updated), fields) };
+    });
   }
 
   /** Fails when the number no longer points at the connection and profile it was read with. */
@@ -759,6 +1021,15 @@ async function selected(key: string, what: string, read: () => Promise<unknown>)
       );
     throw error;
   }
+}
+
+function groupCopyKey(group: GroupOf, kind: ObjectKind, originalId: string): string {
+  return `${group.label}\u0000${kind.path}/${originalId}`;
+}
+
+/** The key part of `numbersOn` entries for objects of this kind. */
+function numbersOnKey(kind: ObjectKind): "connection" | "profile" {
+  return kind === MESSAGING_PROFILE ? "profile" : "connection";
 }
 
 function numbersWhere(listing: Map<string, TelnyxNumber>, on: (n: TelnyxNumber) => boolean): string[] {

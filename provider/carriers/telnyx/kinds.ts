@@ -160,12 +160,13 @@ export function kindOfRecordType(recordType: string): ObjectKind | undefined {
 /**
  * The create body of a copy of `original`: every field the create call accepts that it has (no
  * nulls: the create's defaults are the same), without unique ones, named after the original and
- * the number, with `values` (this resource's webhooks) written over it.
+ * its owner (the number, or the set of a group's copy), with `values` (this resource's webhooks)
+ * written over it.
  */
 export function copyBody(
   kind: ObjectKind,
   original: TelnyxObject,
-  phoneNumber: string,
+  owner: string,
   values: WebhookChanges,
 ): TelnyxObject {
   const copy = kind.copy!;
@@ -182,7 +183,7 @@ export function copyBody(
       );
     } else body[field] = structuredClone(value);
   }
-  body[kind.nameField] = copyName(String(original[kind.nameField] ?? kind.label), phoneNumber);
+  body[kind.nameField] = copyName(String(original[kind.nameField] ?? kind.label), owner);
   for (const [field, value] of Object.entries(values) as Array<[WebhookField, string | null]>) {
     const telnyxField = kind.fields[field];
     if (!telnyxField) continue;
@@ -193,9 +194,12 @@ export function copyBody(
   return body;
 }
 
-/** A copy's name says where it came from, for a person in the portal: `support-app (+13125550200)`. */
-export function copyName(originalName: string, phoneNumber: string): string {
-  return `${originalName} (${phoneNumber})`;
+/**
+ * A copy's name says where it came from, for a person in the portal: `support-app (+13125550200)`,
+ * or for a set's copy `support-app (support-lines)`.
+ */
+export function copyName(originalName: string, owner: string): string {
+  return `${originalName} (${owner})`;
 }
 
 /** A connection of a type with no webhook URL (reported, never written). */

@@ -69,7 +69,10 @@ export async function writeTargets(
   return targets;
 }
 
-/** Refuses writes to shared objects unless the resource opted in. */
+/**
+ * Refuses writes to shared objects unless the resource opted in. `targets` name the numbers that
+ * count as others: for a member of a group, those outside it.
+ */
 export function refuseSharedWithoutConsent(
   phoneNumber: string,
   targets: WriteTarget[],
@@ -78,6 +81,17 @@ export function refuseSharedWithoutConsent(
   const shared = targets.filter((t) => t.sharedWith.length > 0);
   if (!shared.length || options.allowSharedUpdate) return;
   const described = shared.map((t) => `the ${t.kind.label} ${t.id} also serves ${t.sharedWith.join(", ")}`);
+  const group = options.group;
+  if (group) {
+    const optIn = options.restoring
+      ? `Set allowSharedUpdate: true on ${group.label} and run pulumi up before destroying it, or use onDelete: "retain".`
+      : `Set onShared: "isolate" on ${group.label} to give its members one copy of each (the other numbers keep theirs), add those numbers to ${group.label}, or set allowSharedUpdate: true (onShared: "update") to change it for every number on it.`;
+    throw new WebhookError(
+      `Refusing to change webhooks of ${phoneNumber} (a member of ${group.label}) shared with numbers outside it: ${described.join("; ")}. ` +
+        `Every number on it would get the new webhooks. ${optIn}`,
+      "conflict",
+    );
+  }
   const optIn = options.restoring
     ? `Set allowSharedUpdate: true on ${phoneNumber} and run pulumi up before destroying it, or use onDelete: "retain".`
     : `Set onShared: "isolate" on ${phoneNumber} to give it copies of its own (the other numbers keep theirs), or allowSharedUpdate: true (onShared: "update") to change it for every number on it.`;
@@ -96,15 +110,22 @@ export function refuseSharedWithoutConsent(
 export class SharedClaims {
   private readonly claims = new Map<string, { value: string | null; phoneNumbers: Set<string> }>();
 
-  /** Records the claims of a write to `target`, and returns the fields it may write. */
+  /**
+   * Records the claims of a write to `target`, and returns the fields it may write. With `group`
+   * (members of one set on one object), every conflicting field is named at once: a set with
+   * per-number values cannot put two values on one object.
+   */
   claim(
     phoneNumber: string,
     target: WriteTarget,
     changes: WebhookChanges,
     restoring: boolean,
+    group?: GroupClaim,
   ): WebhookField[] {
-    if (target.sharedWith.length === 0) return target.fields;
+    // A member's claim counts even alone on the object: a member joining later claims it too.
+    if (target.sharedWith.length === 0 && !group) return target.fields;
     const writable: WebhookField[] = [];
+    const conflicts: string[] = [];
     for (const field of target.fields) {
       const key = claimKey(target.kind, target.id, field);
       const value = changes[field] ?? null;
@@ -112,6 +133,12 @@ export class SharedClaims {
       const others = claim ? [...claim.phoneNumbers].filter((n) => n !== phoneNumber) : [];
       if (claim && others.length && claim.value !== value) {
         if (restoring) continue;
+        if (group) {
+          conflicts.push(
+            `${field} (${others.join(", ")} ${others.length > 1 ? "set" : "sets"} ${describeValue(claim.value)}, ${phoneNumber} sets ${describeValue(value)})`,
+          );
+          continue;
+        }
         throw new WebhookError(
           `Conflicting declarations for the shared ${target.kind.label} ${target.id}: ${others[0]} sets ${field} to ` +
             `${describeValue(claim.value)} and ${phoneNumber} sets it to ${describeValue(value)}. Every number on it shares one value: declare the same URL on both`,
@@ -123,6 +150,12 @@ export class SharedClaims {
       if (claim && claim.value === value) claim.phoneNumbers.add(phoneNumber);
       else this.claims.set(key, { value, phoneNumbers: new Set([phoneNumber]) });
     }
+    if (group && conflicts.length)
+      throw new WebhookError(
+        `Conflicting values among the members of ${group.label} for ${group.object}: ${conflicts.join("; ")}. ` +
+          `One object holds one value for every number on it: give these members the same values, or manage them in separate sets`,
+        "conflict",
+      );
     return writable;
   }
 
@@ -131,6 +164,12 @@ export class SharedClaims {
     const claim = this.claims.get(claimKey(kind, id, field));
     return !!claim && claim.value === value && claim.phoneNumbers.size > 1;
   }
+}
+
+/** A claim by a member of a group: which group, and the object as an error names it. */
+export interface GroupClaim {
+  label: string;
+  object: string;
 }
 
 const claimKey = (kind: ObjectKind, id: string, field: WebhookField) => `${kind.path}/${id}#${field}`;
