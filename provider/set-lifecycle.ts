@@ -165,10 +165,10 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
     const stored = olds.members ?? {};
     const all = [...new Set([...Object.keys(stored), ...Object.keys(wanted)])].sort();
     const group = groupOf(args, Object.keys(wanted), Object.values(stored));
-    const leaving = groupOf(olds, Object.keys(stored), Object.values(stored));
     const listed = listedMembers(args.numbers);
     const before = listedMembers(olds.numbers);
     const preflights: PreflightMemo = new Map();
+    const notes: string[] = [];
     const outcome = await this.forEachMember(args, all, async (phoneNumber) => {
       const member = stored[phoneNumber];
       if (!member) {
@@ -181,7 +181,8 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
       }
       const previous = memberOutputs(olds, phoneNumber, member);
       if (!wanted[phoneNumber]) {
-        await this.numbers.restoreNumber(previous, { group: leaving });
+        // Leaving, it gives way to the members that stay on an object it shares with them.
+        notes.push(...(await this.numbers.restoreNumber(previous, { group })));
         return undefined;
       }
       const unchanged =
@@ -202,6 +203,7 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
         await this.numbers.converge(previous, this.memberArgs(args, phoneNumber), options),
       );
     });
+    if (notes.length) await warnAll(notes);
     // A member that failed keeps its record (a leave or update is retried), or stays out (a join).
     for (const { phoneNumber } of outcome.failed)
       if (stored[phoneNumber]) outcome.done[phoneNumber] = stored[phoneNumber]!;

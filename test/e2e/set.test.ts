@@ -14,13 +14,31 @@ const VOICE = "https://fleet.example.com/voice";
 const VOICE_2 = "https://fleet.example.com/voice-2";
 const DRIFT = "https://console.example.com/changed-by-hand";
 const TELNYX = ["+13125550200", "+13125550201"];
+const SALES = ["+14155553001", "+14155553002", "+14155553003"];
+const SALES_VOICE = "https://sales.example.com/voice";
+
+/** The demo seed, the fleet, three Twilio numbers named "Sales …", and the Telnyx pair tagged "fleet". */
+function seed() {
+  const seeded = demoSeedWith({ twilio: FLEET });
+  for (const [i, phone] of SALES.entries())
+    seeded.twilio!.incoming_phone_numbers!.push({
+      phone_number: phone,
+      friendly_name: `Sales ${i + 1}`,
+      voice_url: OLD_VOICE_URL,
+    });
+  for (const n of seeded.telnyx!.phone_numbers!)
+    if (TELNYX.includes(n.phone_number)) Object.assign(n, { tags: ["fleet"] });
+  return seeded;
+}
 
 describe.skipIf(!binDir)("PhoneNumberWebhooksSet under the real engine", () => {
   let f: E2EFixture;
   const telnyxOriginal: Record<string, unknown> = {};
   const sets = (voiceUrl: string, numbers: string[] = FLEET) => [
     { name: "twilio-fleet", provider: "twilio", voiceUrl, numbers },
-    { name: "telnyx-fleet", provider: "telnyx", voiceUrl, numbers: TELNYX, onShared: "update" },
+    // Every number on the Telnyx pair's application and profile is a member: written in place.
+    { name: "telnyx-fleet", voiceUrl, select: { tag: "fleet" } },
+    { name: "sales", voiceUrl: SALES_VOICE, select: { friendlyNamePrefix: "Sales " } },
   ];
   const twilio = (phone: string) => f.sandbox.control.twilioNumber(phone)!;
   const posts = () =>
@@ -36,7 +54,7 @@ describe.skipIf(!binDir)("PhoneNumberWebhooksSet under the real engine", () => {
   };
 
   beforeAll(async () => {
-    f = await E2EFixture.start(demoSeedWith({ twilio: FLEET }), SET_PROGRAM);
+    f = await E2EFixture.start(seed(), SET_PROGRAM);
     const app = f.sandbox.control.telnyxNumber(TELNYX[0]!)!.connection_id!;
     Object.assign(telnyxOriginal, f.sandbox.control.telnyxObject("call_control_applications", app));
     await f.initStack(STACK, []);
@@ -49,8 +67,9 @@ describe.skipIf(!binDir)("PhoneNumberWebhooksSet under the real engine", () => {
   it("1. up takes every member over on both carriers, and records each compactly", async () => {
     const up = await f.up(STACK);
     expectSuccess(up, "pulumi up");
-    expect(up.stdout).toMatch(/\+ 3 created/); // the stack and two sets
+    expect(up.stdout).toMatch(/\+ 4 created/); // the stack and three sets
     for (const phone of FLEET) expect(twilio(phone).voice_url).toBe(VOICE);
+    for (const phone of SALES) expect(twilio(phone).voice_url).toBe(SALES_VOICE);
     const app = f.sandbox.control.telnyxNumber(TELNYX[0]!)!.connection_id!;
     expect(f.sandbox.control.telnyxObject("call_control_applications", app)!.webhook_event_url).toBe(VOICE);
     const { outputs } = await setState("twilio-fleet");
@@ -132,10 +151,31 @@ describe.skipIf(!binDir)("PhoneNumberWebhooksSet under the real engine", () => {
     expect(Object.keys(members)).toEqual(FLEET.slice(0, 11));
   });
 
-  it("6. destroy gives every member its previous webhooks back and releases no number", async () => {
+  it("6. a number bought later joins through select; one that stops matching leaves with its webhooks back", async () => {
+    const bought = "+14155553004";
+    f.sandbox.control.buyTwilioNumber({
+      phone_number: bought,
+      friendly_name: "Sales 4",
+      voice_url: OLD_VOICE_URL,
+    });
+    f.sandbox.control.editTwilioNumber(SALES[0]!, { friendly_name: "Support 1" });
+    const preview = await f.preview(STACK, "--diff");
+    expectSuccess(preview, "pulumi preview --diff");
+    expect(preview.stdout).toMatch(new RegExp(`\\+ \\${bought}\\s*: \\{`));
+    expect(preview.stdout).toMatch(new RegExp(`- \\${SALES[0]}\\s*: \\{`));
+    expectSuccess(await f.up(STACK), "pulumi up");
+    expect(twilio(bought).voice_url).toBe(SALES_VOICE);
+    expect(twilio(SALES[0]!).voice_url).toBe(OLD_VOICE_URL);
+    const members = (await setState("sales")).outputs.members as Record<string, unknown>;
+    expect(Object.keys(members)).toEqual([...SALES.slice(1), bought]);
+    expectSuccess(await f.preview(STACK, "--expect-no-changes"), "pulumi preview after the members changed");
+  });
+
+  it("7. destroy gives every member its previous webhooks back and releases no number", async () => {
     const destroy = await f.project.run(["destroy", "--yes", "--stack", STACK]);
     expectSuccess(destroy, "pulumi destroy");
-    for (const phone of FLEET.slice(0, 11)) expect(twilio(phone).voice_url).toBe(OLD_VOICE_URL);
+    for (const phone of [...FLEET.slice(0, 11), ...SALES, "+14155553004"])
+      expect(twilio(phone).voice_url).toBe(OLD_VOICE_URL);
     const app = f.sandbox.control.telnyxNumber(TELNYX[0]!)!.connection_id!;
     expect(f.sandbox.control.telnyxObject("call_control_applications", app)!.webhook_event_url).toBe(
       telnyxOriginal.webhook_event_url,

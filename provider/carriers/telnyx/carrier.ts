@@ -240,13 +240,25 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
       else plain[field] = value;
     }
 
-    const targets = Object.keys(plain).length
+    let targets = Object.keys(plain).length
       ? await writeTargets(current, plain, {
           connection: (id) => this.numbersOnConnection(id),
           profile: (id) => this.numbersOnProfile(id),
         })
       : [];
     const group = options.group;
+    // A number leaving a set gives way to the members that stay on the same object: its fields
+    // there are the members' webhooks too, so they keep the set's values.
+    const leavingNotes: string[] = [];
+    if (restoring && group && !group.members.has(current.phoneNumber))
+      targets = targets.filter((t) => {
+        const staying = t.sharedWith.filter((n) => group.members.has(n));
+        if (staying.length)
+          leavingNotes.push(
+            `${current.phoneNumber} left ${group.label} but stays on the ${t.kind.label} ${t.id} with ${staying.length} of its members: ${t.fields.join(", ")} keep the set's values`,
+          );
+        return staying.length === 0;
+      });
     // A group's members are not "other numbers": only those outside it make an object shared.
     const outsiders = (t: WriteTarget): WriteTarget =>
       group ? { ...t, sharedWith: t.sharedWith.filter((n) => !group.members.has(n)) } : t;
@@ -297,6 +309,15 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
         step.note = () => `the ${t.kind.label} ${t.id} serves only ${current.phoneNumber}: written in place`;
       return step;
     });
+    if (leavingNotes.length)
+      steps.push({
+        target: `the objects ${current.phoneNumber} shares with ${group!.label}`,
+        fields: [],
+        sharedWith: [],
+        write: async () => ({}),
+        undo: async () => undefined,
+        note: () => leavingNotes.join("; "),
+      });
     for (const t of toIsolate) {
       const holds = t.kind === MESSAGING_PROFILE ? "sms" : "voice";
       // A member joining later goes onto the copy its group made before.
