@@ -182,7 +182,7 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
       const previous = memberOutputs(olds, phoneNumber, member);
       if (!wanted[phoneNumber]) {
         // Leaving, it gives way to the members that stay on an object it shares with them.
-        notes.push(...(await this.numbers.restoreNumber(previous, { group })));
+        notes.push(...(await this.numbers.restoreNumber(toRestore(previous), { group })));
         return undefined;
       }
       const unchanged =
@@ -220,7 +220,8 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
     const notes: string[] = [];
     const outcome = await this.forEachMember(props, members, async (phoneNumber) => {
       const member = stored[phoneNumber]!;
-      notes.push(...(await this.numbers.restoreNumber(memberOutputs(props, phoneNumber, member), { group })));
+      const outs = toRestore(memberOutputs(props, phoneNumber, member));
+      notes.push(...(await this.numbers.restoreNumber(outs, { group })));
       return undefined;
     });
     if (notes.length) await warnAll(notes);
@@ -381,6 +382,18 @@ function memberOutputs(
   if (member.isolated) outs.isolated = member.isolated;
   if (member.overriddenBy) outs.overriddenBy = member.overriddenBy;
   return outs;
+}
+
+/**
+ * A member's record for restoring: a setting whose previous value was already the set's is left
+ * as it is. Such a member joined an object the set had written for other members (a Telnyx
+ * application): restoring it would put the set's value back over the original the others restore.
+ */
+function toRestore(outs: PhoneNumberWebhooksOutputs): PhoneNumberWebhooksOutputs {
+  const kept = { ...outs };
+  for (const field of WEBHOOK_FIELDS)
+    if (kept[field] !== undefined && kept[field] === outs.previousWebhooks[field]) delete kept[field];
+  return kept;
 }
 
 /** The arguments as declared (what the outputs repeat), without the members. */

@@ -153,3 +153,81 @@ describe("PhoneNumberWebhooksSet on Twilio", () => {
     ]);
   });
 });
+
+describe("PhoneNumberWebhooksSet on Telnyx, where numbers share applications and profiles", () => {
+  const PAIR = ["+13125550200", "+13125550201"];
+  const app = (phone: string) => h.sandbox.control.telnyxNumber(phone)!.connection_id!;
+  const events = (id: string) =>
+    h.sandbox.control.telnyxObject("call_control_applications", id)?.webhook_event_url;
+
+  beforeEach(async () => {
+    await h.close();
+    const seed = demoSeedWith({});
+    for (const n of seed.telnyx!.phone_numbers!)
+      if (PAIR.includes(n.phone_number)) Object.assign(n, { tags: ["fleet"] });
+    h = await startHarness(seed);
+  });
+
+  it("a member that joins an object the set wrote does not undo the originals on destroy", async () => {
+    const original = events(app(PAIR[0]!));
+    const provider = setProvider();
+    const inputs = await checked(provider, { voiceUrl: VOICE, select: { tag: "fleet" } });
+    const { id, outs } = await provider.create(inputs);
+    expect(events(app(PAIR[0]!))).toBe(VOICE);
+    h.sandbox.control.buyTelnyxNumber({
+      phone_number: "+13125550203",
+      connection_name: "support-app",
+      messaging_profile_name: "support-sms",
+      tags: ["fleet"],
+    } as never);
+    const later = setProvider();
+    const joined = await checked(later, { voiceUrl: VOICE, select: { tag: "fleet" } });
+    expect(Object.keys(joined.members as object)).toEqual([...PAIR, "+13125550203"]);
+    const updated = await later.update(id, outs as SetOutputs, joined);
+    expect(updated.outs!.members["+13125550203"]!.previous.voiceUrl).toBe(VOICE);
+    await setProvider().delete(id, updated.outs as SetOutputs);
+    expect(events(app(PAIR[0]!))).toBe(original);
+  });
+
+  it("isolates the members onto one copy per shared object, leaving the other numbers alone", async () => {
+    const outsider = "+13125550203";
+    h.sandbox.control.buyTelnyxNumber({
+      phone_number: outsider,
+      connection_name: "support-app",
+      messaging_profile_name: "support-sms",
+    } as never);
+    const shared = app(PAIR[0]!);
+    const original = events(shared);
+    const provider = setProvider();
+    const inputs = await checked(provider, {
+      voiceUrl: VOICE,
+      select: { tag: "fleet" },
+      onShared: "isolate",
+    });
+    const { id, outs } = await provider.create(inputs);
+    const copy = app(PAIR[0]!);
+    expect(copy).not.toBe(shared);
+    expect(app(PAIR[1]!)).toBe(copy);
+    expect(events(copy)).toBe(VOICE);
+    expect(h.sandbox.control.telnyxObject("call_control_applications", copy)!.application_name).toBe(
+      "support-app (fleet)",
+    );
+    expect(app(outsider)).toBe(shared);
+    expect(events(shared)).toBe(original);
+    expect(outs!.members[PAIR[0]!]!.isolated).toEqual([
+      expect.objectContaining({ holds: "voice", originalId: shared, copyId: copy }),
+    ]);
+    // An unchanged set previews nothing: its members still match their tag on the copy.
+    const again = await checked(setProvider(), {
+      voiceUrl: VOICE,
+      select: { tag: "fleet" },
+      onShared: "isolate",
+    });
+    expect((await provider.diff(id, outs!, again)).changes).toBe(false);
+
+    await setProvider().delete(id, outs as SetOutputs);
+    for (const phone of PAIR) expect(app(phone)).toBe(shared);
+    expect(h.sandbox.control.telnyxObject("call_control_applications", copy)).toBeUndefined();
+    expect(events(shared)).toBe(original);
+  });
+});
