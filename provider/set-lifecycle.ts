@@ -114,7 +114,7 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
       return compactMember(args, outs);
     });
     const outs = setOutputs(args, outcome.done);
-    const id = `${args.provider ?? "detected"}:${args.label}`;
+    const id = `${setCarrier(args) ?? "detected"}:${args.label}`;
     if (outcome.failed.length) throw partialFailure(id, outs, inputs, outcome.failed, members.length);
     return { id, outs };
   }

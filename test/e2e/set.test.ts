@@ -3,6 +3,8 @@
  * taken over, no phantom diff, one member's drift shown under its number and fixed alone, partial
  * failure recorded then finished, a released member, and destroy restoring every member.
  */
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PHONE_NUMBER_WEBHOOKS_SET_TYPE } from "../../provider/type-token";
 import { demoSeedWith, OLD_VOICE_URL } from "../support/sandbox";
@@ -16,6 +18,7 @@ const DRIFT = "https://console.example.com/changed-by-hand";
 const TELNYX = ["+13125550200", "+13125550201"];
 const SALES = ["+14155553001", "+14155553002", "+14155553003"];
 const SALES_VOICE = "https://sales.example.com/voice";
+const MEMBER_SMS = "https://hook:m3mber-pw@fleet.example.com/sms";
 
 /** The demo seed, the fleet, three Twilio numbers named "Sales …", and the Telnyx pair tagged "fleet". */
 function seed() {
@@ -31,11 +34,32 @@ function seed() {
   return seeded;
 }
 
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
 describe.skipIf(!binDir)("PhoneNumberWebhooksSet under the real engine", () => {
   let f: E2EFixture;
+  /** Everything the CLI printed, searched for secrets at the end. */
+  const said = Object.assign([] as string[], {
+    async of(run: Promise<{ code: number; stdout: string; stderr: string }>) {
+      const result = await run;
+      said.push(result.stdout, result.stderr);
+      return result;
+    },
+  });
   const telnyxOriginal: Record<string, unknown> = {};
   const sets = (voiceUrl: string, numbers: string[] = FLEET) => [
-    { name: "twilio-fleet", provider: "twilio", voiceUrl, numbers },
+    {
+      name: "twilio-fleet",
+      provider: "twilio",
+      voiceUrl,
+      // One member's own SMS URL carries a password: it must never reach the state in clear.
+      numbers: numbers.map((n) => (n === FLEET[1] ? { phoneNumber: n, smsUrl: "secret:memberHook" } : n)),
+    },
     // Every number on the Telnyx pair's application and profile is a member: written in place.
     { name: "telnyx-fleet", voiceUrl, select: { tag: "fleet" } },
     { name: "sales", voiceUrl: SALES_VOICE, select: { friendlyNamePrefix: "Sales " } },
@@ -58,6 +82,8 @@ describe.skipIf(!binDir)("PhoneNumberWebhooksSet under the real engine", () => {
     const app = f.sandbox.control.telnyxNumber(TELNYX[0]!)!.connection_id!;
     Object.assign(telnyxOriginal, f.sandbox.control.telnyxObject("call_control_applications", app));
     await f.initStack(STACK, []);
+    f.secrets.push("m3mber-pw");
+    await f.setSecret(STACK, "memberHook", MEMBER_SMS);
     await f.declareSets(STACK, sets(VOICE));
   });
   afterAll(async () => {
@@ -65,7 +91,7 @@ describe.skipIf(!binDir)("PhoneNumberWebhooksSet under the real engine", () => {
   });
 
   it("1. up takes every member over on both carriers, and records each compactly", async () => {
-    const up = await f.up(STACK);
+    const up = await said.of(f.up(STACK));
     expectSuccess(up, "pulumi up");
     expect(up.stdout).toMatch(/\+ 4 created/); // the stack and three sets
     for (const phone of FLEET) expect(twilio(phone).voice_url).toBe(VOICE);
@@ -77,24 +103,27 @@ describe.skipIf(!binDir)("PhoneNumberWebhooksSet under the real engine", () => {
     expect(Object.keys(members)).toEqual(FLEET);
     expect(members[FLEET[0]!]!.previous.voiceUrl).toBe(OLD_VOICE_URL);
     expect(outputs.memberCount).toBe(FLEET.length);
+    expect(twilio(FLEET[1]!).sms_url).toBe(MEMBER_SMS);
+    expect(twilio(FLEET[0]!).sms_url).not.toBe(MEMBER_SMS);
   });
 
   it("2. an unchanged stack previews no change", async () => {
-    const preview = await f.preview(STACK, "--expect-no-changes");
+    const preview = await said.of(f.preview(STACK, "--expect-no-changes"));
     expectSuccess(preview, "pulumi preview --expect-no-changes");
   });
 
   it("3. one member's drift shows under its number, and up writes only that member", async () => {
     f.sandbox.control.editTwilioNumber(FLEET[5]!, { voice_url: DRIFT });
-    const preview = await f.preview(STACK, "--diff");
+    const preview = await said.of(f.preview(STACK, "--diff"));
     expectSuccess(preview, "pulumi preview --diff");
     // Under `members`, only the drifted number, with the value found.
     const members = /~ members\s*:\s*\{([\s\S]*?)\n {8}\}/.exec(preview.stdout)?.[1] ?? preview.stdout;
     expect(members).toContain(`~ ${FLEET[5]}: {`);
     expect(members).toContain(`- voiceUrl: "${DRIFT}"`);
-    expect(members.match(/\+1415555\d{4}/g)).toEqual([FLEET[5]]);
+    // Unchanged members with settings of their own are listed too, without a change marker.
+    expect(members.match(/[~+-] \+1415555\d{4}/g), preview.stdout).toEqual([`~ ${FLEET[5]}`]);
     f.sandbox.control.clearLog();
-    expectSuccess(await f.up(STACK), "pulumi up");
+    expectSuccess(await said.of(f.up(STACK)), "pulumi up");
     expect(posts().map((r) => r.path)).toEqual([expect.stringContaining(twilio(FLEET[5]!).sid)]);
     expect(twilio(FLEET[5]!).voice_url).toBe(VOICE);
   });
@@ -110,11 +139,11 @@ describe.skipIf(!binDir)("PhoneNumberWebhooksSet under the real engine", () => {
         times: Infinity,
       });
     await f.declareSets(STACK, sets(VOICE_2));
-    const up = await f.up(STACK);
+    const up = await said.of(f.up(STACK));
     expect(up.code).not.toBe(0);
-    const said = up.stdout + up.stderr;
-    expect(said).toContain("2 of 12 number(s) failed to apply");
-    for (const phone of failing) expect(said).toContain(phone);
+    const printed = up.stdout + up.stderr;
+    expect(printed).toContain("2 of 12 number(s) failed to apply");
+    for (const phone of failing) expect(printed).toContain(phone);
     for (const phone of FLEET)
       expect(twilio(phone).voice_url).toBe(failing.includes(phone) ? VOICE : VOICE_2);
     // The state holds what was applied: the others' new values, the failed ones' old record.
@@ -129,24 +158,24 @@ describe.skipIf(!binDir)("PhoneNumberWebhooksSet under the real engine", () => {
 
     f.sandbox.control.clearFaults();
     f.sandbox.control.clearLog();
-    expectSuccess(await f.up(STACK), "pulumi up after the carrier recovered");
+    expectSuccess(await said.of(f.up(STACK)), "pulumi up after the carrier recovered");
     expect(
       posts()
         .map((r) => r.path)
         .sort(),
     ).toEqual(failing.map((phone) => expect.stringContaining(twilio(phone).sid)).sort());
     for (const phone of FLEET) expect(twilio(phone).voice_url).toBe(VOICE_2);
-    expectSuccess(await f.preview(STACK, "--expect-no-changes"), "pulumi preview after recovery");
+    expectSuccess(await said.of(f.preview(STACK, "--expect-no-changes")), "pulumi preview after recovery");
   });
 
   it("5. a member released at the carrier is shown as released, and leaves once no longer listed", async () => {
     const released = FLEET[11]!;
     f.sandbox.control.deleteNumber("twilio", released);
-    const preview = await f.preview(STACK, "--diff");
+    const preview = await said.of(f.preview(STACK, "--diff"));
     expectSuccess(preview, "pulumi preview --diff");
     expect(preview.stdout).toMatch(new RegExp(`\\${released}[\\s\\S]*released`));
     await f.declareSets(STACK, sets(VOICE_2, FLEET.slice(0, 11)));
-    expectSuccess(await f.up(STACK), "pulumi up without the released number");
+    expectSuccess(await said.of(f.up(STACK)), "pulumi up without the released number");
     const members = (await setState("twilio-fleet")).outputs.members as Record<string, unknown>;
     expect(Object.keys(members)).toEqual(FLEET.slice(0, 11));
   });
@@ -159,20 +188,32 @@ describe.skipIf(!binDir)("PhoneNumberWebhooksSet under the real engine", () => {
       voice_url: OLD_VOICE_URL,
     });
     f.sandbox.control.editTwilioNumber(SALES[0]!, { friendly_name: "Support 1" });
-    const preview = await f.preview(STACK, "--diff");
+    const preview = await said.of(f.preview(STACK, "--diff"));
     expectSuccess(preview, "pulumi preview --diff");
     expect(preview.stdout).toMatch(new RegExp(`\\+ \\${bought}\\s*: \\{`));
     expect(preview.stdout).toMatch(new RegExp(`- \\${SALES[0]}\\s*: \\{`));
-    expectSuccess(await f.up(STACK), "pulumi up");
+    expectSuccess(await said.of(f.up(STACK)), "pulumi up");
     expect(twilio(bought).voice_url).toBe(SALES_VOICE);
     expect(twilio(SALES[0]!).voice_url).toBe(OLD_VOICE_URL);
     const members = (await setState("sales")).outputs.members as Record<string, unknown>;
     expect(Object.keys(members)).toEqual([...SALES.slice(1), bought]);
-    expectSuccess(await f.preview(STACK, "--expect-no-changes"), "pulumi preview after the members changed");
+    expectSuccess(
+      await said.of(f.preview(STACK, "--expect-no-changes")),
+      "pulumi preview after the members changed",
+    );
   });
 
-  it("7. destroy gives every member its previous webhooks back and releases no number", async () => {
-    const destroy = await f.project.run(["destroy", "--yes", "--stack", STACK]);
+  it("7. no credential or URL password is in the state, the backend or the output", async () => {
+    const state = await f.project.exportState(STACK);
+    const stored = [...filesUnder(f.project.backend), ...filesUnder(f.project.home)].map((p) =>
+      readFileSync(p, "utf8"),
+    );
+    for (const secret of f.secrets) for (const text of [state, ...stored]) expect(text).not.toContain(secret);
+    for (const secret of f.secrets) for (const text of said) expect(text).not.toContain(secret);
+  });
+
+  it("8. destroy gives every member its previous webhooks back and releases no number", async () => {
+    const destroy = await said.of(f.project.run(["destroy", "--yes", "--stack", STACK]));
     expectSuccess(destroy, "pulumi destroy");
     for (const phone of [...FLEET.slice(0, 11), ...SALES, "+14155553004"])
       expect(twilio(phone).voice_url).toBe(OLD_VOICE_URL);

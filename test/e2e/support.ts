@@ -40,9 +40,13 @@ const pulumi = require("@pulumi/pulumi");
 const { PhoneNumberWebhooksSet } = require("pulumi-phone-webhooks");
 
 const config = new pulumi.Config();
+// "secret:<key>" stands for the secret config value <key>, in the set's settings and its members'.
+const resolve = (v) => (typeof v === "string" && v.startsWith("secret:") ? config.requireSecret(v.slice(7)) : v);
+const resolveAll = (o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, resolve(v)]));
 exports.sets = {};
-for (const { name, ...args } of config.requireObject("sets")) {
-  const set = new PhoneNumberWebhooksSet(name, args);
+for (const { name, numbers, ...args } of config.requireObject("sets")) {
+  const members = numbers && numbers.map((n) => (typeof n === "string" ? n : resolveAll(n)));
+  const set = new PhoneNumberWebhooksSet(name, { ...resolveAll(args), ...(members ? { numbers: members } : {}) });
   exports.sets[name] = { id: set.id, memberCount: set.memberCount, message: set.message };
 }
 `;
