@@ -63,7 +63,9 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
     try {
       return { inputs: { ...inputs, members: await this.findMembers(inputs) }, failures: [] };
     } catch (error) {
-      if (!(error instanceof WebhookError)) throw error;
+      // A selector naming nothing in the account is the argument's failure; a carrier that fails
+      // or refuses the credentials is the operation's.
+      if (!(error instanceof WebhookError && error.message.startsWith("select"))) throw error;
       return { inputs: checked.inputs, failures: [{ property: "select", reason: error.message }] };
     }
   }
