@@ -126,6 +126,61 @@ describe("PhoneNumberWebhooksSet on Twilio", () => {
     expect(h.sandbox.control.releases()).toEqual([]);
   });
 
+  it("refuses selectors that are malformed, of the wrong carrier, or name nothing in the account", async () => {
+    const failures = async (args: Record<string, unknown>) =>
+      (await setProvider().check(undefined, { label: "fleet", voiceUrl: VOICE, ...args })).failures;
+    expect(await failures({ select: { friendlyNameRegex: "(" } })).toEqual([
+      {
+        property: "select.friendlyNameRegex",
+        reason: expect.stringContaining(
+          "select.friendlyNameRegex must be a valid JavaScript regular expression",
+        ),
+      },
+    ]);
+    expect(await failures({ provider: "telnyx", select: { friendlyNamePrefix: "Sales" } })).toEqual([
+      {
+        property: "select.friendlyNamePrefix",
+        reason: expect.stringContaining(
+          'select.friendlyNamePrefix selects twilio numbers, but provider is "telnyx"',
+        ),
+      },
+    ]);
+    expect(await failures({ select: { tag: "x", friendlyNamePrefix: "y" } })).toEqual([
+      {
+        property: "select",
+        reason: expect.stringContaining('select mixes the keys of "twilio" and "telnyx"'),
+      },
+    ]);
+    expect(await failures({ select: { messagingServiceSid: `MG${"0".repeat(32)}` } })).toEqual([
+      { property: "select", reason: expect.stringContaining(`has no Messaging Service MG${"0".repeat(32)}`) },
+    ]);
+    expect(await failures({ select: { connectionId: "123" }, onShared: "isolate" })).toEqual([
+      {
+        property: "select.connectionId",
+        reason: expect.stringContaining('select.connectionId cannot be combined with onShared: "isolate"'),
+      },
+    ]);
+    expect(await failures({})).toEqual([
+      { property: "numbers", reason: expect.stringContaining("numbers or select is required") },
+    ]);
+  });
+
+  it("previews a set whose numbers are not known yet as changing, and runs nothing", async () => {
+    const provider = setProvider();
+    const inputs = await checked(provider, { provider: "twilio", voiceUrl: VOICE, numbers: FLEET });
+    const { id, outs } = await provider.create(inputs);
+    const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+    const later = await provider.check(undefined, {
+      label: "fleet",
+      provider: "twilio",
+      voiceUrl: VOICE,
+      numbers: [FLEET[0], unknown],
+    });
+    expect(later.failures).toEqual([]);
+    expect(later.inputs!.members).toBe(unknown);
+    expect((await provider.diff(id, outs!, later.inputs as CheckedSetArgs)).changes).toBe(true);
+  });
+
   it("refuses bad members naming the entry and the rule", async () => {
     const result = await setProvider().check(undefined, {
       label: "fleet",
