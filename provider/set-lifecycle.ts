@@ -425,7 +425,9 @@ function sortedRecord<T>(record: Record<string, T>): Record<string, T> {
 function failureMessage(operation: string, failed: MemberFailure[], total: number): string {
   const shown = failed
     .slice(0, REASONS_SHOWN)
-    .map((f) => (f.reason.includes(f.phoneNumber) ? f.reason : `${f.phoneNumber}: ${f.reason}`));
+    .map((f) => (f.reason.includes(f.phoneNumber) ? f.reason : `${f.phoneNumber}: ${f.reason}`))
+    // A reason is a sentence of its own; the list's separators do the punctuation.
+    .map((reason) => reason.replace(/\.+$/, ""));
   const rest = failed.slice(REASONS_SHOWN).map((f) => f.phoneNumber);
   const more = rest.length ? `; and ${rest.length} more: ${rest.join(", ")}` : "";
   return `${failed.length} of ${total} number(s) failed to ${operation}: ${shown.join("; ")}${more}`;
