@@ -3,7 +3,8 @@
  *
  * Runs a refresh preview of a stack through Pulumi's Automation API (the same engine run as
  * `pulumi preview --refresh`: the carriers are read, nothing is written), and reports which
- * numbers' webhooks differ from the program, field by field. Exit codes: 0 no drift, 2 drift,
+ * numbers' webhooks differ from the program, field by field, including each member of a
+ * PhoneNumberWebhooksSet (and members that joined, left or were released). Exit codes: 0 no drift, 2 drift,
  * 1 the check itself failed (bad arguments, no stack, carrier down, bad credentials), which
  * `pulumi preview --expect-no-changes` cannot tell apart from drift.
  */
@@ -29,7 +30,8 @@ export const EXIT_DRIFT = 2;
 export const DRIFT_USAGE = `usage: pulumi-phone-webhooks drift --stack <name> [--cwd <dir>] [--json <file>]
 
 Runs a refresh preview of the stack (the carriers are read, nothing is changed) and reports every
-phone number whose webhooks differ from what the program declares.
+phone number whose webhooks differ from what the program declares, set members included
+(a member that joined through select, left, or was released at the carrier counts as drift).
 
   --stack, -s <name>   the stack to check (required)
   --cwd, -C <dir>      the Pulumi project directory (default: the current directory)
@@ -105,6 +107,8 @@ export async function runDrift(argv: readonly string[], io: DriftIo): Promise<nu
       status: "error",
       checkedAt: new Date().toISOString(),
       resources: 0,
+      sets: 0,
+      setMembers: 0,
       drift: [],
       error: describeFailure(error, events),
     };

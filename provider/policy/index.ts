@@ -1,5 +1,6 @@
 /**
- * `pulumi-phone-webhooks/policy`: a CrossGuard policy pack for PhoneNumberWebhooks resources.
+ * `pulumi-phone-webhooks/policy`: a CrossGuard policy pack for PhoneNumberWebhooks and
+ * PhoneNumberWebhooksSet resources.
  *
  * A policy pack directory (PulumiPolicy.yaml with `runtime: nodejs`) needs only:
  *
@@ -7,8 +8,10 @@
  *   phoneWebhooksPolicyPack();
  *
  * and each stack chooses its settings with `pulumi preview --policy-pack <dir>
- * --policy-pack-config <file.json>`. Resources are found by their type token,
- * PHONE_NUMBER_WEBHOOKS_TYPE, so the pack needs no program code.
+ * --policy-pack-config <file.json>`. Resources are found by their type tokens,
+ * PHONE_NUMBER_WEBHOOKS_TYPE and PHONE_NUMBER_WEBHOOKS_SET_TYPE, so the pack needs no program code.
+ * Every policy applies to sets too: to the set's settings, to each member's own settings in
+ * `numbers`, and, for numbers per stack, to every member, listed or selected.
  *
  * Needs `@pulumi/policy` (an optional peer dependency: only policy packs load this module).
  */
@@ -20,7 +23,7 @@ import {
   type ResourceValidationPolicy,
 } from "@pulumi/policy";
 import { z } from "zod";
-import { PHONE_NUMBER_WEBHOOKS_TYPE } from "../type-token";
+import { PHONE_NUMBER_WEBHOOKS_SET_TYPE, PHONE_NUMBER_WEBHOOKS_TYPE } from "../type-token";
 import {
   allowedHostsConfig,
   checkAllowedHosts,
@@ -34,7 +37,10 @@ import {
   type StacksConfig,
 } from "./rules";
 
-export { PHONE_NUMBER_WEBHOOKS_TYPE };
+export { PHONE_NUMBER_WEBHOOKS_SET_TYPE, PHONE_NUMBER_WEBHOOKS_TYPE };
+
+/** The resources the policies look at. */
+const TYPES: ReadonlySet<string> = new Set([PHONE_NUMBER_WEBHOOKS_TYPE, PHONE_NUMBER_WEBHOOKS_SET_TYPE]);
 export * from "./rules";
 
 /** The policies' names, as `--policy-pack-config` files key them. */
@@ -82,7 +88,7 @@ function policy<C>(spec: PolicySpec<C>, options: PolicyOptions): ResourceValidat
     enforcementLevel: "mandatory",
     configSchema: spec.configSchema,
     validateResource: (args: ResourceValidationArgs, reportViolation) => {
-      if (args.type !== PHONE_NUMBER_WEBHOOKS_TYPE) return;
+      if (!TYPES.has(args.type)) return;
       let config: C;
       try {
         config = parseConfig(spec.name, spec.schema, args.getConfig<object>());
@@ -197,7 +203,7 @@ export function phoneWebhooksPolicyPack(
 ): PolicyPack {
   return new PolicyPack(name, {
     description:
-      "Guards for PhoneNumberWebhooks: allowed hosts, https, shared objects, destroy, numbers per stack.",
+      "Guards for PhoneNumberWebhooks and PhoneNumberWebhooksSet: allowed hosts, https, shared objects, destroy, numbers per stack.",
     ...args,
     policies: [...phoneWebhooksPolicies(), ...(args.policies ?? [])],
   });

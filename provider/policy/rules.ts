@@ -2,11 +2,17 @@
  * The rules of the policy pack, as pure functions of one resource's declared arguments, the stack
  * and the policy's configuration: no engine here, so they are tested directly. `index.ts` wraps
  * them as `@pulumi/policy` policies. Every message masks URL passwords.
+ *
+ * Each rule takes the arguments of a `PhoneNumberWebhooks` or of a `PhoneNumberWebhooksSet`: a
+ * set's own settings are checked as a number's are, and so is every member's own setting in
+ * `numbers` (the message names the member: `numbers[2] (+14155550100) voiceUrl …`). The numbers
+ * a set manages are the listed ones and the ones its `members` (computed by the provider's check
+ * from `numbers` and `select`) names.
  */
 import { z } from "zod";
 import { redactUrl, URL_FIELDS } from "../webhooks";
 
-/** What a policy sees of a PhoneNumberWebhooks resource: its declared arguments. */
+/** What a policy sees of a PhoneNumberWebhooks or PhoneNumberWebhooksSet resource: its checked arguments. */
 export type DeclaredArgs = Record<string, unknown>;
 
 /** `"*"` in a list of stacks means every stack. */
@@ -34,12 +40,61 @@ export type AllowedHostsConfig = z.infer<typeof allowedHostsConfig>;
 export type StacksConfig = z.infer<typeof stacksConfig>;
 export type NumbersByStackConfig = z.infer<typeof numbersByStackConfig>;
 
-/** The declared webhook URLs that are known (not outputs still unknown in a preview). */
-function declaredUrls(args: DeclaredArgs): Array<[string, string]> {
+/** The known webhook URLs of one set of settings (not outputs still unknown in a preview). */
+function urlsOf(settings: Record<string, unknown>, prefix: string): Array<[string, string]> {
   return URL_FIELDS.flatMap((field) => {
-    const value = args[field];
-    return typeof value === "string" && value !== "" ? [[field, value] as [string, string]] : [];
+    const value = settings[field];
+    return typeof value === "string" && value !== ""
+      ? [[`${prefix}${field}`, value] as [string, string]]
+      : [];
   });
+}
+
+/** How a message names a set's member given in `numbers`: its index and its number. */
+function memberLabel(index: number, phoneNumber: unknown): string {
+  return typeof phoneNumber === "string" ? `numbers[${index}] (${phoneNumber})` : `numbers[${index}]`;
+}
+
+/**
+ * The declared webhook URLs that are known, each with the name a message gives it: the
+ * resource's own (`voiceUrl`), and for a set each member's own setting in `numbers`
+ * (`numbers[2] (+14155550100) voiceUrl`).
+ */
+function declaredUrls(args: DeclaredArgs): Array<[string, string]> {
+  const urls = urlsOf(args, "");
+  if (!Array.isArray(args.numbers)) return urls;
+  for (const [index, entry] of (args.numbers as unknown[]).entries())
+    if (entry !== null && typeof entry === "object" && !Array.isArray(entry)) {
+      const own = entry as Record<string, unknown>;
+      urls.push(...urlsOf(own, `${memberLabel(index, own.phoneNumber)} `));
+    }
+  return urls;
+}
+
+/**
+ * The numbers a resource manages, each with how a message names it: a PhoneNumberWebhooks' own
+ * number; a set's listed numbers (`numbers[1] (+1…)`) and the members its check selected
+ * (`+1… (selected)`). Numbers not known yet (a preview's unknowns) are left out.
+ */
+export function managedNumbers(args: DeclaredArgs): Array<{ phoneNumber: string; label: string }> {
+  const found = new Map<string, string>();
+  if (typeof args.phoneNumber === "string") found.set(args.phoneNumber, args.phoneNumber);
+  if (Array.isArray(args.numbers))
+    for (const [index, entry] of (args.numbers as unknown[]).entries()) {
+      const phoneNumber =
+        typeof entry === "string"
+          ? entry
+          : entry !== null && typeof entry === "object"
+            ? (entry as Record<string, unknown>).phoneNumber
+            : undefined;
+      if (typeof phoneNumber === "string" && !found.has(phoneNumber))
+        found.set(phoneNumber, memberLabel(index, phoneNumber));
+    }
+  const members = args.members;
+  if (members !== null && typeof members === "object" && !Array.isArray(members))
+    for (const phoneNumber of Object.keys(members))
+      if (!found.has(phoneNumber)) found.set(phoneNumber, `${phoneNumber} (selected)`);
+  return [...found].map(([phoneNumber, label]) => ({ phoneNumber, label }));
 }
 
 function hostOf(url: string): string | null {
@@ -104,28 +159,32 @@ export function checkRestoreOnDelete(args: DeclaredArgs, stack: string, config: 
   return [`onDelete: ${JSON.stringify(onDelete)} is not allowed on stack ${stack}: it must be "restore"`];
 }
 
-/** Given each stack's numbers, a number belongs to one stack only, and a stack manages only its own. */
+/**
+ * Given each stack's numbers, a number belongs to one stack only, and a stack manages only its own:
+ * every number of a set counts, listed or selected.
+ */
 export function checkNumberPerStack(
   args: DeclaredArgs,
   stack: string,
   config: NumbersByStackConfig,
 ): string[] {
   const stacks = Object.entries(config.numbers);
-  const number = args.phoneNumber;
-  if (stacks.length === 0 || typeof number !== "string") return [];
-  const owners = stacks.filter(([, numbers]) => numbers.includes(number)).map(([name]) => name);
-  if (owners.length > 1)
-    return [
-      `${number} is listed for more than one stack (${owners.join(", ")}): a number belongs to one stack`,
-    ];
-  const owner = owners[0];
-  if (owner !== undefined && owner !== stack)
-    return [`${number} belongs to stack ${owner}, not to stack ${stack}`];
-  if (owner === undefined && config.numbers[stack] !== undefined)
-    return [
-      `${number} is not among the numbers of stack ${stack} (${config.numbers[stack]!.join(", ") || "none"})`,
-    ];
-  return [];
+  if (stacks.length === 0) return [];
+  return managedNumbers(args).flatMap(({ phoneNumber: number, label }) => {
+    const owners = stacks.filter(([, numbers]) => numbers.includes(number)).map(([name]) => name);
+    if (owners.length > 1)
+      return [
+        `${label} is listed for more than one stack (${owners.join(", ")}): a number belongs to one stack`,
+      ];
+    const owner = owners[0];
+    if (owner !== undefined && owner !== stack)
+      return [`${label} belongs to stack ${owner}, not to stack ${stack}`];
+    if (owner === undefined && config.numbers[stack] !== undefined)
+      return [
+        `${label} is not among the numbers of stack ${stack} (${config.numbers[stack]!.join(", ") || "none"})`,
+      ];
+    return [];
+  });
 }
 
 /** Parses a policy's configuration; a message naming the policy and the key when it is wrong. */

@@ -2,7 +2,9 @@
  * The policy pack (`pulumi-phone-webhooks/policy`) under the real engine: `pulumi preview
  * --policy-pack <dir> --policy-pack-config <file>`, the engine starting the pack through the
  * Node.js language host's RunPlugin as v3.248.0 does. A violating program fails with each
- * policy's message; a clean one passes; the per-stack settings apply to their stacks only.
+ * policy's message; a clean one passes; the per-stack settings apply to their stacks only. A
+ * PhoneNumberWebhooksSet is held to every policy: its settings, its members' own settings, and
+ * its members, listed or selected, for numbers per stack.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -104,6 +106,50 @@ describe.skipIf(!binDir)("the policy pack under the engine", () => {
     // Nothing was written: a preview, refused by policy.
     expect(f.sandbox.control.twilioNumber("+14155550100")!.voice_url).not.toContain("evil-corp");
     await f.declare("production", CLEAN);
+  });
+
+  it("a violating set fails every policy, naming the member by index and number, selected members included", async () => {
+    await f.declareSets("production", [
+      {
+        name: "fleet",
+        voiceUrl: "https://prod.example.com/voice",
+        // The provider's own check refuses http, so https-only is left to the unit tests.
+        numbers: [{ phoneNumber: "+13125550201", voiceUrl: "https://hooks.evil-corp.net/v" }],
+        onShared: "update",
+        onDelete: "retain",
+      },
+      // Selects "Support IVR", +14155550101: a staging number.
+      { name: "support", smsUrl: "https://prod.example.com/sms", select: { friendlyNamePrefix: "Support" } },
+    ]);
+    try {
+      const r = await preview("production");
+      const out = `${r.stdout}\n${r.stderr}`;
+      expect(r.code, out).not.toBe(0);
+      expect(out).toMatch(
+        /\[mandatory\]\s+phone-webhooks-allowed-hosts[\s\S]*numbers\[0\] \(\+13125550201\) voiceUrl https:\/\/hooks\.evil-corp\.net\/v points at host "hooks\.evil-corp\.net"/,
+      );
+      expect(out).toMatch(
+        /\[mandatory\]\s+phone-webhooks-no-shared-update[\s\S]*onShared: "update" is not allowed on stack production/,
+      );
+      expect(out).toMatch(
+        /\[mandatory\]\s+phone-webhooks-restore-on-delete[\s\S]*onDelete: "retain" is not allowed on stack production/,
+      );
+      expect(out).toMatch(
+        /\[mandatory\]\s+phone-webhooks-number-per-stack[\s\S]*numbers\[0\] \(\+13125550201\) is not among the numbers of stack production/,
+      );
+      expect(out).toMatch(
+        /\[mandatory\]\s+phone-webhooks-number-per-stack[\s\S]*\+14155550101 \(selected\) belongs to stack staging, not to stack production/,
+      );
+      expect(out).not.toMatch(/phone-webhooks-https-only/);
+      // Each violation names the set it is about.
+      expect(out).toMatch(/PhoneNumberWebhooksSet[\s\S]*fleet/);
+      expect(out).toMatch(/PhoneNumberWebhooksSet[\s\S]*support/);
+      expect(f.sandbox.control.twilioNumber("+14155550101")!.sms_url).not.toBe(
+        "https://prod.example.com/sms",
+      );
+    } finally {
+      await f.declareSets("production", []);
+    }
   });
 
   it("per-stack settings: staging may share and retain, and its own numbers pass", async () => {

@@ -12,9 +12,11 @@ export const binDir = inject("pulumiBinDir");
 
 const PROGRAM = `
 const pulumi = require("@pulumi/pulumi");
-const { PhoneNumberWebhooks } = require("pulumi-phone-webhooks");
+const { PhoneNumberWebhooks, PhoneNumberWebhooksSet } = require("pulumi-phone-webhooks");
 
 const config = new pulumi.Config();
+// Sets too, when the stack declares any (as SET_PROGRAM does): a stack may have both.
+for (const { name, ...args } of config.getObject("sets") ?? []) new PhoneNumberWebhooksSet(name, args);
 // "secret:<key>" stands for the secret config value <key>: how a URL with a password is given.
 const resolve = (v) => (typeof v === "string" && v.startsWith("secret:") ? config.requireSecret(v.slice(7)) : v);
 exports.results = {};

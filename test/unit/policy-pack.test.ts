@@ -4,7 +4,12 @@
  */
 import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { describe, expect, it } from "vitest";
-import { PHONE_NUMBER_WEBHOOKS_TYPE, phoneWebhooksPolicies, POLICY_NAMES } from "../../provider/policy";
+import {
+  PHONE_NUMBER_WEBHOOKS_SET_TYPE,
+  PHONE_NUMBER_WEBHOOKS_TYPE,
+  phoneWebhooksPolicies,
+  POLICY_NAMES,
+} from "../../provider/policy";
 
 function violations(
   stack: string,
@@ -33,7 +38,36 @@ describe("the policies", () => {
     );
   });
 
-  it("look at PhoneNumberWebhooks resources only", () => {
+  it("look at PhoneNumberWebhooksSet resources too, with every rule", () => {
+    const set = {
+      voiceUrl: "http://fleet.example.com/voice",
+      numbers: ["+14155550100", { phoneNumber: "+14155550101", smsUrl: "https://evil.test/s" }],
+      onShared: "update",
+      onDelete: "retain",
+      members: { "+14155550100": {}, "+14155550101": {}, "+13125550202": {} },
+    };
+    const on = (name: string, config: object = {}) =>
+      violations("production", name, set, config, PHONE_NUMBER_WEBHOOKS_SET_TYPE);
+    expect(on(POLICY_NAMES.httpsOnly)).toEqual([
+      "voiceUrl http://fleet.example.com/voice is not an https:// URL",
+    ]);
+    expect(on(POLICY_NAMES.allowedHosts, { hosts: ["*.example.com"] })).toEqual([
+      'numbers[1] (+14155550101) smsUrl https://evil.test/s points at host "evil.test", which is not among the allowed hosts (*.example.com)',
+    ]);
+    expect(on(POLICY_NAMES.noSharedUpdate, { stacks: ["production"] })).toEqual([
+      expect.stringMatching(/^onShared: "update" is not allowed on stack production/),
+    ]);
+    expect(on(POLICY_NAMES.restoreOnDelete, { stacks: ["*"] })).toEqual([
+      'onDelete: "retain" is not allowed on stack production: it must be "restore"',
+    ]);
+    expect(
+      on(POLICY_NAMES.numberPerStack, {
+        numbers: { production: ["+14155550100", "+14155550101"], staging: ["+13125550202"] },
+      }),
+    ).toEqual(["+13125550202 (selected) belongs to stack staging, not to stack production"]);
+  });
+
+  it("look at PhoneNumberWebhooks and sets only, not other types", () => {
     expect(violations("production", POLICY_NAMES.httpsOnly, { voiceUrl: "http://a.example/v" })).toHaveLength(
       1,
     );
