@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DriftReport } from "../../provider/cli/drift-report";
 import { demoSeedWith, OLD_VOICE_URL } from "../support/sandbox";
-import { binDir, E2EFixture, expectSuccess, SET_PROGRAM } from "./support";
+import { binDir, E2EFixture, expectSuccess } from "./support";
 
 const STACK = "staging";
 const PASSWORD = "s3cr3t-hook-pw";
@@ -195,7 +195,7 @@ describe.skipIf(!binDir)("the drift command with a PhoneNumberWebhooksSet", () =
         friendly_name: `Sales ${i + 1}`,
         voice_url: OLD_VOICE_URL,
       });
-    f = await E2EFixture.start(seed, SET_PROGRAM);
+    f = await E2EFixture.start(seed);
     await f.initStack(STACK, []);
     await f.declareSets(STACK, [
       {

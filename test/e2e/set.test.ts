@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PHONE_NUMBER_WEBHOOKS_SET_TYPE } from "../../provider/type-token";
 import { demoSeedWith, OLD_VOICE_URL } from "../support/sandbox";
-import { binDir, E2EFixture, expectSuccess, SET_PROGRAM } from "./support";
+import { binDir, E2EFixture, expectSuccess } from "./support";
 
 const STACK = "fleet";
 const FLEET = Array.from({ length: 12 }, (_, i) => `+1415555${String(2000 + i)}`);
@@ -78,7 +78,7 @@ describe.skipIf(!binDir)("PhoneNumberWebhooksSet under the real engine", () => {
   };
 
   beforeAll(async () => {
-    f = await E2EFixture.start(seed(), SET_PROGRAM);
+    f = await E2EFixture.start(seed());
     const app = f.sandbox.control.telnyxNumber(TELNYX[0]!)!.connection_id!;
     Object.assign(telnyxOriginal, f.sandbox.control.telnyxObject("call_control_applications", app));
     await f.initStack(STACK, []);

@@ -10,18 +10,21 @@ import { demoSeed } from "../support/sandbox";
 
 export const binDir = inject("pulumiBinDir");
 
+/**
+ * The program: the numbers (`PhoneNumberWebhooks`) and the sets (`PhoneNumberWebhooksSet`) declared
+ * in stack config under `numbers` and `sets`; a stack may have both.
+ */
 const PROGRAM = `
 const pulumi = require("@pulumi/pulumi");
 const { PhoneNumberWebhooks, PhoneNumberWebhooksSet } = require("pulumi-phone-webhooks");
 
 const config = new pulumi.Config();
-// Sets too, when the stack declares any (as SET_PROGRAM does): a stack may have both.
-for (const { name, ...args } of config.getObject("sets") ?? []) new PhoneNumberWebhooksSet(name, args);
 // "secret:<key>" stands for the secret config value <key>: how a URL with a password is given.
 const resolve = (v) => (typeof v === "string" && v.startsWith("secret:") ? config.requireSecret(v.slice(7)) : v);
+const resolveAll = (o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, resolve(v)]));
 exports.results = {};
-for (const { name, ...args } of config.requireObject("numbers")) {
-  const r = new PhoneNumberWebhooks(name, Object.fromEntries(Object.entries(args).map(([k, v]) => [k, resolve(v)])));
+for (const { name, ...args } of config.getObject("numbers") ?? []) {
+  const r = new PhoneNumberWebhooks(name, resolveAll(args));
   exports.results[name] = {
     id: r.id,
     message: r.message,
@@ -34,19 +37,9 @@ for (const { name, ...args } of config.requireObject("numbers")) {
     messagingProfileId: r.messagingProfileId,
   };
 }
-`;
-
-/** A program of `PhoneNumberWebhooksSet`s, declared in stack config under `sets`. */
-export const SET_PROGRAM = `
-const pulumi = require("@pulumi/pulumi");
-const { PhoneNumberWebhooksSet } = require("pulumi-phone-webhooks");
-
-const config = new pulumi.Config();
-// "secret:<key>" stands for the secret config value <key>, in the set's settings and its members'.
-const resolve = (v) => (typeof v === "string" && v.startsWith("secret:") ? config.requireSecret(v.slice(7)) : v);
-const resolveAll = (o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, resolve(v)]));
 exports.sets = {};
-for (const { name, numbers, ...args } of config.requireObject("sets")) {
+for (const { name, numbers, ...args } of config.getObject("sets") ?? []) {
+  // A member's own settings may be secret too.
   const members = numbers && numbers.map((n) => (typeof n === "string" ? n : resolveAll(n)));
   const set = new PhoneNumberWebhooksSet(name, { ...resolveAll(args), ...(members ? { numbers: members } : {}) });
   exports.sets[name] = { id: set.id, memberCount: set.memberCount, message: set.message };
@@ -73,15 +66,14 @@ export class E2EFixture {
   private constructor(
     readonly sandbox: Sandbox,
     readonly seed: SandboxSeed,
-    program: string,
   ) {
-    this.project = new PulumiProject({ binDir, files: { "Pulumi.yaml": PULUMI_YAML, "index.js": program } });
+    this.project = new PulumiProject({ binDir, files: { "Pulumi.yaml": PULUMI_YAML, "index.js": PROGRAM } });
     this.secrets = [seed.twilio!.auth_token!, seed.telnyx!.api_key!];
   }
 
-  static async start(seed: SandboxSeed = demoSeed(), program = PROGRAM): Promise<E2EFixture> {
+  static async start(seed: SandboxSeed = demoSeed()): Promise<E2EFixture> {
     const sandbox = await startSandbox({ port: 0, seed });
-    return new E2EFixture(sandbox, seed, program);
+    return new E2EFixture(sandbox, seed);
   }
 
   async initStack(stack: string, numbers: NumberDeclaration[]): Promise<void> {
@@ -123,7 +115,7 @@ export class E2EFixture {
     return (await this.project.stackOutputs(stack)).results as Record<string, Record<string, unknown>>;
   }
 
-  /** Declares the stack's sets (for `SET_PROGRAM`). */
+  /** Declares the stack's sets. */
   declareSets(stack: string, sets: Array<{ name: string } & Record<string, unknown>>) {
     return this.project.must(["config", "set", "--stack", stack, "sets", JSON.stringify(sets)]);
   }
