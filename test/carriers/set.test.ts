@@ -233,6 +233,34 @@ describe("PhoneNumberWebhooksSet on Telnyx, where numbers share applications and
     expect(events(shared)).toBe(original);
   });
 
+  it("members that fail on a shared object both put it back: the first one's claim does not keep the second's write", async () => {
+    const shared = app(PAIR[0]!);
+    const original = events(shared);
+    const provider = setProvider();
+    const inputs = await checked(provider, {
+      voiceUrl: VOICE,
+      smsUrl: SMS,
+      select: { tag: "fleet" },
+      concurrency: 1,
+    });
+    // The application is written, then the profile refused, for each member in turn.
+    h.sandbox.control.injectFault({
+      carrier: "telnyx",
+      method: "PATCH",
+      path: /\/messaging_profiles\//,
+      status: 400,
+      times: Infinity,
+    });
+    const failure = (await provider.create(inputs).catch((e: unknown) => e)) as Error & {
+      properties: SetOutputs;
+    };
+    expect(failure.message).toMatch(/^2 of 2 number\(s\) failed to apply: /);
+    expect(failure.message).not.toContain("run `pulumi up` again to converge");
+    expect(failure.properties.members).toEqual({});
+    // Both say their earlier writes were put back: the application has its original URL.
+    expect(events(shared)).toBe(original);
+  });
+
   it("a copy a failed create left in the journal is the set's: the next up puts every member on it", async () => {
     const outsider = "+13125550203";
     h.sandbox.control.buyTelnyxNumber({
