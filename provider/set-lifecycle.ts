@@ -105,7 +105,7 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
   ): Promise<pulumi.dynamic.CreateResult<SetOutputs>> {
     const args = this.validated(inputs);
     const members = Object.keys(membersOf(args));
-    const group = groupOf(args, members, []);
+    const group = groupOf(args, members, [], await this.journaledCopies(args, members));
     const preflights: PreflightMemo = new Map();
     const outcome = await this.forEachMember(args, members, async (phoneNumber) => {
       const outs = await this.numbers.takeOver(this.memberArgs(args, phoneNumber), {
@@ -166,7 +166,12 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
     const wanted = membersOf(args);
     const stored = olds.members ?? {};
     const all = [...new Set([...Object.keys(stored), ...Object.keys(wanted)])].sort();
-    const group = groupOf(args, Object.keys(wanted), Object.values(stored));
+    const group = groupOf(
+      args,
+      Object.keys(wanted),
+      Object.values(stored),
+      await this.journaledCopies(args, all),
+    );
     const listed = listedMembers(args.numbers);
     const before = listedMembers(olds.numbers);
     const preflights: PreflightMemo = new Map();
@@ -232,6 +237,23 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
         `${failureMessage("restore", outcome.failed, members.length)}. Every other member has its previous webhooks back; run \`pulumi destroy\` again to finish`,
         "carrier",
       );
+  }
+
+  /**
+   * The copies an earlier run made for members it did not record (it failed, and could not move
+   * them back): each is in its member's journal entry. They are the group's copies like those in
+   * the state, or the members that join them would try to make them again (and be refused: the
+   * name is taken).
+   */
+  private async journaledCopies(
+    args: Pick<CheckedSetArgs, "onShared" | "provider" | "select">,
+    phoneNumbers: string[],
+  ): Promise<Isolation[]> {
+    const provider = setCarrier(args);
+    if (args.onShared !== "isolate" || !provider) return [];
+    const journal = this.numbers.journal();
+    const entries = await Promise.all(phoneNumbers.map((n) => journal.entry(provider, n)));
+    return entries.flatMap((entry) => entry?.isolated ?? []);
   }
 
   /** The members of a checked set: listed ones, then what `select` matches in the account. */
@@ -317,8 +339,14 @@ function membersOf(args: CheckedSetArgs): Record<string, WebhookChanges> {
 }
 
 /** The set as a `NumberGroup`: its members, and the copies its members are on. */
-function groupOf(args: Pick<CheckedSetArgs, "label">, members: string[], stored: MemberState[]): NumberGroup {
+function groupOf(
+  args: Pick<CheckedSetArgs, "label">,
+  members: string[],
+  stored: MemberState[],
+  journaled: Isolation[] = [],
+): NumberGroup {
   const copies = new Map<string, Isolation>();
+  for (const isolation of journaled) copies.set(isolation.copyId, isolation);
   for (const member of stored)
     for (const isolation of member.isolated ?? []) copies.set(isolation.copyId, isolation);
   return { label: args.label, members: new Set(members), copies: [...copies.values()] };

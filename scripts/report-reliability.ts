@@ -17,7 +17,8 @@ import { dirname, join, relative } from "node:path";
 
 /** The fault matrix as matrix.test.ts records it on its first test. */
 export interface ReportedMatrix {
-  targets: Array<{ key: string; description: string }>;
+  /** A set target (`set`) tries only `faults`, and is judged by the rules for sets. */
+  targets: Array<{ key: string; description: string; set?: boolean; faults?: string[] }>;
   /** Each fault's label, in the matrix's order. */
   faults: string[];
   variants: string[];
@@ -87,6 +88,16 @@ const VARIANT_MEANING: Record<string, string> = {
     "from that call on, every request to the carrier fails, the undo of earlier writes included. Generated for the calls after a step's first write (before it, it is the persistent case). Judged like persistent.",
 };
 
+/** How a set target's cases are judged (the rules for sets in test/faults/matrix.ts). */
+const SET_RULES = [
+  "*transient*: the step succeeds and ends where a clean run ends (carrier, journal, outputs, every member's previous values included).",
+  "*persistent* and *outage*, create and update: the step succeeds (ending where a clean run ends) or rejects with `<n> of <m> number(s) failed to apply: …`, naming every member that failed and the failed call, without credentials, carrying the set's `id` and `properties` (the partial state the host records). " +
+    'Every member recorded there matches the carrier and keeps the seed\'s previous values; every member not recorded is as before the step, unless the message says "run `pulumi up` again to converge"; numbers outside the set never change; the takeover journal gains entries only for members the create recorded or that are partially applied. ' +
+    "Then the engine's next step, with the faults gone (an update from `properties`), must end where a clean run ends.",
+  "*persistent* and *outage*, read: rejects naming the failed members and call, and changes nothing at the carrier.",
+  "*persistent* and *outage*, delete: succeeds or rejects naming the failed members and call; the members it does not name have the seed's values back; a second delete with the faults gone restores every member and deletes every copy the set made.",
+];
+
 function git(args: string[]): string | undefined {
   try {
     return execFileSync("git", args, {
@@ -135,6 +146,17 @@ function callsSection(matrix: ReportedMatrix): string[] {
     }
   }
   return out;
+}
+
+/** The set targets' bullet: which they are, what they try, and the rules they are held to. */
+function setLines(matrix: ReportedMatrix): string[] {
+  const sets = matrix.targets.filter((t) => t.set);
+  if (!sets.length) return [];
+  return [
+    `- **Sets** (\`PhoneNumberWebhooksSet\`: ${sets.map((t) => `\`${t.key}\``).join(", ")}): members run one at a time (\`concurrency: 1\`, so a fault hits the same member's call on every run), from the inputs \`check\` made before the step; ` +
+      `faults tried: ${[...new Set(sets.flatMap((t) => t.faults ?? []))].join(", ")}; a step may take the bound below once per member. The rules above are replaced by these:`,
+    ...SET_RULES.map((rule) => `  - ${rule}`),
+  ];
 }
 
 interface VitestJsonReport {
@@ -227,6 +249,7 @@ async function main(): Promise<void> {
       "exactly that call (same method and path; the sandbox's `skip` lets earlier calls to the same endpoint through).",
     "- **Faults**: " + matrix.faults.join(", ") + ".",
     ...matrix.variants.map((v) => `- **${v}**: ${VARIANT_MEANING[v]}`),
+    ...setLines(matrix),
     `- **Bounds**: faulted steps run with \`PHONE_WEBHOOKS_REQUEST_TIMEOUT_MS=${matrix.faultEnv.PHONE_WEBHOOKS_REQUEST_TIMEOUT_MS}\` and ` +
       `\`PHONE_WEBHOOKS_RETRY_TIMEOUT_MS=${matrix.faultEnv.PHONE_WEBHOOKS_RETRY_TIMEOUT_MS}\` (the bound a user sets on a response that never comes); ` +
       `every step must settle within ${matrix.stepBoundMs} ms. No case may release a number or send Twilio a request its OpenAPI description refuses.`,

@@ -287,4 +287,87 @@ describe("PhoneNumberWebhooksSet on Telnyx, where numbers share applications and
     expect(h.sandbox.control.telnyxObject("call_control_applications", copy)).toBeUndefined();
     expect(events(shared)).toBe(original);
   });
+
+  it("members that fail on a shared object both put it back: the first one's claim does not keep the second's write", async () => {
+    const shared = app(PAIR[0]!);
+    const original = events(shared);
+    const provider = setProvider();
+    const inputs = await checked(provider, {
+      voiceUrl: VOICE,
+      smsUrl: SMS,
+      select: { tag: "fleet" },
+      concurrency: 1,
+    });
+    // The application is written, then the profile refused, for each member in turn.
+    h.sandbox.control.injectFault({
+      carrier: "telnyx",
+      method: "PATCH",
+      path: /\/messaging_profiles\//,
+      status: 400,
+      times: Infinity,
+    });
+    const failure = (await provider.create(inputs).catch((e: unknown) => e)) as Error & {
+      properties: SetOutputs;
+    };
+    expect(failure.message).toMatch(/^2 of 2 number\(s\) failed to apply: /);
+    expect(failure.message).not.toContain("run `pulumi up` again to converge");
+    expect(failure.properties.members).toEqual({});
+    // Both say their earlier writes were put back: the application has its original URL.
+    expect(events(shared)).toBe(original);
+  });
+
+  it("a copy a failed create left in the journal is the set's: the next up puts every member on it", async () => {
+    const outsider = "+13125550203";
+    h.sandbox.control.buyTelnyxNumber({
+      phone_number: outsider,
+      connection_name: "support-app",
+      messaging_profile_name: "support-sms",
+    } as never);
+    const shared = app(PAIR[0]!);
+    const provider = setProvider();
+    const args = {
+      voiceUrl: VOICE,
+      smsUrl: SMS,
+      select: { tag: "fleet" },
+      onShared: "isolate",
+      concurrency: 1,
+    };
+    const inputs = await checked(provider, args);
+    const [first, second] = PAIR.map((phone) => h.sandbox.control.telnyxNumber(phone)!.id);
+    // The first member moves onto the set's copy, then neither its next move nor the move back
+    // goes through: it stays on the copy (journaled). The second member fails before writing.
+    h.sandbox.control.injectFault({
+      carrier: "telnyx",
+      method: "PATCH",
+      path: new RegExp(`/phone_numbers/${first}(/messaging)?$`),
+      status: 400,
+      skip: 1,
+      times: Infinity,
+    });
+    h.sandbox.control.injectFault({
+      carrier: "telnyx",
+      path: new RegExp(`/phone_numbers/${second}$`),
+      status: 400,
+      times: Infinity,
+    });
+    const failure = (await provider
+      .create({ ...inputs, __provider: "stored" })
+      .catch((e: unknown) => e)) as Error & { id: string; properties: SetOutputs };
+    expect(failure.message).toMatch(/^2 of 2 number\(s\) failed to apply: /);
+    expect(failure.message).toContain("run `pulumi up` again to converge");
+    expect(failure.properties.members).toEqual({});
+    const copy = app(PAIR[0]!);
+    expect(copy).not.toBe(shared);
+
+    h.sandbox.control.clearFaults();
+    const { outs } = await setProvider().update(failure.id, failure.properties, inputs);
+    for (const phone of PAIR) expect(app(phone)).toBe(copy);
+    expect(Object.keys(outs!.members)).toEqual(PAIR);
+    expect(outs!.members[PAIR[1]!]!.isolated).toContainEqual(
+      expect.objectContaining({ holds: "voice", originalId: shared, copyId: copy }),
+    );
+    await setProvider().delete(failure.id, outs as SetOutputs);
+    for (const phone of PAIR) expect(app(phone)).toBe(shared);
+    expect(h.sandbox.control.telnyxObject("call_control_applications", copy)).toBeUndefined();
+  });
 });

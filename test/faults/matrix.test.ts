@@ -17,14 +17,15 @@ import { beforeAll, describe, expect, it, type TestContext } from "vitest";
 import type { ReportedCase, ReportedMatrix } from "../../scripts/report-reliability";
 import {
   casesOf,
+  ALL_TARGETS,
   FAULT_ENV,
   FAULTS,
+  faultsOf,
   MAX_ATTEMPTS,
   planTarget,
   runMatrix,
   STALL_LIMIT_MS,
   STEP_BOUND_MS,
-  TARGETS,
   VARIANTS,
   type CaseResult,
   type FaultCase,
@@ -34,7 +35,11 @@ import {
 
 /** The matrix as the report shows it: its dimensions, bounds and each step's calls. */
 const reportedMatrix = (plans: StepPlan[], run: MatrixRun): ReportedMatrix => ({
-  targets: TARGETS.map(({ key, description }) => ({ key, description })),
+  targets: ALL_TARGETS.map((t) => ({
+    key: t.key,
+    description: t.description,
+    ...(t.set ? { set: true, faults: faultsOf(t).map((f) => f.label) } : {}),
+  })),
   faults: FAULTS.map((f) => f.label),
   variants: [...VARIANTS],
   faultEnv: { ...FAULT_ENV },
@@ -69,7 +74,7 @@ const reportedCase = (c: FaultCase, result: CaseResult | undefined): ReportedCas
 
 // FAULT_MATRIX_TARGETS=telnyx-isolate,twilio runs those targets only (while working on one).
 const only = process.env.FAULT_MATRIX_TARGETS?.split(",");
-const targets = only ? TARGETS.filter((t) => only.includes(t.key)) : TARGETS;
+const targets = only ? ALL_TARGETS.filter((t) => only.includes(t.key)) : ALL_TARGETS;
 
 describe("fault matrix", async () => {
   const plans = (await Promise.all(targets.map(planTarget))).flat();
@@ -89,7 +94,9 @@ describe("fault matrix", async () => {
       const firstWrite = plan.calls.findIndex((c) => c.method === "POST" || c.method === "PATCH");
       const afterWrite = firstWrite < 0 ? 0 : plan.calls.length - firstWrite - 1;
       const mine = cases.filter((c) => c.plan === plan);
-      expect(mine).toHaveLength(FAULTS.length * (plan.calls.length * (VARIANTS.length - 1) + afterWrite));
+      expect(mine).toHaveLength(
+        faultsOf(plan.target).length * (plan.calls.length * (VARIANTS.length - 1) + afterWrite),
+      );
     }
     expect(new Set(cases.map((c) => c.id)).size).toBe(cases.length);
     expect(run.results).toHaveLength(cases.length);
@@ -101,6 +108,10 @@ describe("fault matrix", async () => {
       expect(step("delete").clean.carrier, target.key).toEqual(step("create").startCarrier);
       // The originals are the seed's webhooks, not the ones the resource sets.
       expect(step("create").originals.voiceUrl, target.key).toMatch(/^https:\/\/legacy\.example\.com\//);
+      for (const member of target.set?.members ?? [])
+        expect(step("create").memberOriginals![member]!.voiceUrl, member).toMatch(
+          /^https:\/\/legacy\.example\.com\//,
+        );
     }
   });
 

@@ -22,12 +22,41 @@
  *
  * Faulted steps run with PHONE_WEBHOOKS_REQUEST_TIMEOUT_MS / PHONE_WEBHOOKS_RETRY_TIMEOUT_MS set
  * small (FAULT_ENV): the bound a user can set on a response that never comes.
+ *
+ * Set targets (issue 11, `PhoneNumberWebhooksSet`, SET_TARGETS) run the same way, one member at a
+ * time (`concurrency: 1`: the calls come in one order, so a fault hits the same member's call on
+ * every run), with the inputs `check` made before the step (its selector lookups are not faulted:
+ * a failing `check` stops the engine before any step). They try two faults (a 503 and a hang) and
+ * may take the per-number bound once per member. They are judged by the rules for sets:
+ * - transient: as above: the step succeeds and ends where the clean run ends (carrier, journal,
+ *   and the returned outputs, every member's previous values included).
+ * - persistent / outage, create and update: the step succeeds (and then ends where the clean run
+ *   ends) or rejects. A rejection starts "<n> of <m> number(s) failed to apply", names every member
+ *   that failed and the failed call, and carries no credentials; it carries the set's `id` and
+ *   `properties` (with the engine's `__provider`). Every member recorded in `properties.members`
+ *   matches the carrier (its live values and ids what the record says) and keeps the seed's
+ *   previous values; every member not recorded is as before the step; only where the message says
+ *   "run `pulumi up` again to converge" may either differ. Numbers that are not members never
+ *   change. The journal holds, besides the entries it had, entries only for members the create
+ *   recorded (a set's create keeps them until the next operation: `keepJournal`) or that the
+ *   message says are partially applied. Then, with the faults gone, what the engine does next is
+ *   run: an update from `properties`, as the partial state the host records. It must succeed and
+ *   end where the clean run ends: same carrier, same members, previous values the seed's.
+ * - persistent / outage, read: rejects ("failed to read") naming the failed members and call,
+ *   changes nothing at the carrier, and leaves the journal's entries as they were or forgotten.
+ * - persistent / outage, delete: succeeds (ending where the clean run ends) or rejects naming the
+ *   failed members and call; the members it does not name have the seed's values back; running
+ *   delete again with the faults gone restores every member to the seed's values and deletes every
+ *   copy the set made (the clean run's end).
+ * - every variant: no number is ever released.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { inspect, isDeepStrictEqual } from "node:util";
 import type { PhoneNumberWebhooksOutputs } from "../../provider/schema";
+import { PhoneNumberWebhooksSetProvider } from "../../provider/set-lifecycle";
+import type { CheckedSetArgs, MemberState, SetOutputs } from "../../provider/set-schema";
 import type { CaseResult as ReportedResult } from "../../scripts/report-reliability";
 import type { CheckedArgs } from "../../provider/schema";
 import type { WebhookSettings } from "../../provider/webhooks";
@@ -55,6 +84,15 @@ export interface Target {
   description: string;
   /** create's arguments; update changes voiceUrl; delete restores (onDelete defaults to restore). */
   args: Record<string, unknown>;
+  /**
+   * A `PhoneNumberWebhooksSet` (then `phoneNumber` is its first member): its members, in the order
+   * it runs them, and numbers at the same carrier it must never change.
+   */
+  set?: { members: string[]; outsiders: string[] };
+  /** The sandbox's seed (default `matrixSeed()`). */
+  seed?: () => SandboxSeed;
+  /** The faults tried (their keys; default every one). */
+  faults?: readonly string[];
 }
 
 const SUBACCOUNT = "AC1a2b3c4d5e6f708192a3b4c5d6e7f8a1";
@@ -148,8 +186,105 @@ export const TARGETS: readonly Target[] = [
   },
 ];
 
+// -- set targets (issue 11) -----------------------------------------------------------------------
+
+const FLEET = ["+14155550120", "+14155550121", "+14155550122"];
+const TELNYX_PAIR = ["+13125550200", "+13125550201"];
+const TELNYX_OUTSIDER = "+13125550203";
+/**
+ * The faults a set target tries: one status the carrier answers (retried) and one answer that
+ * never comes (the request timeout). Every call's retries are the per-number targets' business;
+ * a set adds which members fail and what it records, which these two show.
+ */
+const SET_FAULTS = ["503", "hang"] as const;
+
+/** The matrix seed plus three Twilio numbers of their own, on legacy webhooks. */
+function twilioFleetSeed(): SandboxSeed {
+  const seed = matrixSeed();
+  for (const [i, phone_number] of FLEET.entries())
+    seed.twilio!.incoming_phone_numbers!.push({
+      phone_number,
+      friendly_name: `fleet ${i}`,
+      voice_url: `https://legacy.example.com/fleet/${i}/voice`,
+      sms_url: `https://legacy.example.com/fleet/${i}/sms`,
+    });
+  return seed;
+}
+
+/** The matrix seed with both numbers of the shared Call Control application tagged "fleet". */
+function telnyxFleetSeed(outsider: boolean): SandboxSeed {
+  const seed = matrixSeed();
+  for (const n of seed.telnyx!.phone_numbers!)
+    if (TELNYX_PAIR.includes(n.phone_number)) Object.assign(n, { tags: ["fleet"] });
+  if (outsider)
+    seed.telnyx!.phone_numbers!.push({
+      phone_number: TELNYX_OUTSIDER,
+      connection_name: "support-app",
+      messaging_profile_name: "support-sms",
+    } as never);
+  return seed;
+}
+
+/**
+ * Sets run one member at a time (`concurrency: 1`), so that a step's calls come in one order and
+ * a fault aimed at the nth call to an endpoint hits the same member's call on every run.
+ */
+export const SET_TARGETS: readonly Target[] = [
+  {
+    key: "twilio-set",
+    carrier: "twilio",
+    phoneNumber: FLEET[0]!,
+    description: `Twilio set of ${FLEET.join(", ")} (listed; ${FLEET[1]} with its own voiceUrl)`,
+    args: {
+      provider: "twilio",
+      label: "fleet",
+      voiceUrl: VOICE,
+      smsUrl: SMS,
+      concurrency: 1,
+      numbers: [FLEET[0], { phoneNumber: FLEET[1], voiceUrl: `${VOICE}/own` }, FLEET[2]],
+    },
+    set: { members: FLEET, outsiders: ["+14155550100"] },
+    seed: twilioFleetSeed,
+    faults: SET_FAULTS,
+  },
+  {
+    key: "telnyx-set",
+    carrier: "telnyx",
+    phoneNumber: TELNYX_PAIR[0]!,
+    description: `Telnyx set selected by tag (${TELNYX_PAIR.join(", ")}: every number on a Call Control application and profile; members-only objects written in place, onShared refuse)`,
+    args: { label: "fleet", voiceUrl: VOICE, smsUrl: SMS, select: { tag: "fleet" }, concurrency: 1 },
+    set: { members: TELNYX_PAIR, outsiders: ["+13125550202"] },
+    seed: () => telnyxFleetSeed(false),
+    faults: SET_FAULTS,
+  },
+  {
+    key: "telnyx-set-isolate",
+    carrier: "telnyx",
+    phoneNumber: TELNYX_PAIR[0]!,
+    description: `Telnyx set selected by tag (${TELNYX_PAIR.join(", ")}), onShared: "isolate", their application and profile shared with ${TELNYX_OUTSIDER} (one copy of each for the set)`,
+    args: {
+      label: "fleet",
+      voiceUrl: VOICE,
+      smsUrl: SMS,
+      select: { tag: "fleet" },
+      onShared: "isolate",
+      concurrency: 1,
+    },
+    set: { members: TELNYX_PAIR, outsiders: [TELNYX_OUTSIDER, "+13125550202"] },
+    seed: () => telnyxFleetSeed(true),
+    faults: SET_FAULTS,
+  },
+];
+
+export const ALL_TARGETS: readonly Target[] = [...TARGETS, ...SET_TARGETS];
+
+const seedOf = (target: Target): SandboxSeed => (target.seed ?? matrixSeed)();
+
+export const faultsOf = (target: Target): readonly Fault[] =>
+  target.faults ? FAULTS.filter((f) => target.faults!.includes(f.key)) : FAULTS;
+
 export const targetByKey = (key: string): Target => {
-  const target = TARGETS.find((t) => t.key === key);
+  const target = ALL_TARGETS.find((t) => t.key === key);
   if (!target) throw new Error(`no fault-matrix target ${key}`);
   return target;
 };
@@ -239,6 +374,18 @@ export interface StepPlan {
   clean: { result: unknown; carrier: unknown; journal: unknown };
   /** The number's webhooks before the resource took it over: previousWebhooks, always. */
   originals: WebhookSettings;
+  /** A set: the inputs its `check` made at the start (the engine checks before it creates or updates). */
+  inputs?: Record<string, unknown>;
+  /** A set: each member's and outsider's webhooks and objects at the start. */
+  startNumbers?: Record<string, LiveNumber | null>;
+  /** A set: each member's webhooks in the seed, before the set took it over. */
+  memberOriginals?: Record<string, WebhookSettings>;
+}
+
+/** One number as the carrier has it: its webhooks and the carrier's ids of it and its objects. */
+export interface LiveNumber {
+  webhooks: WebhookSettings;
+  ids: Record<string, unknown>;
 }
 
 export interface FaultCase {
@@ -293,9 +440,10 @@ function comparableJournal(h: CarrierHarness): unknown {
 
 async function runStep(
   h: CarrierHarness,
-  plan: Pick<StepPlan, "target" | "step" | "id" | "props">,
+  plan: Pick<StepPlan, "target" | "step" | "id" | "props" | "inputs">,
   env: Record<string, string> = {},
 ): Promise<unknown> {
+  if (plan.target.set) return runSetStep(h, plan, env);
   const provider = h.provider(env);
   const { target, step, id, props } = plan;
   switch (step) {
@@ -312,6 +460,53 @@ async function runStep(
     case "delete":
       return provider.delete(id, props!);
   }
+}
+
+/** The inputs a set's `check` makes before the step (create: from nothing; update: over the state). */
+async function setInputs(
+  h: CarrierHarness,
+  target: Target,
+  step: StepName,
+  props: unknown,
+): Promise<Record<string, unknown> | undefined> {
+  if (step !== "create" && step !== "update") return undefined;
+  const provider = new PhoneNumberWebhooksSetProvider(h.provider());
+  const news = step === "create" ? target.args : updateArgs(target);
+  const { inputs, failures } = await provider.check(props as Record<string, unknown> | undefined, news);
+  if (failures?.length) throw new Error(`check of ${target.key} ${step}: ${JSON.stringify(failures)}`);
+  // The engine adds the provider's reference: a partial failure must carry it back.
+  return { ...inputs, __provider: "stored" };
+}
+
+async function runSetStep(
+  h: CarrierHarness,
+  plan: Pick<StepPlan, "target" | "step" | "id" | "props" | "inputs">,
+  env: Record<string, string>,
+): Promise<unknown> {
+  const provider = new PhoneNumberWebhooksSetProvider(h.provider(env));
+  const inputs = plan.inputs as CheckedSetArgs & Record<string, unknown>;
+  const props = plan.props as unknown as SetOutputs;
+  switch (plan.step) {
+    case "create":
+      return provider.create(inputs);
+    case "read":
+      return provider.read(plan.id, props);
+    case "update":
+      return provider.update(plan.id, props, inputs);
+    case "delete":
+      return provider.delete(plan.id, props);
+  }
+}
+
+/** The set's members and outsiders as the carrier has them now (read-only finds, no faults). */
+async function liveNumbers(h: CarrierHarness, target: Target): Promise<Record<string, LiveNumber | null>> {
+  const carrier = await h.provider().carrier(target.carrier);
+  const out: Record<string, LiveNumber | null> = {};
+  for (const phone of [...target.set!.members, ...target.set!.outsiders]) {
+    const found = await carrier.find(phone, { routing: true });
+    out[phone] = found ? { webhooks: found.webhooks, ids: { ...found.ids } } : null;
+  }
+  return out;
 }
 
 const requestKey = (r: { method: string; path: string; query: Record<string, string> }) =>
@@ -389,9 +584,9 @@ function labelOf(r: RequestLogEntry): string {
  * clean create left (carrier and journal). Each step runs on a fresh provider.
  */
 export async function planTarget(target: Target): Promise<StepPlan[]> {
-  const h = await startHarness(matrixSeed());
+  const h = await startHarness(seedOf(target));
   try {
-    const id = `${target.carrier}:${target.phoneNumber}`;
+    let id = `${target.carrier}:${target.phoneNumber}`;
     const runs: Array<{ plan: Omit<StepPlan, "calls" | "originals">; log: RequestLogEntry[] }> = [];
     let afterCreate: Snapshot | undefined;
     let createOuts: PhoneNumberWebhooksOutputs | undefined;
@@ -401,22 +596,40 @@ export async function planTarget(target: Target): Promise<StepPlan[]> {
       const props = step === "create" ? undefined : createOuts;
       restore(h, start);
       const startCarrier = comparableCarrier(h);
-      const result = await runStep(h, { target, step, id, props });
+      let inputs: Record<string, unknown> | undefined;
+      let startNumbers: Record<string, LiveNumber | null> | undefined;
+      if (target.set) {
+        // check, and what the carrier has, before the step: then the start again, log cleared.
+        inputs = await setInputs(h, target, step, props);
+        startNumbers = await liveNumbers(h, target);
+        restore(h, start);
+      }
+      const result = await runStep(h, { target, step, id, props, inputs });
       const log = h.sandbox.control.requests();
       const bad = log.filter((r) => r.fault || r.status >= 300);
       if (bad.length) throw new Error(`dry run of ${target.key} ${step}: ${bad.map(requestKey).join(", ")}`);
       const clean = { result, carrier: comparableCarrier(h), journal: comparableJournal(h) };
-      runs.push({ plan: { target, step, id, props, start, startCarrier, clean }, log });
+      runs.push({ plan: { target, step, id, props, start, startCarrier, clean, inputs, startNumbers }, log });
       if (step === "create") {
         afterCreate = snapshot(h);
         createOuts = (result as { outs: PhoneNumberWebhooksOutputs }).outs;
+        if (target.set) {
+          id = (result as { id: string }).id;
+          runs[0]!.plan.id = id;
+        }
       }
     }
     const lookups = runs.find((r) => r.plan.step === "read")!.log.map(labelOf);
+    const memberOriginals = target.set
+      ? Object.fromEntries(
+          target.set.members.map((m) => [m, runs[0]!.plan.startNumbers![m]!.webhooks] as const),
+        )
+      : undefined;
     return runs.map(({ plan, log }) => ({
       ...plan,
       calls: toCalls(target, log, plan.step === "read" ? log.map(labelOf) : lookups),
-      originals: createOuts!.previousWebhooks,
+      originals: memberOriginals ? memberOriginals[target.phoneNumber]! : createOuts!.previousWebhooks,
+      memberOriginals,
     }));
   } finally {
     await h.close();
@@ -427,7 +640,7 @@ export async function planTarget(target: Target): Promise<StepPlan[]> {
 export function casesOf(plan: StepPlan): FaultCase[] {
   const firstWrite = plan.calls.find((c) => c.method === "POST" || c.method === "PATCH")?.index ?? Infinity;
   const cases: FaultCase[] = [];
-  for (const fault of FAULTS)
+  for (const fault of faultsOf(plan.target))
     for (const call of plan.calls)
       for (const variant of VARIANTS) {
         if (variant === "outage" && call.index <= firstWrite) continue;
@@ -579,11 +792,12 @@ export async function runCase(h: CarrierHarness, c: FaultCase): Promise<CaseResu
         "write")
       : c.call.phase;
 
+  const bound = stepBound(plan.target);
   if (settled.status === "hung")
     problems.push(`the step did not settle within ${STEP_DEADLINE_MS / 1000} s: nothing bounds the hang`);
-  else if (ms > STEP_BOUND_MS)
+  else if (ms > bound)
     problems.push(
-      `the step took ${ms} ms, more than ${STEP_BOUND_MS} ms allowed by a ${REQUEST_TIMEOUT_MS} ms request timeout and a ${RETRY_TIMEOUT_MS} ms retry budget`,
+      `the step took ${ms} ms, more than ${bound} ms allowed by a ${REQUEST_TIMEOUT_MS} ms request timeout and a ${RETRY_TIMEOUT_MS} ms retry budget`,
     );
   if (control.releases().length)
     problems.push(`numbers were released: ${JSON.stringify(control.releases())}`);
@@ -592,7 +806,13 @@ export async function runCase(h: CarrierHarness, c: FaultCase): Promise<CaseResu
 
   let outcome: string;
   let carrierState: string;
-  if (settled.status === "hung") {
+  if (plan.target.set && settled.status !== "hung" && variant !== "transient") {
+    ({ outcome, carrierState } = await judgeSetFailure(h, c, settled, problems, {
+      log,
+      failedName,
+      startJournal,
+    }));
+  } else if (settled.status === "hung") {
     outcome = `did not settle within ${STEP_DEADLINE_MS / 1000} s`;
     carrierState = "unknown (step still running)";
   } else if (variant === "transient") {
@@ -677,6 +897,7 @@ export async function runCase(h: CarrierHarness, c: FaultCase): Promise<CaseResu
 
 /** A step's result must be the clean run's, and previousWebhooks always the originals. */
 function checkResult(problems: string[], plan: StepPlan, value: unknown, what: string): void {
+  if (plan.target.set) return checkSetResult(problems, plan, value, what);
   const outs =
     (value as { outs?: PhoneNumberWebhooksOutputs; props?: PhoneNumberWebhooksOutputs } | undefined) ?? {};
   const previous = (outs.outs ?? outs.props)?.previousWebhooks;
@@ -686,6 +907,265 @@ function checkResult(problems: string[], plan: StepPlan, value: unknown, what: s
     );
   const diff = differences(value, plan.clean.result);
   if (diff.length) problems.push(`${what} differs from the clean run's: ${diff.join("; ")}`);
+}
+
+/** A set runs its members one at a time: each may take what one number's step may. */
+export function stepBound(target: Target): number {
+  return STEP_BOUND_MS * (target.set?.members.length ?? 1);
+}
+
+/** A set's result must be the clean run's, and every member's previous values the seed's. */
+function checkSetResult(problems: string[], plan: StepPlan, value: unknown, what: string): void {
+  const outs = value as { outs?: SetOutputs; props?: SetOutputs } | undefined;
+  for (const [phone, member] of Object.entries((outs?.outs ?? outs?.props)?.members ?? {}))
+    checkPrevious(problems, plan, phone, member, what);
+  const diff = differences(value, plan.clean.result);
+  if (diff.length) problems.push(`${what} differs from the clean run's: ${diff.join("; ")}`);
+}
+
+function checkPrevious(problems: string[], plan: StepPlan, phone: string, member: MemberState, what: string) {
+  const seed = plan.memberOriginals?.[phone];
+  const wrong = Object.entries(member.previous).filter(
+    ([field, value]) => !seed || value !== seed[field as keyof WebhookSettings],
+  );
+  if (wrong.length)
+    problems.push(
+      `${what}: ${phone}'s previous values are not the seed's: ${wrong.map(([f, v]) => `${f} ${JSON.stringify(v)} instead of ${JSON.stringify(seed?.[f as keyof WebhookSettings])}`).join("; ")}`,
+    );
+}
+
+/**
+ * The members whose calls the fault answered. Members run one at a time: a request that names a
+ * member (its number, or an id only it has) starts that member's calls; the others that follow
+ * are its calls too (a shared object's), until the next member's.
+ */
+function suspectsOf(plan: StepPlan, log: RequestLogEntry[]): Set<string> {
+  const members = plan.target.set!.members;
+  const owners = new Map<string, string[]>();
+  for (const m of members) {
+    const ids = [m, ...Object.values(plan.startNumbers?.[m]?.ids ?? {}).filter((v) => typeof v === "string")];
+    for (const id of ids as string[]) owners.set(id, [...(owners.get(id) ?? []), m]);
+  }
+  const mine = new Map<string, string>();
+  for (const [id, who] of owners) if (new Set(who).size === 1) mine.set(id, who[0]!);
+  const suspects = new Set<string>();
+  let current: string | undefined;
+  for (const r of log) {
+    // A number in a query loses its "+" (decoded as a space, then trimmed): matched by its digits.
+    const named = [...mine].find(([id]) => {
+      const bare = id.replace(/^\+/, "");
+      return r.path.includes(bare) || Object.values(r.query).some((v) => v.includes(bare));
+    });
+    if (named) current = named[1];
+    if (r.fault) suspects.add(current ?? members[0]!);
+  }
+  return suspects;
+}
+
+const SET_OPERATION: Record<StepName, string> = {
+  create: "apply",
+  update: "apply",
+  read: "read",
+  delete: "restore",
+};
+
+/** How a set's step that did not succeed cleanly is judged (the rules for sets, at the top). */
+async function judgeSetFailure(
+  h: CarrierHarness,
+  c: FaultCase,
+  settled: Exclude<Settled, { status: "hung" }>,
+  problems: string[],
+  seen: { log: RequestLogEntry[]; failedName: string; startJournal: unknown },
+): Promise<{ outcome: string; carrierState: string }> {
+  const { plan } = c;
+  const { target, step } = plan;
+  const members = target.set!.members;
+  if (settled.status === "resolved") {
+    if (step === "read") {
+      problems.push("the step succeeded although the carrier kept failing; read must reject");
+      return { outcome: "succeeded", carrierState: "not judged" };
+    }
+    // A set may get through a fault no member needed: then it ends where the clean run ends.
+    checkResult(problems, plan, settled.value, "the result");
+    const diff = differences(comparableCarrier(h), plan.clean.carrier);
+    if (diff.length)
+      problems.push(`the step succeeded, but the carrier differs from the clean run's: ${diff.join("; ")}`);
+    const journalDiff = differences(comparableJournal(h), plan.clean.journal);
+    if (journalDiff.length)
+      problems.push(
+        `the step succeeded, but the journal differs from the clean run's: ${journalDiff.join("; ")}`,
+      );
+    return {
+      outcome: "succeeded",
+      carrierState: diff.length ? "differs from the clean run" : "as after a clean run",
+    };
+  }
+
+  const error = settled.error;
+  const message = messageOf(error);
+  const outcome = `rejected: ${message}`;
+  if (!(error instanceof Error)) problems.push("rejected with something that is not an Error");
+  const dump = `${message}\n${inspect(error, { depth: 8 })}`;
+  const leaked = SECRETS.filter((secret) => dump.includes(secret));
+  if (leaked.length) problems.push(`the error carries credentials (${leaked.length})`);
+
+  // The message: how many members failed, of how many, each of them, and the call that failed.
+  const stored = (plan.props as unknown as SetOutputs | undefined)?.members ?? {};
+  const total = step === "create" ? members.length : Object.keys(stored).length;
+  const head = new RegExp(`^(\\d+) of ${total} number\\(s\\) failed to ${SET_OPERATION[step]}: `).exec(
+    message,
+  );
+  if (!head)
+    problems.push(
+      `the message does not start "<n> of ${total} number(s) failed to ${SET_OPERATION[step]}: "`,
+    );
+  const count = Number(head?.[1] ?? 0);
+  const spec = c.fault.spec(target.carrier);
+  const how =
+    spec.kind === "drop" || spec.kind === "hang"
+      ? `: no answer from ${CARRIER_WORD[target.carrier]}`
+      : ` \\(HTTP ${spec.status}\\)`;
+  const call = new RegExp(`${escapeRe(`${target.carrier} ${seen.failedName} failed`)}${how}`);
+  if (!call.test(message)) problems.push(`the message does not name the failed call (${call.source})`);
+  // A member whose own calls were not faulted may fail too, on a lookup it shares with the
+  // members before it (an account's Messaging Services, listed once per operation); but at least
+  // one member's own call was.
+  const suspects = suspectsOf(plan, seen.log);
+  const partial = error as { id?: unknown; properties?: SetOutputs & { __provider?: unknown } };
+  const properties = step === "create" || step === "update" ? partial.properties : undefined;
+  const recorded = properties?.members ?? {};
+  const cleanOuts = (plan.clean.result as { outs?: SetOutputs } | undefined)?.outs;
+  // Who failed: a create records only the members it applied; an update keeps a failed member's
+  // old record; read and delete record nothing, so the message is all there is.
+  const failed =
+    step === "create"
+      ? members.filter((m) => !recorded[m])
+      : step === "update"
+        ? members.filter((m) => !isDeepStrictEqual(recorded[m], cleanOuts?.members[m]))
+        : members.filter((m) => message.includes(m));
+  if (head && count !== failed.length)
+    problems.push(
+      `the message counts ${count} failed member(s), but ${failed.length} failed (${failed.join(", ") || "none"})`,
+    );
+  for (const m of failed) {
+    if (!message.includes(m)) problems.push(`the message does not name ${m}, which failed`);
+  }
+  if (failed.length && !failed.some((m) => suspects.has(m)))
+    problems.push(`none of the failed members (${failed.join(", ")}) made a faulted call`);
+  const hint = message.includes(CONVERGE_HINT);
+
+  if ((step === "create" || step === "update") && properties) {
+    if (partial.id !== plan.id)
+      problems.push(`the error's id is ${JSON.stringify(partial.id)}, not ${plan.id}`);
+    if (properties.__provider !== "stored")
+      problems.push("the error's properties lost the provider reference");
+  } else if (step === "create" || step === "update")
+    problems.push("the error carries no properties: what the step applied would be forgotten");
+
+  // Every member recorded matches the carrier; every member not recorded is as before the step.
+  const live = await liveNumbers(h, target);
+  const mismatched: string[] = [];
+  for (const m of members) {
+    const now = live[m];
+    const record = recorded[m];
+    if (step !== "create" && step !== "update") break;
+    if (record) {
+      checkPrevious(problems, plan, m, record, "the recorded member");
+      const wrong = Object.entries(record.webhooks).filter(
+        ([f, v]) => now?.webhooks[f as keyof WebhookSettings] !== v,
+      );
+      const ids = Object.entries(record.ids).filter(
+        ([k, v]) => now?.ids[k] !== undefined && now.ids[k] !== v,
+      );
+      if (!now || wrong.length || ids.length)
+        mismatched.push(
+          `${m} is recorded with ${[...wrong.map(([f, v]) => `${f} ${JSON.stringify(v)} (live ${JSON.stringify(now?.webhooks[f as keyof WebhookSettings])})`), ...ids.map(([k, v]) => `${k} ${v} (live ${String(now?.ids[k])})`)].join(", ") || "a number the carrier no longer has"}`,
+        );
+    } else if (!isDeepStrictEqual(now, plan.startNumbers?.[m])) {
+      mismatched.push(
+        `${m} is not recorded, yet changed: ${differences(now, plan.startNumbers?.[m]).join("; ")}`,
+      );
+    }
+  }
+  if (mismatched.length && !hint)
+    problems.push(`the carrier and the error's record disagree without saying so: ${mismatched.join("; ")}`);
+  for (const o of target.set!.outsiders)
+    if (!isDeepStrictEqual(live[o], plan.startNumbers?.[o]))
+      problems.push(
+        `${o}, not a member, changed: ${differences(live[o], plan.startNumbers?.[o]).join("; ")}`,
+      );
+  if (step === "delete")
+    for (const m of members.filter((x) => !message.includes(x))) {
+      const seed = plan.memberOriginals?.[m];
+      const wrong = Object.keys(stored[m]?.previous ?? {}).filter(
+        (f) => live[m]?.webhooks[f as keyof WebhookSettings] !== seed?.[f as keyof WebhookSettings],
+      );
+      if (wrong.length) problems.push(`${m} did not fail, yet its ${wrong.join(", ")} are not the seed's`);
+    }
+
+  // The journal: an entry as at the start, or for a member the create recorded or partially applied.
+  const startJournal = seen.startJournal as Record<string, unknown>;
+  const cleanJournal = plan.clean.journal as Record<string, unknown>;
+  for (const [file, entry] of Object.entries(
+    comparableJournal(h) as Record<string, { phoneNumber: string }>,
+  )) {
+    if (isDeepStrictEqual(entry, startJournal[file])) continue;
+    const m = entry.phoneNumber;
+    const allowed =
+      (step === "create" && recorded[m] !== undefined) ||
+      (step === "update" && isDeepStrictEqual(entry, cleanJournal[file])) ||
+      (hint && failed.includes(m));
+    if (!allowed)
+      problems.push(
+        `the journal holds an entry for ${m}, which the step neither recorded by create nor partially applied`,
+      );
+  }
+
+  const before = differences(comparableCarrier(h), plan.startCarrier);
+  const recordedText =
+    step === "create" || step === "update"
+      ? `${Object.keys(recorded).length} of ${members.length} recorded; `
+      : "";
+  const carrierState = `${recordedText}${before.length ? "carrier changed" : "carrier as before the step"}${mismatched.length ? ` (${mismatched.join("; ")})` : ""}`;
+  if (step === "read") {
+    if (before.length) problems.push(`the read changed the carrier: ${before.join("; ")}`);
+    return { outcome, carrierState };
+  }
+
+  // What the engine does next, with the faults gone: `up` updates from what the error recorded;
+  // `destroy` deletes again from the state (a failed delete leaves it).
+  const rerun = await settle(
+    runSetStep(
+      h,
+      step === "delete"
+        ? plan
+        : properties
+          ? { ...plan, step: "update", props: properties as unknown as PhoneNumberWebhooksOutputs }
+          : plan,
+      {},
+    ),
+    STEP_DEADLINE_MS,
+  );
+  if (rerun.status !== "resolved") {
+    problems.push(
+      `running it again without faults did not converge: ${rerun.status === "rejected" ? messageOf(rerun.error) : "it hung"}`,
+    );
+    return { outcome, carrierState: `${carrierState}; re-run failed` };
+  }
+  const after = differences(comparableCarrier(h), plan.clean.carrier);
+  if (after.length)
+    problems.push(`after the re-run the carrier differs from the clean run's: ${after.join("; ")}`);
+  if (step !== "delete") {
+    const outs = (rerun.value as { outs?: SetOutputs }).outs;
+    for (const [phone, member] of Object.entries(outs?.members ?? {}))
+      checkPrevious(problems, plan, phone, member, "the re-run's result");
+    const diff = differences(outs, cleanOuts);
+    if (diff.length) problems.push(`the re-run's outputs differ from the clean run's: ${diff.join("; ")}`);
+  }
+  return {
+    outcome,
+    carrierState: `${carrierState}; ${after.length ? "re-run did not converge" : "converged on re-run"}`,
+  };
 }
 
 /** The request log in one line: "GET list phone_numbers 200 12ms, PATCH … 0 hang 300ms, …". */
@@ -774,7 +1254,7 @@ export async function runMatrix(cases: FaultCase[], options: RunOptions = {}): P
   const began = Date.now();
   const worker = async () => {
     for (let group = queue.shift(); group; group = queue.shift()) {
-      const h = await startHarness(matrixSeed());
+      const h = await startHarness(seedOf(group[0]!.plan.target));
       try {
         for (const c of group) {
           let result: CaseResult;

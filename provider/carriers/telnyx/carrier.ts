@@ -304,7 +304,7 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
     let confirmed: Promise<void> | undefined;
     const confirmAssignments = () => (confirmed ??= this.confirmAssignments(current));
     const steps = claimed.map((t) => {
-      const step = this.writeStep(t, plain, confirmAssignments);
+      const step = this.writeStep(current.phoneNumber, t, plain, confirmAssignments);
       if (options.isolate && t.sharedWith.length === 0 && !ownCopy(t))
         step.note = () => `the ${t.kind.label} ${t.id} serves only ${current.phoneNumber}: written in place`;
       return step;
@@ -838,6 +838,7 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
   }
 
   private writeStep(
+    phoneNumber: string,
     target: WriteTarget,
     changes: WebhookChanges,
     confirmAssignments: () => Promise<void>,
@@ -864,12 +865,16 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
         return written;
       },
       undo: async () => {
+        // Undone, the number no longer declares these fields: another number's later write of
+        // the same values must not count it (it would leave that write in place on its undo).
+        this.claims.release(phoneNumber, kind, id, fields);
         if (!before) return;
         // A field another number of this run still declares with the value written stays as it is.
         const restore = Object.fromEntries(
           Object.entries(before).filter(
             ([field]) =>
               !this.claims.claimedByOthers(
+                phoneNumber,
                 kind,
                 id,
                 field as WebhookField,

@@ -159,10 +159,30 @@ export class SharedClaims {
     return writable;
   }
 
-  /** Whether another number of this run declares `field` of this object with `value`. */
-  claimedByOthers(kind: ObjectKind, id: string, field: WebhookField, value: string | null): boolean {
+  /**
+   * Withdraws a number's claims on an object's fields: its write there is being undone, so it no
+   * longer declares them. A number that failed must not keep the next one's write in place.
+   */
+  release(phoneNumber: string, kind: ObjectKind, id: string, fields: readonly WebhookField[]): void {
+    for (const field of fields) {
+      const key = claimKey(kind, id, field);
+      const claim = this.claims.get(key);
+      if (!claim) continue;
+      claim.phoneNumbers.delete(phoneNumber);
+      if (claim.phoneNumbers.size === 0) this.claims.delete(key);
+    }
+  }
+
+  /** Whether a number of this run other than `phoneNumber` declares `field` of this object with `value`. */
+  claimedByOthers(
+    phoneNumber: string,
+    kind: ObjectKind,
+    id: string,
+    field: WebhookField,
+    value: string | null,
+  ): boolean {
     const claim = this.claims.get(claimKey(kind, id, field));
-    return !!claim && claim.value === value && claim.phoneNumbers.size > 1;
+    return !!claim && claim.value === value && [...claim.phoneNumbers].some((n) => n !== phoneNumber);
   }
 }
 
