@@ -8,7 +8,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { Isolation, NumberGroup } from "./carriers/carrier";
-import { CARRIER_ID_KEYS } from "./carriers";
+import { CARRIER_ID_KEYS, CARRIER_NAMES } from "./carriers";
 import { WebhookError } from "./errors";
 import {
   sharedProvider,
@@ -35,6 +35,9 @@ import { UNSET_WEBHOOKS, WEBHOOK_FIELDS, type WebhookChanges, type WebhookField 
 
 /** How many failed members an error lists with their reasons; the rest by number only. */
 const REASONS_SHOWN = 20;
+
+/** How many journal entries a set reads at once. */
+const JOURNAL_READS_AT_ONCE = 64;
 
 /** One member's failure in an operation. */
 interface MemberFailure {
@@ -103,7 +106,7 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
   ): Promise<pulumi.dynamic.CreateResult<SetOutputs>> {
     const args = this.validated(inputs);
     const members = Object.keys(membersOf(args));
-    const group = groupOf(args, members, []);
+    const group = groupOf(args, members, [], await this.journaledCopies(args, members));
     const preflights: PreflightMemo = new Map();
     const outcome = await this.forEachMember(args, members, async (phoneNumber) => {
       const outs = await this.numbers.takeOver(this.memberArgs(args, phoneNumber), {
@@ -164,7 +167,13 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
     const wanted = membersOf(args);
     const stored = olds.members ?? {};
     const all = [...new Set([...Object.keys(stored), ...Object.keys(wanted)])].sort();
-    const group = groupOf(args, Object.keys(wanted), Object.values(stored));
+    const joining = Object.keys(wanted).filter((phoneNumber) => !stored[phoneNumber]);
+    const group = groupOf(
+      args,
+      Object.keys(wanted),
+      Object.values(stored),
+      await this.journaledCopies(args, joining),
+    );
     const listed = listedMembers(args.numbers);
     const before = listedMembers(olds.numbers);
     const preflights: PreflightMemo = new Map();
@@ -230,6 +239,27 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
         `${failureMessage("restore", outcome.failed, members.length)}. Every other member has its previous webhooks back; run \`pulumi destroy\` again to finish`,
         "carrier",
       );
+  }
+
+  /**
+   * The copies the journal entries of `members` name: made for the set by a run that died before
+   * the engine wrote its state. Each member whose own entry names a copy goes back onto it; the
+   * group must know them too, or a member without such an entry (one the dead run had not reached)
+   * would make a second copy of the same object (refused by Telnyx: the copy's name is taken).
+   */
+  private async journaledCopies(args: Pick<CheckedSetArgs, "provider" | "select">, members: string[]) {
+    const journal = this.numbers.journal();
+    const carrier = setCarrier(args);
+    const reads = members.flatMap((phoneNumber) =>
+      (carrier ? [carrier] : CARRIER_NAMES).map((name) => () => journal.entry(name, phoneNumber)),
+    );
+    const copies: Isolation[] = [];
+    // A bounded number of files open at once: a set may have thousands of members.
+    for (let i = 0; i < reads.length; i += JOURNAL_READS_AT_ONCE) {
+      const entries = await Promise.all(reads.slice(i, i + JOURNAL_READS_AT_ONCE).map((read) => read()));
+      copies.push(...entries.flatMap((entry) => entry?.isolated ?? []));
+    }
+    return copies;
   }
 
   /** The members of a checked set: listed ones, then what `select` matches in the account. */
@@ -314,11 +344,21 @@ function membersOf(args: CheckedSetArgs): Record<string, WebhookChanges> {
   return typeof args.members === "string" ? {} : args.members;
 }
 
-/** The set as a `NumberGroup`: its members, and the copies its members are on. */
-function groupOf(args: Pick<CheckedSetArgs, "label">, members: string[], stored: MemberState[]): NumberGroup {
+/**
+ * The set as a `NumberGroup`: its members, and the copies its members are on (the state's, then
+ * those only the journal knows).
+ */
+function groupOf(
+  args: Pick<CheckedSetArgs, "label">,
+  members: string[],
+  stored: MemberState[],
+  journaled: Isolation[] = [],
+): NumberGroup {
   const copies = new Map<string, Isolation>();
   for (const member of stored)
     for (const isolation of member.isolated ?? []) copies.set(isolation.copyId, isolation);
+  for (const isolation of journaled)
+    if (!copies.has(isolation.copyId)) copies.set(isolation.copyId, isolation);
   return { label: args.label, members: new Set(members), copies: [...copies.values()] };
 }
 
