@@ -8,7 +8,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { Isolation, NumberGroup } from "./carriers/carrier";
-import { CARRIER_ID_KEYS } from "./carriers";
+import { CARRIER_ID_KEYS, CARRIER_NAMES } from "./carriers";
 import { WebhookError } from "./errors";
 import {
   sharedProvider,
@@ -35,6 +35,9 @@ import { UNSET_WEBHOOKS, WEBHOOK_FIELDS, type WebhookChanges, type WebhookField 
 
 /** How many failed members an error lists with their reasons; the rest by number only. */
 const REASONS_SHOWN = 20;
+
+/** How many journal entries a set reads at once. */
+const JOURNAL_READS_AT_ONCE = 64;
 
 /** One member's failure in an operation. */
 interface MemberFailure {
@@ -240,20 +243,28 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
   }
 
   /**
-   * The copies an earlier run made for members it did not record (it failed, and could not move
-   * them back): each is in its member's journal entry. They are the group's copies like those in
-   * the state, or the members that join them would try to make them again (and be refused: the
-   * name is taken).
+   * The copies the journal entries of `members` name: made for the set by a run that died, or
+   * failed and could not move a member back, before the state recorded them. The group must know
+   * them too, or a member without such an entry would make a second copy of the same object
+   * (refused by Telnyx: the copy's name is taken). Only isolating sets make copies.
    */
   private async journaledCopies(
     args: Pick<CheckedSetArgs, "onShared" | "provider" | "select">,
-    phoneNumbers: string[],
+    members: string[],
   ): Promise<Isolation[]> {
-    const provider = setCarrier(args);
-    if (args.onShared !== "isolate" || !provider) return [];
+    if (args.onShared !== "isolate") return [];
     const journal = this.numbers.journal();
-    const entries = await Promise.all(phoneNumbers.map((n) => journal.entry(provider, n)));
-    return entries.flatMap((entry) => entry?.isolated ?? []);
+    const carrier = setCarrier(args);
+    const reads = members.flatMap((phoneNumber) =>
+      (carrier ? [carrier] : CARRIER_NAMES).map((name) => () => journal.entry(name, phoneNumber)),
+    );
+    const copies: Isolation[] = [];
+    // A bounded number of files open at once: a set may have thousands of members.
+    for (let i = 0; i < reads.length; i += JOURNAL_READS_AT_ONCE) {
+      const entries = await Promise.all(reads.slice(i, i + JOURNAL_READS_AT_ONCE).map((read) => read()));
+      copies.push(...entries.flatMap((entry) => entry?.isolated ?? []));
+    }
+    return copies;
   }
 
   /** The members of a checked set: listed ones, then what `select` matches in the account. */
@@ -338,7 +349,10 @@ function membersOf(args: CheckedSetArgs): Record<string, WebhookChanges> {
   return typeof args.members === "string" ? {} : args.members;
 }
 
-/** The set as a `NumberGroup`: its members, and the copies its members are on. */
+/**
+ * The set as a `NumberGroup`: its members, and the copies its members are on (the state's, then
+ * those only the journal knows).
+ */
 function groupOf(
   args: Pick<CheckedSetArgs, "label">,
   members: string[],
@@ -346,9 +360,10 @@ function groupOf(
   journaled: Isolation[] = [],
 ): NumberGroup {
   const copies = new Map<string, Isolation>();
-  for (const isolation of journaled) copies.set(isolation.copyId, isolation);
   for (const member of stored)
     for (const isolation of member.isolated ?? []) copies.set(isolation.copyId, isolation);
+  for (const isolation of journaled)
+    if (!copies.has(isolation.copyId)) copies.set(isolation.copyId, isolation);
   return { label: args.label, members: new Set(members), copies: [...copies.values()] };
 }
 

@@ -214,6 +214,11 @@ describe("PhoneNumberWebhooksSet on Telnyx, where numbers share applications and
   const app = (phone: string) => h.sandbox.control.telnyxNumber(phone)!.connection_id!;
   const events = (id: string) =>
     h.sandbox.control.telnyxObject("call_control_applications", id)?.webhook_event_url;
+  const profileUrl = (id: string) => h.sandbox.control.telnyxObject("messaging_profiles", id)?.webhook_url;
+  const objectCounts = () => {
+    const t = h.sandbox.control.state().telnyx;
+    return { cca: t.call_control_applications.length, profiles: t.messaging_profiles.length };
+  };
 
   beforeEach(async () => {
     await h.close();
@@ -369,5 +374,53 @@ describe("PhoneNumberWebhooksSet on Telnyx, where numbers share applications and
     await setProvider().delete(failure.id, outs as SetOutputs);
     for (const phone of PAIR) expect(app(phone)).toBe(shared);
     expect(h.sandbox.control.telnyxObject("call_control_applications", copy)).toBeUndefined();
+  });
+
+  it("a create killed after a member was isolated: the next create moves every member onto that member's copies, not new ones", async () => {
+    const outsider = "+13125550203";
+    h.sandbox.control.buyTelnyxNumber({
+      phone_number: outsider,
+      connection_name: "support-app",
+      messaging_profile_name: "support-sms",
+    } as never);
+    const shared = {
+      app: app(PAIR[0]!),
+      profile: h.sandbox.control.telnyxNumber(PAIR[0]!)!.messaging_profile_id!,
+    };
+    const original = { voice: events(shared.app), sms: profileUrl(shared.profile) };
+    const counts = objectCounts();
+    const args = { provider: "telnyx", voiceUrl: VOICE, smsUrl: SMS, onShared: "isolate", concurrency: 1 };
+    // What a run killed after its first member, before the second, leaves (the engine writes a
+    // set's state once, after all its members): the first member on the set's copies, its journal
+    // entry naming them, and no state. A create of the first member alone, whose outputs are
+    // dropped, leaves exactly that.
+    await setProvider().create(await checked(setProvider(), { ...args, numbers: [PAIR[0]!] }));
+    const copies = {
+      app: app(PAIR[0]!),
+      profile: h.sandbox.control.telnyxNumber(PAIR[0]!)!.messaging_profile_id!,
+    };
+    expect(objectCounts()).toEqual({ cca: counts.cca + 1, profiles: counts.profiles + 1 });
+
+    const provider = setProvider();
+    const { id, outs } = await provider.create(await checked(provider, { ...args, numbers: PAIR }));
+    expect(objectCounts()).toEqual({ cca: counts.cca + 1, profiles: counts.profiles + 1 });
+    for (const phone of PAIR) {
+      expect(h.sandbox.control.telnyxNumber(phone)).toMatchObject({
+        connection_id: copies.app,
+        messaging_profile_id: copies.profile,
+      });
+      expect(outs!.members[phone]!.previous).toEqual({ voiceUrl: original.voice, smsUrl: original.sms });
+      expect(outs!.members[phone]!.isolated?.map((i) => [i.originalId, i.copyId])).toEqual([
+        [shared.app, copies.app],
+        [shared.profile, copies.profile],
+      ]);
+    }
+    expect(app(outsider)).toBe(shared.app);
+
+    await setProvider().delete(id, outs as SetOutputs);
+    expect(objectCounts()).toEqual(counts);
+    for (const phone of PAIR) expect(app(phone)).toBe(shared.app);
+    expect(events(shared.app)).toBe(original.voice);
+    expect(profileUrl(shared.profile)).toBe(original.sms);
   });
 });
