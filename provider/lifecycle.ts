@@ -177,7 +177,10 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
       });
     } catch (error) {
       const leftover = error instanceof WebhookError && error.partiallyApplied;
-      if (!previous.recovered && !leftover) await journal.forget(carrier.name, args.phoneNumber);
+      // A set keeps a failed member's entry too: another member may have written an object they
+      // share (Telnyx), and the member's next attempt must still record the originals.
+      if (!previous.recovered && !leftover && !member.keepJournal)
+        await journal.forget(carrier.name, args.phoneNumber);
       throw error;
     }
     const { number, isolated } = await readBack(carrier, current, applied, previous.isolated);

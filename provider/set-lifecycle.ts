@@ -215,8 +215,19 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
     });
     if (notes.length) await warnAll(notes);
     // A member that failed keeps its record (a leave or update is retried), or stays out (a join).
-    for (const { phoneNumber } of outcome.failed)
-      if (stored[phoneNumber]) outcome.done[phoneNumber] = stored[phoneNumber]!;
+    // Its live values are read again: another member may have written an object they share. Not
+    // an isolated member's: a read would forget the journal, which may hold a copy the failed
+    // attempt could not remove.
+    const kept = outcome.failed.map((f) => f.phoneNumber).filter((phoneNumber) => stored[phoneNumber]);
+    const rereadable = kept.filter((phoneNumber) => !stored[phoneNumber]!.isolated);
+    const reread = await this.forEachMember(args, rereadable, async (phoneNumber) => {
+      const refreshed = await this.numbers.refreshNumber(
+        memberOutputs(olds, phoneNumber, stored[phoneNumber]!),
+      );
+      return refreshed && compactMember(olds, refreshed.outs);
+    });
+    for (const phoneNumber of kept)
+      outcome.done[phoneNumber] = reread.done[phoneNumber] ?? stored[phoneNumber]!;
     const outs = setOutputs(args, outcome.done);
     if (outcome.failed.length) throw partialFailure(id, outs, news, outcome.failed, all.length);
     return { outs };

@@ -38,8 +38,9 @@
  *   previous values; every member not recorded is as before the step; only where the message says
  *   "run `pulumi up` again to converge" may either differ. Numbers that are not members never
  *   change. The journal holds, besides the entries it had, entries only for members the create
- *   recorded (a set's create keeps them until the next operation: `keepJournal`) or that the
- *   message says are partially applied. Then, with the faults gone, what the engine does next is
+ *   recorded or tried (a set's create keeps them until the next operation, `keepJournal`, a failed
+ *   member's too: another member may have written an object they share, and the next attempt must
+ *   still record the originals) or that the message says are partially applied. Then, with the faults gone, what the engine does next is
  *   run: an update from `properties`, as the partial state the host records. It must succeed and
  *   end where the clean run ends: same carrier, same members, previous values the seed's.
  * - persistent / outage, read: rejects ("failed to read") naming the failed members and call,
@@ -59,7 +60,7 @@ import { PhoneNumberWebhooksSetProvider } from "../../provider/set-lifecycle";
 import type { CheckedSetArgs, MemberState, SetOutputs } from "../../provider/set-schema";
 import type { CaseResult as ReportedResult } from "../../scripts/report-reliability";
 import type { CheckedArgs } from "../../provider/schema";
-import type { WebhookSettings } from "../../provider/webhooks";
+import { isVoiceField, type WebhookField, type WebhookSettings } from "../../provider/webhooks";
 import type { FaultSpec, RequestLogEntry, SandboxSeed } from "../../sandbox";
 import { telnyxFaultResponse } from "../../sandbox/telnyx";
 import { twilioFaultResponse } from "../../sandbox/twilio";
@@ -1063,8 +1064,34 @@ async function judgeSetFailure(
     problems.push("the error carries no properties: what the step applied would be forgotten");
 
   // Every member recorded matches the carrier; every member not recorded is as before the step.
+  // Except where a member shares the object that holds a field (a Telnyx application or profile)
+  // with a member the step did write and record: the object holds that member's value for both.
   const live = await liveNumbers(h, target);
   const mismatched: string[] = [];
+  const holder = (field: string) =>
+    isVoiceField(field as WebhookField) ? "connectionId" : "messagingProfileId";
+  const changedOnlyBySharing = (m: string) => {
+    const now = live[m];
+    const start = plan.startNumbers?.[m];
+    if (!now || !start || !isDeepStrictEqual(now.ids, start.ids)) return false;
+    const changed = Object.keys(now.webhooks).filter(
+      (f) => now.webhooks[f as keyof WebhookSettings] !== start.webhooks[f as keyof WebhookSettings],
+    );
+    return changed.every((f) => writtenForAnother(m, f));
+  };
+  const writtenForAnother = (m: string, field: string) => {
+    const on = live[m]?.ids[holder(field)];
+    const value = live[m]?.webhooks[field as keyof WebhookSettings];
+    return (
+      !!on &&
+      members.some(
+        (r) =>
+          r !== m &&
+          live[r]?.ids[holder(field)] === on &&
+          recorded[r]?.webhooks[field as keyof WebhookSettings] === value,
+      )
+    );
+  };
   for (const m of members) {
     const now = live[m];
     const record = recorded[m];
@@ -1072,7 +1099,7 @@ async function judgeSetFailure(
     if (record) {
       checkPrevious(problems, plan, m, record, "the recorded member");
       const wrong = Object.entries(record.webhooks).filter(
-        ([f, v]) => now?.webhooks[f as keyof WebhookSettings] !== v,
+        ([f, v]) => now?.webhooks[f as keyof WebhookSettings] !== v && !writtenForAnother(m, f),
       );
       const ids = Object.entries(record.ids).filter(
         ([k, v]) => now?.ids[k] !== undefined && now.ids[k] !== v,
@@ -1081,7 +1108,7 @@ async function judgeSetFailure(
         mismatched.push(
           `${m} is recorded with ${[...wrong.map(([f, v]) => `${f} ${JSON.stringify(v)} (live ${JSON.stringify(now?.webhooks[f as keyof WebhookSettings])})`), ...ids.map(([k, v]) => `${k} ${v} (live ${String(now?.ids[k])})`)].join(", ") || "a number the carrier no longer has"}`,
         );
-    } else if (!isDeepStrictEqual(now, plan.startNumbers?.[m])) {
+    } else if (!isDeepStrictEqual(now, plan.startNumbers?.[m]) && !changedOnlyBySharing(m)) {
       mismatched.push(
         `${m} is not recorded, yet changed: ${differences(now, plan.startNumbers?.[m]).join("; ")}`,
       );
@@ -1112,7 +1139,7 @@ async function judgeSetFailure(
     if (isDeepStrictEqual(entry, startJournal[file])) continue;
     const m = entry.phoneNumber;
     const allowed =
-      (step === "create" && recorded[m] !== undefined) ||
+      (step === "create" && (recorded[m] !== undefined || failed.includes(m))) ||
       (step === "update" && isDeepStrictEqual(entry, cleanJournal[file])) ||
       (hint && failed.includes(m));
     if (!allowed)
