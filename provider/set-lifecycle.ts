@@ -336,10 +336,12 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
   ): Promise<{ done: Record<string, MemberState>; failed: MemberFailure[] }> {
     const done: Record<string, MemberState> = {};
     const failed: MemberFailure[] = [];
+    const workers = Math.min(args.concurrency ?? DEFAULT_CONCURRENCY, phoneNumbers.length);
+    const queue = spreadOut(phoneNumbers, workers * RUNS_PER_WORKER);
     let next = 0;
     const worker = async () => {
-      while (next < phoneNumbers.length) {
-        const phoneNumber = phoneNumbers[next++]!;
+      while (next < queue.length) {
+        const phoneNumber = queue[next++]!;
         try {
           const state = await run(phoneNumber);
           if (state) done[phoneNumber] = state;
@@ -348,11 +350,34 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
         }
       }
     };
-    const workers = Math.min(args.concurrency ?? DEFAULT_CONCURRENCY, phoneNumbers.length);
     await Promise.all(Array.from({ length: workers }, worker));
     failed.sort((a, b) => a.phoneNumber.localeCompare(b.phoneNumber));
     return { done, failed };
   }
+}
+
+/** Runs per worker in `spreadOut` (1,000 Telnyx members in groups of 10, K=16: 11.3 s with 1, 8.2 s with 4). */
+const RUNS_PER_WORKER = 4;
+
+/**
+ * The order members start in: the sorted list cut into `runs` runs, taken one from each run in
+ * turn ([a0, b0, c0, a1, b1, c1, …]). Neighbouring numbers often share a Telnyx application and
+ * profile, whose reads and writes members share and serialise: started side by side, the
+ * members in flight would wait on one or two groups' calls instead of making their own. Each run
+ * still goes in order, so a group's later members find its objects cached; by the time a run's
+ * next member starts, the one before it has usually finished. Same order when there are no more
+ * members than runs.
+ */
+function spreadOut(phoneNumbers: string[], runs: number): string[] {
+  if (runs <= 1 || phoneNumbers.length <= runs) return phoneNumbers;
+  const runLength = Math.ceil(phoneNumbers.length / runs);
+  const order: string[] = [];
+  for (let i = 0; i < runLength; i++)
+    for (let run = 0; run < runs; run++) {
+      const phoneNumber = phoneNumbers[run * runLength + i];
+      if (phoneNumber !== undefined) order.push(phoneNumber);
+    }
+  return order;
 }
 
 /** The members `check` found (create and update only run once they are known). */

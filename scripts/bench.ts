@@ -1,11 +1,17 @@
 /**
- * `npm run bench` (issue 6): the real Pulumi engine against the local carrier sandbox with injected
- * latency, for N numbers split across Twilio and Telnyx (Telnyx numbers grouped ~10 per
- * application and messaging profile). Per N: up from scratch, `preview --refresh
+ * `npm run bench` (issues 6 and 11): the real Pulumi engine against the local carrier sandbox with
+ * injected latency, for N numbers split across Twilio and Telnyx (Telnyx numbers grouped ~10 per
+ * application and messaging profile). Per N and variant: up from scratch, `preview --refresh
  * --expect-no-changes`, up with 10% of the URLs changed, destroy. Per phase: wall time, the
  * latency floor, carrier calls by endpoint, state size, the dynamic provider's peak RSS.
  *
- *   npx tsx scripts/bench.ts [--sizes 10,100,500] [--latency 80] [--group-size 10]
+ * Two variants of the same workload, each on a sandbox seeded alike: "per-number" (one
+ * `PhoneNumberWebhooks` per number; only up to 1,000 numbers, where the engine's per-resource cost
+ * already dominates) and "set" (one `PhoneNumberWebhooksSet` per carrier, members from the data
+ * file, the 10% change as per-member overrides).
+ *
+ *   npx tsx scripts/bench.ts [--sizes 100,1000,10000] [--latency 80] [--group-size 10]
+ *     [--set-concurrency 16] [--variants per-number,set]
  *
  * `npm run bench` builds first; each project gets its own copy of the built package (see
  * `installPackage`), so a later build cannot change a run midway. Raw numbers go to
@@ -17,6 +23,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { z } from "zod";
 import {
   providerEnvironment,
   startSandbox,
@@ -26,6 +33,7 @@ import {
 } from "../sandbox";
 import { Agent } from "undici";
 import { PhoneNumberWebhooksProvider } from "../provider/lifecycle";
+import { PHONE_NUMBER_WEBHOOKS_SET_TYPE } from "../provider/type-token";
 import { PreflightServer } from "../sandbox/preflight-server";
 import { ensurePulumiCli, PulumiProject, REPO_ROOT, RESOURCE_TYPE } from "./pulumi-project";
 
@@ -37,6 +45,13 @@ const { readFileSync } = require("fs");
 const { PhoneNumberWebhooks } = require("pulumi-phone-webhooks");
 const numbers = JSON.parse(readFileSync(\`\${__dirname}/numbers.\${pulumi.getStack()}.json\`, "utf8"));
 for (const { name, ...args } of numbers) new PhoneNumberWebhooks(name, args);
+`;
+// The set variant's data file holds the sets, each with its members.
+const SET_PROGRAM = `const pulumi = require("@pulumi/pulumi");
+const { readFileSync } = require("fs");
+const { PhoneNumberWebhooksSet } = require("pulumi-phone-webhooks");
+const sets = JSON.parse(readFileSync(\`\${__dirname}/sets.\${pulumi.getStack()}.json\`, "utf8"));
+for (const { name, ...args } of sets) new PhoneNumberWebhooksSet(name, args);
 `;
 // No `refresh: always`: only phase 2 refreshes, so each phase measures one thing.
 const PULUMI_YAML = "name: bench\nruntime: nodejs\nmain: index.js\n";
@@ -50,6 +65,20 @@ interface Declared {
   smsUrl: string;
   allowSharedUpdate?: boolean;
 }
+type MemberEntry = string | { phoneNumber: string; voiceUrl: string; smsUrl: string };
+/** One `PhoneNumberWebhooksSet` of the set variant, as its data file declares it. */
+interface DeclaredSet {
+  name: string;
+  provider: Carrier;
+  voiceUrl: string;
+  smsUrl: string;
+  onShared?: "update";
+  concurrency: number;
+  numbers: MemberEntry[];
+}
+type Variant = "per-number" | "set";
+/** Above this, the per-number variant is not run: the engine's own per-resource cost dominates it. */
+const PER_NUMBER_MAX = 1000;
 interface Phase {
   name: string;
   args: string[];
@@ -68,6 +97,9 @@ interface CarrierCalls {
 }
 interface StateStats {
   resources: number;
+  /** Numbers the resources manage: one per resource, or the sets' `memberCount`s. */
+  members: number;
+  bytesPerMember: number;
   bytesPerResource: number;
   maxResourceBytes: number;
   maxProviderChars: number;
@@ -76,10 +108,15 @@ interface StateStats {
 }
 interface PhaseResult {
   n: number;
+  variant: Variant;
+  /** Operations in flight at most: the engine's parallelism, or each set's concurrency. */
+  concurrency: number;
   phase: string;
   exitCode: number;
   wallMs: number;
   floorMs: number;
+  /** Dependent round trips the floor assumes at least (per-resource chain, plus listing pages for a set). */
+  floorChain: number;
   ratio: number;
   calls: number;
   reads: number;
@@ -199,13 +236,40 @@ function workload(n: number, groupSize: number) {
   // profile's URLs (a Telnyx URL is one setting of the whole group).
   const changed = (key: number | string) =>
     (typeof key === "number" ? key : Number(key.slice(1))) % 10 === 0 ? "/v2" : "";
+  const changedDeclared = declare(changed);
+  /**
+   * The set variant: one set per carrier with one pair of URLs for all its members; in phase 3 the
+   * same numbers as the per-number variant's change, each by an override with the same new URLs
+   * (a whole Telnyx group at once: its members share the application and profile).
+   */
+  const declareSets = (withChanges: boolean, concurrency: number): DeclaredSet[] => {
+    const members = (carrier: Carrier): MemberEntry[] =>
+      changedDeclared
+        .filter((d) => d.provider === carrier)
+        .map((d) =>
+          withChanges && d.voiceUrl.includes("/v2/")
+            ? { phoneNumber: d.phoneNumber, voiceUrl: d.voiceUrl, smsUrl: d.smsUrl }
+            : d.phoneNumber,
+        );
+    const set = (carrier: Carrier): DeclaredSet => ({
+      name: `${carrier}-fleet`,
+      provider: carrier,
+      voiceUrl: `https://hooks.example.com/${carrier}/fleet/voice`,
+      smsUrl: `https://hooks.example.com/${carrier}/fleet/sms`,
+      ...(carrier === "telnyx" ? { onShared: "update" as const } : {}),
+      concurrency,
+      numbers: members(carrier),
+    });
+    return [set("twilio"), set("telnyx")].filter((d) => d.numbers.length > 0);
+  };
   return {
     seed: withCampaignNumber(seed),
     nTwilio,
     nTelnyx,
     groups,
     initial: declare(() => ""),
-    changed: declare(changed),
+    changed: changedDeclared,
+    declareSets,
     changedNote: `${Math.ceil(nTwilio / 10)} Twilio numbers + ${Math.ceil(groups / 10)} of ${groups} Telnyx app/profile groups`,
   };
 }
@@ -326,49 +390,111 @@ function carrierCalls(log: RequestLogEntry[], carrier: Carrier, numbers: number)
   };
 }
 
-async function stateStats(project: PulumiProject): Promise<StateStats> {
-  const exported = JSON.parse(await project.exportState(STACK)) as {
-    deployment: { resources?: Array<{ type: string; inputs?: unknown; outputs?: Record<string, unknown> }> };
-  };
-  const ours = (exported.deployment.resources ?? []).filter((r) => r.type === RESOURCE_TYPE);
+/** The part of `pulumi stack export` the bench reads. */
+const exportedStateSchema = z.object({
+  deployment: z.object({
+    resources: z
+      .array(
+        z.object({
+          type: z.string(),
+          inputs: z.unknown().optional(),
+          outputs: z.record(z.string(), z.unknown()).optional(),
+        }),
+      )
+      .optional(),
+  }),
+});
+
+async function stateStats(project: PulumiProject, variant: Variant): Promise<StateStats> {
+  const exported = exportedStateSchema.parse(JSON.parse(await project.exportState(STACK)));
+  const type = variant === "set" ? PHONE_NUMBER_WEBHOOKS_SET_TYPE : RESOURCE_TYPE;
+  const ours = (exported.deployment.resources ?? []).filter((r) => r.type === type);
   const bytes = (v: unknown) => Buffer.byteLength(JSON.stringify(v) ?? "");
   const sizes = ours.map(bytes); // compact JSON, not the export's indentation
   const total = sizes.reduce((a, b) => a + b, 0);
   const largest = ours[sizes.indexOf(Math.max(...sizes))];
   const fields = Object.entries(largest?.outputs ?? {}).map(([k, v]) => [`outputs.${k}`, bytes(v)] as const);
+  // A set's `members` output is a secret (ciphertext in the state): its `memberCount` is not.
+  const members =
+    variant === "set"
+      ? ours.reduce((sum, r) => sum + z.number().catch(0).parse(r.outputs?.["memberCount"]), 0)
+      : ours.length;
   return {
     largestBreakdown: Object.fromEntries([
       ["inputs", bytes(largest?.inputs)] as const,
       ...fields.sort((a, b) => b[1] - a[1]).slice(0, 5),
     ]),
     resources: ours.length,
+    members,
+    bytesPerMember: members ? Math.round(total / members) : 0,
     bytesPerResource: ours.length ? Math.round(total / ours.length) : 0,
     maxResourceBytes: Math.max(0, ...sizes),
     maxProviderChars: Math.max(0, ...ours.map((r) => String(r.outputs?.["__provider"] ?? "").length)),
   };
 }
 
-async function benchSize(n: number, ctx: Context): Promise<{ phases: PhaseResult[]; notRestored: string[] }> {
+/**
+ * The latency floor of a phase. Per-number: with at most P resource operations in flight, its C
+ * carrier calls take at least ceil(C / P) round trips, and each resource at least `chain`
+ * dependent ones (read, then write). Set: each carrier's set runs beside the other with its own
+ * concurrency K, so per carrier ceil(C_carrier / K), and at least the chain after the listing's
+ * pages (one after another) when it listed; the slower carrier sets the floor.
+ */
+function floorOf(
+  variant: Variant,
+  byCarrier: Record<Carrier, CarrierCalls>,
+  chain: number,
+  concurrency: number,
+): { rounds: number; chain: number } {
+  if (variant === "per-number") {
+    const calls =
+      byCarrier.twilio.reads + byCarrier.twilio.writes + byCarrier.telnyx.reads + byCarrier.telnyx.writes;
+    return { rounds: Math.max(Math.ceil(calls / concurrency), chain), chain };
+  }
+  const perCarrier = Object.values(byCarrier).map((c) => {
+    const carrierChain = chain + (c.listCalls > 0 ? c.pagesNeeded : 0);
+    return {
+      rounds: Math.max(Math.ceil((c.reads + c.writes) / concurrency), carrierChain),
+      chain: carrierChain,
+    };
+  });
+  return perCarrier.reduce((a, b) => (b.rounds > a.rounds ? b : a));
+}
+
+async function benchSize(
+  n: number,
+  variant: Variant,
+  ctx: Context,
+): Promise<{ phases: PhaseResult[]; notRestored: string[] }> {
   const w = workload(n, ctx.groupSize);
   const sandbox = await startSandbox({ port: 0, seed: w.seed });
   const project = new PulumiProject({
     binDir: ctx.binDir,
-    files: { "Pulumi.yaml": PULUMI_YAML, "index.js": PROGRAM },
+    files: { "Pulumi.yaml": PULUMI_YAML, "index.js": variant === "set" ? SET_PROGRAM : PROGRAM },
     // Account SID and token only: an API key in the caller's environment must not take over.
     env: { ...providerEnvironment(sandbox), TWILIO_API_KEY: undefined, TWILIO_API_SECRET: undefined },
   });
   const dispose = () => project.dispose();
   ctx.cleanups.add(dispose);
   const phases: PhaseResult[] = [];
+  const concurrency = variant === "set" ? ctx.setConcurrency : ctx.parallelism;
   try {
     await project.must(["stack", "init", STACK]);
-    const declare = (numbers: Declared[]) =>
-      writeFileSync(join(project.dir, `numbers.${STACK}.json`), JSON.stringify(numbers));
-    declare(w.initial);
+    const declare = (changed: boolean) =>
+      variant === "set"
+        ? writeFileSync(
+            join(project.dir, `sets.${STACK}.json`),
+            JSON.stringify(w.declareSets(changed, ctx.setConcurrency)),
+          )
+        : writeFileSync(
+            join(project.dir, `numbers.${STACK}.json`),
+            JSON.stringify(changed ? w.changed : w.initial),
+          );
+    declare(false);
     const before = webhookSnapshot(sandbox);
     sandbox.control.setLatency(ctx.latencyMs);
     for (const phase of PHASES) {
-      if (phase.name.includes("changed")) declare(w.changed);
+      if (phase.name.includes("changed")) declare(true);
       sandbox.control.clearLog();
       const memory = new ProcessSampler();
       memory.start();
@@ -377,30 +503,32 @@ async function benchSize(n: number, ctx: Context): Promise<{ phases: PhaseResult
       const wallMs = performance.now() - started;
       const { peakRssMb, processes, cpuS } = memory.stop();
       const log = sandbox.control.requests();
+      // The account holds one more Twilio number than either variant declares (the campaigns one).
       const byCarrier = {
-        twilio: carrierCalls(log, "twilio", w.nTwilio),
+        twilio: carrierCalls(log, "twilio", w.nTwilio + 1),
         telnyx: carrierCalls(log, "telnyx", w.nTelnyx),
       };
       const reads = byCarrier.twilio.reads + byCarrier.telnyx.reads;
       const writes = byCarrier.twilio.writes + byCarrier.telnyx.writes;
-      // Latency floor: with at most P resource operations in flight, the C carrier calls of a phase
-      // take at least ceil(C / P) round trips, and each resource at least `chain` dependent ones
-      // (read, then write): floor = max(ceil(C / P), chain) × latency.
-      const floorMs = Math.max(Math.ceil((reads + writes) / ctx.parallelism), phase.chain) * ctx.latencyMs;
+      const floor = floorOf(variant, byCarrier, phase.chain, concurrency);
+      const floorMs = floor.rounds * ctx.latencyMs;
       const failed = result.code !== 0;
       phases.push({
         n,
+        variant,
+        concurrency,
         phase: phase.name,
         exitCode: result.code,
         wallMs,
         floorMs,
+        floorChain: floor.chain,
         ratio: floorMs ? wallMs / floorMs : 0,
         calls: reads + writes,
         reads,
         writes,
         byEndpoint: sandbox.control.counts(),
         byCarrier,
-        state: phase.measureState && !failed ? await stateStats(project) : undefined,
+        state: phase.measureState && !failed ? await stateStats(project, variant) : undefined,
         peakRssMb,
         providerProcesses: processes,
         cpuS,
@@ -409,7 +537,7 @@ async function benchSize(n: number, ctx: Context): Promise<{ phases: PhaseResult
           : undefined,
       });
       console.error(
-        `  N=${n} ${phase.name}: exit ${result.code}, ${(wallMs / 1000).toFixed(1)} s, ${reads + writes} calls`,
+        `  N=${n} ${variant} ${phase.name}: exit ${result.code}, ${(wallMs / 1000).toFixed(1)} s, ${reads + writes} calls`,
       );
     }
     sandbox.control.setLatency(0);
@@ -472,6 +600,8 @@ async function preflightCost(latencyMs: number, k = 15): Promise<{ offMs: number
 interface Context {
   binDir: string;
   parallelism: number;
+  /** Each set's `concurrency` (members at a time). */
+  setConcurrency: number;
   latencyMs: number;
   groupSize: number;
   cleanups: Set<() => void>;
@@ -487,11 +617,23 @@ const messagingReads = (r: PhaseResult) =>
     .reduce((sum, [, count]) => sum + count, 0);
 
 function table(results: PhaseResult[]): string {
-  const head = ["N", "phase", "exit", "wall s", "floor s", "ratio", "reads", "writes", "Messaging v1 reads"];
+  const head = [
+    "N",
+    "variant",
+    "phase",
+    "exit",
+    "wall s",
+    "floor s",
+    "ratio",
+    "reads",
+    "writes",
+    "Messaging v1 reads",
+  ];
   head.push("top endpoints");
-  head.push("state B/res (max __provider)", "peak RSS MB", "CPU s engine/program/provider");
+  head.push("state B/res (max __provider)", "state B/member", "peak RSS MB", "CPU s engine/program/provider");
   const rows = results.map((r) => [
     String(r.n),
+    r.variant === "set" ? `set (K=${r.concurrency})` : `per-number (P=${r.concurrency})`,
     r.phase,
     String(r.exitCode),
     (r.wallMs / 1000).toFixed(1),
@@ -506,18 +648,55 @@ function table(results: PhaseResult[]): string {
       .map(([e, c]) => `${shortEndpoint(e)} ×${c}`)
       .join("; ") || "-",
     r.state ? `${r.state.bytesPerResource} (${r.state.maxProviderChars})` : "-",
+    r.state ? String(r.state.bytesPerMember) : "-",
     r.peakRssMb === null ? "-" : r.peakRssMb.toFixed(0),
     [r.cpuS.engine, r.cpuS.program, r.cpuS.provider].map((c) => c.toFixed(1)).join(" / "),
   ]);
-  return [head, head.map(() => "---"), ...rows].map((r) => `| ${r.join(" | ")} |`).join("\n");
+  return markdown(head, rows);
 }
 
-function targets(
-  results: PhaseResult[],
-  parallelism: number,
-  groups: Record<number, number>,
-): Array<{ pass: boolean | null; text: string }> {
-  const out: Array<{ pass: boolean | null; text: string }> = [];
+const markdown = (head: string[], rows: string[][]) =>
+  [head, head.map(() => "---"), ...rows].map((r) => `| ${r.join(" | ")} |`).join("\n");
+
+/** Per N where both variants ran, per phase: the set's wall time over the per-number one's. */
+function comparisonTable(results: PhaseResult[]): string {
+  const rows: string[][] = [];
+  for (const set of results.filter((r) => r.variant === "set")) {
+    const perNumber = results.find(
+      (r) => r.variant === "per-number" && r.n === set.n && r.phase === set.phase,
+    );
+    if (!perNumber) continue;
+    rows.push([
+      String(set.n),
+      set.phase,
+      (perNumber.wallMs / 1000).toFixed(1),
+      (set.wallMs / 1000).toFixed(1),
+      (set.wallMs / perNumber.wallMs).toFixed(3),
+      `${(perNumber.wallMs / set.wallMs).toFixed(1)}×`,
+      `${set.calls} / ${perNumber.calls}`,
+    ]);
+  }
+  if (!rows.length) return "(no N ran both variants)";
+  return markdown(
+    [
+      "N",
+      "phase",
+      "per-number wall s",
+      "set wall s",
+      "set / per-number",
+      "set faster by",
+      "calls set / per-number",
+    ],
+    rows,
+  );
+}
+
+type Check = { pass: boolean | null; text: string };
+
+/** The per-number resource's targets (issue 6), on the per-number results. */
+function targets(allResults: PhaseResult[], parallelism: number, groups: Record<number, number>): Check[] {
+  const results = allResults.filter((r) => r.variant === "per-number");
+  const out: Check[] = [];
   const add = (pass: boolean | null, text: string) => out.push({ pass, text });
   for (const r of results.filter((x) => x.phase === "preview --refresh")) {
     add(
@@ -560,19 +739,126 @@ function targets(
   return out;
 }
 
+/** The set's targets (issue 11), and how it compares with the per-number resource. */
+function setTargets(results: PhaseResult[], groups: Record<number, number>, sizes: number[]): Check[] {
+  const out: Check[] = [];
+  const add = (pass: boolean | null, text: string) => out.push({ pass, text });
+  const find = (variant: Variant, n: number, phase: string) =>
+    results.find((r) => r.variant === variant && r.n === n && r.phase === phase);
+  const ratioText = (r: PhaseResult) =>
+    `wall ${(r.wallMs / 1000).toFixed(1)} s, floor ${(r.floorMs / 1000).toFixed(2)} s, ratio ${r.ratio.toFixed(2)}, K=${r.concurrency}`;
+
+  const up10k = find("set", 10_000, "up");
+  add(
+    up10k ? up10k.exitCode === 0 && up10k.ratio <= 1.5 : null,
+    `set N=10000 up from scratch within 1.5x of its floor (${up10k ? ratioText(up10k) : "not run"})`,
+  );
+
+  for (const r of results.filter((x) => x.variant === "set" && x.phase === "preview --refresh")) {
+    add(
+      r.exitCode === 0,
+      `set N=${r.n} unchanged preview --refresh --expect-no-changes exits 0 (exit ${r.exitCode})`,
+    );
+    add(r.writes === 0, `set N=${r.n} unchanged preview makes 0 carrier writes (made ${r.writes})`);
+    // Twilio: the listing's pages, and the Messaging Service check (services, then the numbers of
+    // the one that does not defer) once per provider process. Telnyx: the listing's pages, and per
+    // shared group its connection's type, its application and its messaging profile.
+    const messaging = messagingReads(r);
+    const groupCount = groups[r.n] ?? 0;
+    const bounds: Record<Carrier, { bound: number; how: string }> = {
+      twilio: {
+        bound: r.byCarrier.twilio.pagesNeeded + 2 * r.providerProcesses,
+        how: `${r.byCarrier.twilio.pagesNeeded} page(s) of ${r.byCarrier.twilio.pageSize} for ${r.byCarrier.twilio.numbers} numbers + 2 Messaging reads × ${r.providerProcesses} provider process(es)`,
+      },
+      telnyx: {
+        bound: r.byCarrier.telnyx.pagesNeeded + 3 * groupCount,
+        how: `${r.byCarrier.telnyx.pagesNeeded} page(s) of ${r.byCarrier.telnyx.pageSize} for ${r.byCarrier.telnyx.numbers} numbers + 3 × ${groupCount} groups (connection type, application, profile)`,
+      },
+    };
+    for (const carrier of ["twilio", "telnyx"] as const) {
+      const { reads } = r.byCarrier[carrier];
+      const { bound, how } = bounds[carrier];
+      add(
+        reads <= bound,
+        `set N=${r.n} unchanged preview ${carrier} reads ${reads} <= ${bound} = ${how}` +
+          (carrier === "twilio" ? ` (Messaging reads made: ${messaging})` : ""),
+      );
+    }
+    add(
+      r.exitCode === 0 && r.ratio <= 2,
+      `set N=${r.n} unchanged preview within 2x of its floor (${ratioText(r)})`,
+    );
+  }
+
+  for (const phase of ["up", "preview --refresh", "destroy"]) {
+    const set = find("set", 1000, phase);
+    const perNumber = find("per-number", 1000, phase);
+    const speedup = set && perNumber ? perNumber.wallMs / set.wallMs : undefined;
+    add(
+      speedup === undefined ? null : speedup >= 10 && set!.exitCode === 0,
+      `N=1000 ${phase}: set at least 10x faster than per-number (` +
+        (set && perNumber
+          ? `${(perNumber.wallMs / 1000).toFixed(1)} s / ${(set.wallMs / 1000).toFixed(1)} s = ${speedup!.toFixed(1)}x`
+          : "both not run") +
+        ")",
+    );
+  }
+
+  const perNumber1k = results.filter((r) => r.variant === "per-number" && r.n === 1000);
+  add(
+    perNumber1k.length === PHASES.length ? perNumber1k.every((r) => r.exitCode === 0) : null,
+    `per-number N=1000: every phase exits 0 (` +
+      (perNumber1k.length ? perNumber1k.map((r) => `${r.phase} ${r.exitCode}`).join(", ") : "not run") +
+      ")",
+  );
+
+  const rss10k = results.filter((r) => r.variant === "set" && r.n === 10_000 && r.peakRssMb !== null);
+  const peak10k = Math.max(0, ...rss10k.map((r) => r.peakRssMb ?? 0));
+  add(
+    rss10k.length ? peak10k < 300 : null,
+    `set N=10000 provider peak RSS < 300 MB (max ${rss10k.length ? peak10k.toFixed(0) : "not seen"} MB)`,
+  );
+
+  for (const n of sizes) {
+    const setState = results.find((r) => r.variant === "set" && r.n === n && r.state)?.state;
+    const perNumberState = results.find((r) => r.variant === "per-number" && r.n === n && r.state)?.state;
+    if (!setState) continue;
+    add(
+      perNumberState ? setState.bytesPerMember < perNumberState.bytesPerResource : null,
+      `N=${n} state bytes per set member ${setState.bytesPerMember} B (${setState.members} members, ` +
+        `largest set ${setState.maxResourceBytes} B) vs per-number bytes per resource ` +
+        (perNumberState ? `${perNumberState.bytesPerResource} B` : "(per-number not run)"),
+    );
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      sizes: { type: "string", default: "10,100,500" },
+      sizes: { type: "string", default: "100,1000,10000" },
       latency: { type: "string", default: "80" },
       "group-size": { type: "string", default: "10" },
+      "set-concurrency": { type: "string", default: "16" },
+      variants: { type: "string", default: "per-number,set" },
     },
   });
   const sizes = values.sizes.split(",").map(Number);
   const latencyMs = Number(values.latency);
   const groupSize = Number(values["group-size"]);
-  if (!sizes.every((s) => Number.isInteger(s) && s >= 1) || !(latencyMs >= 0) || !(groupSize >= 1))
-    throw new Error("usage: bench.ts [--sizes 10,100,500] [--latency 80] [--group-size 10]");
+  const setConcurrency = Number(values["set-concurrency"]);
+  const variants = values.variants.split(",");
+  // Numbers are +1415555dddd / +1312555dddd: at most 9,999 per carrier, +14155559999 taken.
+  if (
+    !sizes.every((s) => Number.isInteger(s) && s >= 1 && s <= 19_998) ||
+    !(latencyMs >= 0) ||
+    !(groupSize >= 1) ||
+    !(Number.isInteger(setConcurrency) && setConcurrency >= 1 && setConcurrency <= 64) ||
+    !variants.every((v) => v === "per-number" || v === "set")
+  )
+    throw new Error(
+      "usage: bench.ts [--sizes 100,1000,10000 (each 1..19998)] [--latency 80] [--group-size 10] [--set-concurrency 1..64] [--variants per-number,set]",
+    );
 
   const cleanups = new Set<() => void>();
   const cleanup = () => cleanups.forEach((f) => f());
@@ -595,22 +881,34 @@ async function main(): Promise<void> {
     const version = (await run(join(binDir, "pulumi"), ["version"], 60_000)).out.trim();
     const git = await run("git", ["-C", REPO_ROOT, "log", "-1", "--format=%h %s"], 30_000);
     const dirty = await run("git", ["-C", REPO_ROOT, "status", "--porcelain", "provider"], 30_000);
-    const ctx: Context = { binDir, parallelism, latencyMs, groupSize, cleanups };
+    const ctx: Context = { binDir, parallelism, setConcurrency, latencyMs, groupSize, cleanups };
     const results: PhaseResult[] = [];
-    const restored: Record<number, string[]> = {};
+    /** By "<N> <variant>". */
+    const restored: Record<string, string[]> = {};
     const groups: Record<number, number> = {};
-    const errors: Record<number, string> = {};
+    const errors: Record<string, string> = {};
+    const skipped: string[] = [];
     for (const n of sizes) {
       const w = workload(n, groupSize);
       groups[n] = w.groups;
       console.error(`N=${n}: ${w.changedNote} changed in phase 3`);
-      try {
-        const r = await benchSize(n, ctx);
-        results.push(...r.phases);
-        restored[n] = r.notRestored;
-      } catch (error) {
-        errors[n] = error instanceof Error ? error.message : String(error);
-        console.error(`N=${n} aborted: ${errors[n]}`);
+      for (const variant of ["per-number", "set"] as const) {
+        if (!variants.includes(variant)) continue;
+        if (variant === "per-number" && n > PER_NUMBER_MAX) {
+          skipped.push(
+            `per-number N=${n} not run: above ${PER_NUMBER_MAX} numbers (${n} resources; the engine's per-resource checkpointing already dominates at ${PER_NUMBER_MAX})`,
+          );
+          continue;
+        }
+        const key = `${n} ${variant}`;
+        try {
+          const r = await benchSize(n, variant, ctx);
+          results.push(...r.phases);
+          restored[key] = r.notRestored;
+        } catch (error) {
+          errors[key] = error instanceof Error ? error.message : String(error);
+          console.error(`N=${n} ${variant} aborted: ${errors[key]}`);
+        }
       }
     }
 
@@ -623,11 +921,17 @@ async function main(): Promise<void> {
         .map((l) => l.toFixed(2))
         .join(" "),
     };
-    const checks = targets(results, parallelism, groups);
-    console.log(`# Benchmark: PhoneNumberWebhooks under the real engine (issue 6)\n`);
+    const checks = [...targets(results, parallelism, groups), ...setTargets(results, groups, sizes)];
     console.log(
-      `Latency ${latencyMs} ms per carrier request; engine parallelism P=${parallelism} (the default \`pulumi up --help\` shows); Telnyx groups of ${groupSize}.`,
+      `# Benchmark: PhoneNumberWebhooks and PhoneNumberWebhooksSet under the real engine (issues 6, 11)\n`,
     );
+    console.log(
+      `Latency ${latencyMs} ms per carrier request; engine parallelism P=${parallelism} (the default \`pulumi up --help\` shows); set concurrency K=${setConcurrency}; Telnyx groups of ${groupSize}.`,
+    );
+    console.log(
+      `Variants, each on a sandbox seeded alike: per-number (one PhoneNumberWebhooks per number, N <= ${PER_NUMBER_MAX}); set (one PhoneNumberWebhooksSet per carrier, Telnyx with onShared: "update"; phase 3 changes the same numbers by per-member overrides).`,
+    );
+    for (const line of skipped) console.log(`SKIP ${line}`);
     const skipCheckpoints = process.env["PULUMI_SKIP_CHECKPOINTS"];
     if (skipCheckpoints)
       console.log(`PULUMI_SKIP_CHECKPOINTS=${skipCheckpoints}: the engine saves no state between steps.`);
@@ -635,9 +939,15 @@ async function main(): Promise<void> {
       "up and destroy run with --skip-preview; phase 3 changes every 10th Twilio number's URLs and every 10th Telnyx group's.",
     );
     console.log(
-      "floor = max(ceil(carrier calls / P), per-resource chain) × latency; chain = 1 for the refresh preview (read), 2 otherwise (read, then write). ratio = wall / floor.\n",
+      "per-number floor = max(ceil(carrier calls / P), per-resource chain) × latency; chain = 1 for the refresh preview (read), 2 otherwise (read, then write). ratio = wall / floor.",
+    );
+    console.log(
+      "set floor = max over carriers of max(ceil(that carrier's calls / K), chain + the listing's pages when it listed) × latency: each carrier's set runs beside the other, K members at a time.\n",
     );
     console.log(table(results));
+    console.log();
+    console.log("Set vs per-number, per phase (wall time):\n");
+    console.log(comparisonTable(results));
     console.log();
     const preflight = await preflightCost(latencyMs);
     console.log(
@@ -647,19 +957,21 @@ async function main(): Promise<void> {
         `${(preflight.onMs / preflight.offMs).toFixed(2)}× the switch, plus the endpoint's own answer time.\n`,
     );
     for (const c of checks) console.log(`${c.pass === null ? "SKIP" : c.pass ? "PASS" : "FAIL"} ${c.text}`);
-    for (const [n, wrong] of Object.entries(restored))
+    for (const [key, wrong] of Object.entries(restored))
       console.log(
-        `INFO N=${n} destroy restored every original webhook URL: ${wrong.length ? `NO, ${wrong.length} not, e.g. ${wrong.slice(0, 2).join("; ")}` : "yes"}`,
+        `INFO N=${key} destroy restored every original webhook URL: ${wrong.length ? `NO, ${wrong.length} not, e.g. ${wrong.slice(0, 2).join("; ")}` : "yes"}`,
       );
-    const lastState = results.flatMap((r) => (r.state ? [r.state] : [])).pop();
-    if (lastState)
-      console.log(
-        `INFO largest resource's state (${lastState.maxResourceBytes} B): ${Object.entries(
-          lastState.largestBreakdown,
-        )
-          .map(([k, b]) => `${k} ${b} B`)
-          .join(", ")}`,
-      );
+    for (const variant of ["per-number", "set"] as const) {
+      const lastState = results.flatMap((r) => (r.state && r.variant === variant ? [r.state] : [])).pop();
+      if (lastState)
+        console.log(
+          `INFO ${variant}: largest resource's state (${lastState.maxResourceBytes} B): ${Object.entries(
+            lastState.largestBreakdown,
+          )
+            .map(([k, b]) => `${k} ${b} B`)
+            .join(", ")}`,
+        );
+    }
     console.log(
       `\nMachine: ${machine.nproc} CPUs, ${machine.cpu}, Node ${machine.node}, Pulumi ${machine.pulumi}, load ${machine.loadavg}`,
     );
@@ -674,8 +986,10 @@ async function main(): Promise<void> {
       machine,
       latencyMs,
       parallelism,
+      setConcurrency,
       groupSize,
       sizes,
+      skipped,
       skipCheckpoints,
       commit: git.out.trim(),
       providerDirty: dirty.out.trim(),
@@ -687,8 +1001,8 @@ async function main(): Promise<void> {
     writeFileSync(file, `${JSON.stringify(raw, null, 2)}\n`);
     console.log(`Raw numbers: ${file}`);
     for (const r of results.filter((x) => x.outputTail))
-      console.error(`\nN=${r.n} ${r.phase} exited ${r.exitCode}:\n${r.outputTail}`);
-    for (const [n, message] of Object.entries(errors)) console.log(`ERROR N=${n} aborted: ${message}`);
+      console.error(`\nN=${r.n} ${r.variant} ${r.phase} exited ${r.exitCode}:\n${r.outputTail}`);
+    for (const [key, message] of Object.entries(errors)) console.log(`ERROR N=${key} aborted: ${message}`);
     const broken = results.some((r) => r.exitCode !== 0 && r.phase !== "preview --refresh");
     if (broken || Object.keys(errors).length) process.exitCode = 1;
   } finally {

@@ -75,6 +75,27 @@ describe("PhoneNumberWebhooksSet on Twilio", () => {
     expect(live(FLEET[3]!).voice_url).toBe(VOICE);
   });
 
+  it("starts neighbouring members apart (they may share objects), and still applies each once", async () => {
+    const provider = setProvider();
+    // 2 at a time: 8 runs of 2 neighbours, started [0, 2, 4, …, 10, 1, 3, …, 11].
+    const inputs = await checked(provider, {
+      provider: "twilio",
+      voiceUrl: VOICE,
+      numbers: FLEET,
+      concurrency: 2,
+    });
+    h.sandbox.control.clearLog();
+    const { outs } = await provider.create(inputs);
+    const sidToPhone = new Map(FLEET.map((phone) => [outs!.members[phone]!.ids.phoneNumberSid!, phone]));
+    const written = h.sandbox.control
+      .requests()
+      .filter((r) => r.method === "POST")
+      .map((r) => sidToPhone.get(/(PN\w+)\.json$/.exec(r.path)?.[1] ?? ""));
+    expect([...written].sort()).toEqual(FLEET);
+    // With 2 in flight, the 7th member starts only after 5 have written.
+    expect(written.slice(0, 5).every((phone) => FLEET.indexOf(phone!) % 2 === 0)).toBe(true);
+  });
+
   it("applies and records the members that succeed, names the ones that fail, then finishes only those", async () => {
     const provider = setProvider();
     const inputs = await checked(provider, { provider: "twilio", voiceUrl: VOICE, numbers: FLEET });
