@@ -13,7 +13,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
 import type { Isolation } from "./carriers/carrier";
-import { WEBHOOK_FIELDS, type WebhookSettings } from "./webhooks";
+import { WEBHOOK_FIELDS, type WebhookField, type WebhookSettings } from "./webhooks";
 
 export const DEFAULT_JOURNAL_DIR = join(homedir(), ".pulumi-phone-webhooks", "journal");
 
@@ -37,6 +37,11 @@ const entrySchema = z.object({
       }),
     )
     .optional(),
+  /**
+   * Which object held each setting (the carrier's `holders`): a set's member that joins an object
+   * this number shares learns the originals from here, when the state does not have them.
+   */
+  holders: z.record(z.string(), z.string()).optional(),
 });
 type Entry = z.output<typeof entrySchema>;
 
@@ -44,6 +49,7 @@ type Entry = z.output<typeof entrySchema>;
 export interface JournalEntry {
   webhooks: WebhookSettings;
   isolated: Isolation[];
+  holders: Partial<Record<WebhookField, string>>;
 }
 
 export class TakeoverJournal {
@@ -58,11 +64,12 @@ export class TakeoverJournal {
     carrier: string,
     phoneNumber: string,
     current: WebhookSettings,
+    holders: Partial<Record<WebhookField, string>> = {},
   ): Promise<{ webhooks: WebhookSettings; recovered: boolean; isolated: Isolation[] }> {
     if (!this.dir) return { webhooks: current, recovered: false, isolated: [] };
     const existing = await this.entry(carrier, phoneNumber);
-    if (existing) return { ...existing, recovered: true };
-    await this.write(carrier, phoneNumber, current, []);
+    if (existing) return { webhooks: existing.webhooks, isolated: existing.isolated, recovered: true };
+    await this.write(carrier, phoneNumber, current, [], holders);
     return { webhooks: current, recovered: false, isolated: [] };
   }
 
@@ -83,14 +90,18 @@ export class TakeoverJournal {
     const byHolder = [...isolated, isolation].sort(
       (a, b) => Number(a.holds === "sms") - Number(b.holds === "sms"),
     );
-    await this.write(carrier, phoneNumber, existing?.webhooks ?? webhooks, byHolder);
+    await this.write(carrier, phoneNumber, existing?.webhooks ?? webhooks, byHolder, existing?.holders);
   }
 
   /** The whole entry of a number: its original webhooks and the copies made for it. */
   async entry(carrier: string, phoneNumber: string): Promise<JournalEntry | undefined> {
     const parsed = await this.parsed(carrier, phoneNumber);
     return parsed
-      ? { webhooks: parsed.webhooks as WebhookSettings, isolated: parsed.isolated ?? [] }
+      ? {
+          webhooks: parsed.webhooks as WebhookSettings,
+          isolated: parsed.isolated ?? [],
+          holders: parsed.holders ?? {},
+        }
       : undefined;
   }
 
@@ -99,11 +110,13 @@ export class TakeoverJournal {
     phoneNumber: string,
     webhooks: WebhookSettings,
     isolated: Isolation[],
+    holders: Partial<Record<WebhookField, string>> = {},
   ): Promise<void> {
     await mkdir(this.dir!, { recursive: true, mode: 0o700 });
     const path = this.path(carrier, phoneNumber);
     const entry: Entry = { phoneNumber, provider: carrier, recordedAt: new Date().toISOString(), webhooks };
     if (isolated.length) entry.isolated = isolated;
+    if (Object.keys(holders).length) entry.holders = holders;
     // Write-then-rename, so a crash never leaves half an entry (a unique name per writer).
     const temporary = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
     await writeFile(temporary, JSON.stringify(entry, null, 2), { mode: 0o600 });

@@ -77,6 +77,17 @@ export interface MemberOptions {
   keepJournal?: boolean;
   /** Probes shared by the members of one operation. */
   preflights?: PreflightMemo;
+  /**
+   * What the set's recorded members had before it took them over, by holder and field
+   * (`originalKey`): a member that joins an object the set already wrote records those, not the
+   * set's own values.
+   */
+  originals?: ReadonlyMap<string, string | null>;
+}
+
+/** The key of `MemberOptions.originals`: a setting of an object a carrier's numbers may share. */
+export function originalKey(carrier: string, holder: string, field: WebhookField): string {
+  return `${carrier} ${holder} ${field}`;
 }
 
 export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvider {
@@ -160,11 +171,13 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     const preflight = await this.preflight(carrier.name, current, changes, args, member.preflights);
     // The originals are on disk before the first write: they survive a crash between two writes.
     const journal = this.journal();
-    const previous = await journal.remember(
-      carrier.name,
-      args.phoneNumber,
-      current.webhooksBeforeThisRun ?? current.webhooks,
-    );
+    const before = { ...(current.webhooksBeforeThisRun ?? current.webhooks) };
+    const holders = carrier.holders(current);
+    for (const field of WEBHOOK_FIELDS) {
+      const key = holders[field] && originalKey(carrier.name, holders[field], field);
+      if (key && member.originals?.has(key)) before[field] = member.originals.get(key)!;
+    }
+    const previous = await journal.remember(carrier.name, args.phoneNumber, before, holders);
     let applied: Applied;
     try {
       applied = await applyChanges(carrier, current, changes, {

@@ -7,10 +7,12 @@
  * applied and recorded, and the next `pulumi up` finishes only the failed ones.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { Isolation, NumberGroup } from "./carriers/carrier";
-import { CARRIER_ID_KEYS, CARRIER_NAMES } from "./carriers";
+import type { CarrierIds, Isolation, NumberGroup } from "./carriers/carrier";
+import { CARRIER_ID_KEYS, CARRIER_NAMES, type CarrierName } from "./carriers";
+import type { JournalEntry } from "./journal";
 import { WebhookError } from "./errors";
 import {
+  originalKey,
   sharedProvider,
   warn,
   type MemberOptions,
@@ -178,6 +180,8 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
     const listed = listedMembers(args.numbers);
     const before = listedMembers(olds.numbers);
     const preflights: PreflightMemo = new Map();
+    const joining = Object.keys(wanted).filter((phoneNumber) => !stored[phoneNumber]);
+    const originals = await this.originalsOf(olds, joining);
     const notes: string[] = [];
     const outcome = await this.forEachMember(args, all, async (phoneNumber) => {
       const member = stored[phoneNumber];
@@ -185,6 +189,7 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
         const outs = await this.numbers.takeOver(this.memberArgs(args, phoneNumber), {
           group,
           preflights,
+          originals,
           keepJournal: true,
         });
         return compactMember(args, outs);
@@ -192,7 +197,7 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
       const previous = memberOutputs(olds, phoneNumber, member);
       if (!wanted[phoneNumber]) {
         // Leaving, it gives way to the members that stay on an object it shares with them.
-        notes.push(...(await this.numbers.restoreNumber(toRestore(previous), { group })));
+        notes.push(...(await this.numbers.restoreNumber(previous, { group })));
         return undefined;
       }
       const unchanged =
@@ -241,8 +246,7 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
     const notes: string[] = [];
     const outcome = await this.forEachMember(props, members, async (phoneNumber) => {
       const member = stored[phoneNumber]!;
-      const outs = toRestore(memberOutputs(props, phoneNumber, member));
-      notes.push(...(await this.numbers.restoreNumber(outs, { group })));
+      notes.push(...(await this.numbers.restoreNumber(memberOutputs(props, phoneNumber, member), { group })));
       return undefined;
     });
     if (notes.length) await warnAll(notes);
@@ -254,28 +258,65 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
   }
 
   /**
-   * The copies the journal entries of `members` name: made for the set by a run that died, or
-   * failed and could not move a member back, before the state recorded them. The group must know
-   * them too, or a member without such an entry would make a second copy of the same object
-   * (refused by Telnyx: the copy's name is taken). Only isolating sets make copies.
+   * The journal entries of `members`, with their carrier: left by a run that died, or that failed
+   * and kept them, before the state recorded those members.
+   */
+  private async journaled(
+    args: Pick<CheckedSetArgs, "provider" | "select">,
+    members: string[],
+  ): Promise<Array<{ provider: CarrierName; entry: JournalEntry }>> {
+    const journal = this.numbers.journal();
+    const carrier = setCarrier(args);
+    const reads = members.flatMap((phoneNumber) =>
+      (carrier ? [carrier] : CARRIER_NAMES).map((provider) => async () => ({
+        provider,
+        entry: await journal.entry(provider, phoneNumber),
+      })),
+    );
+    const found: Array<{ provider: CarrierName; entry: JournalEntry }> = [];
+    // A bounded number of files open at once: a set may have thousands of members.
+    for (let i = 0; i < reads.length; i += JOURNAL_READS_AT_ONCE) {
+      const read = await Promise.all(reads.slice(i, i + JOURNAL_READS_AT_ONCE).map((r) => r()));
+      for (const { provider, entry } of read) if (entry) found.push({ provider, entry });
+    }
+    return found;
+  }
+
+  /**
+   * The copies the journal entries of `members` name: the group must know them too, or a member
+   * without such an entry would make a second copy of the same object (refused by Telnyx: the
+   * copy's name is taken). Only isolating sets make copies.
    */
   private async journaledCopies(
     args: Pick<CheckedSetArgs, "onShared" | "provider" | "select">,
     members: string[],
   ): Promise<Isolation[]> {
     if (args.onShared !== "isolate") return [];
-    const journal = this.numbers.journal();
-    const carrier = setCarrier(args);
-    const reads = members.flatMap((phoneNumber) =>
-      (carrier ? [carrier] : CARRIER_NAMES).map((name) => () => journal.entry(name, phoneNumber)),
-    );
-    const copies: Isolation[] = [];
-    // A bounded number of files open at once: a set may have thousands of members.
-    for (let i = 0; i < reads.length; i += JOURNAL_READS_AT_ONCE) {
-      const entries = await Promise.all(reads.slice(i, i + JOURNAL_READS_AT_ONCE).map((read) => read()));
-      copies.push(...entries.flatMap((entry) => entry?.isolated ?? []));
+    return (await this.journaled(args, members)).flatMap(({ entry }) => entry.isolated);
+  }
+
+  /**
+   * What the members had before the set took them over, by the object holding each setting: a
+   * member that joins an object they share records the same originals. From the state, then from
+   * the journal entries of the members that join (an earlier attempt that failed kept them).
+   */
+  private async originalsOf(olds: SetOutputs, joining: string[]): Promise<Map<string, string | null>> {
+    const originals = new Map<string, string | null>();
+    const add = (provider: CarrierName, holders: Partial<Record<WebhookField, string>>, values: object) => {
+      for (const [field, value] of Object.entries(values) as Array<[WebhookField, string | null]>) {
+        const key = holders[field] && originalKey(provider, holders[field], field);
+        if (key && !originals.has(key)) originals.set(key, value);
+      }
+    };
+    for (const member of Object.values(olds.members ?? {})) {
+      const provider = member.provider ?? setCarrier(olds);
+      if (!provider) continue;
+      const holders = (await this.numbers.carrier(provider)).holders({ ids: member.ids as CarrierIds });
+      add(provider, holders, member.previous);
     }
-    return copies;
+    for (const { provider, entry } of await this.journaled(olds, joining))
+      add(provider, entry.holders, entry.webhooks);
+    return originals;
   }
 
   /** The members of a checked set: listed ones, then what `select` matches in the account. */
@@ -463,18 +504,6 @@ function memberOutputs(
   if (member.isolated) outs.isolated = member.isolated;
   if (member.overriddenBy) outs.overriddenBy = member.overriddenBy;
   return outs;
-}
-
-/**
- * A member's record for restoring: a setting whose previous value was already the set's is left
- * as it is. Such a member joined an object the set had written for other members (a Telnyx
- * application): restoring it would put the set's value back over the original the others restore.
- */
-function toRestore(outs: PhoneNumberWebhooksOutputs): PhoneNumberWebhooksOutputs {
-  const kept = { ...outs };
-  for (const field of WEBHOOK_FIELDS)
-    if (kept[field] !== undefined && kept[field] === outs.previousWebhooks[field]) delete kept[field];
-  return kept;
 }
 
 /** The arguments as declared (what the outputs repeat), without the members. */

@@ -212,6 +212,11 @@ export interface Carrier<Ids extends CarrierIds = CarrierIds, Name extends strin
   /** Fields this number cannot have emptied (a required field on its carrier object). */
   unclearableFields(current: CarrierNumber<Ids>): UnclearableFields;
   /**
+   * Which object holds each setting of the number, as a key unique in the account: numbers whose
+   * setting has the same holder share it (a Telnyx application or profile), from `ids` alone.
+   */
+  holders(current: Pick<CarrierNumber<Ids>, "ids">): Partial<Record<WebhookField, string>>;
+  /**
    * The numbers of the account that `selector` matches, E.164, sorted. Reads the account's
    * listing (shared with `find`), plus what a key needs beyond it (a Messaging Service's numbers).
    */

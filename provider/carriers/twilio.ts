@@ -355,6 +355,12 @@ class TwilioCarrier implements Carrier<TwilioIds, "twilio"> {
     return members.map((m) => parseTwilio(call, servicePhoneNumberSchema, m).phoneNumber);
   }
 
+  holders(current: Pick<TwilioNumber, "ids">): Partial<Record<WebhookField, string>> {
+    // Every setting is the number's own.
+    const sid = current.ids.phoneNumberSid;
+    return sid ? Object.fromEntries(WEBHOOK_FIELDS.map((field) => [field, `number/${sid}`])) : {};
+  }
+
   unclearableFields(): UnclearableFields {
     return { fields: [], holder: "phone number" };
   }

@@ -36,7 +36,9 @@
  *   `properties` (with the engine's `__provider`). Every member recorded in `properties.members`
  *   matches the carrier (its live values and ids what the record says) and keeps the seed's
  *   previous values; every member not recorded is as before the step; only where the message says
- *   "run `pulumi up` again to converge" may either differ. Numbers that are not members never
+ *   "run `pulumi up` again to converge" may either differ, and where a member shares the object
+ *   that holds a field (a Telnyx application or profile) with a member the step wrote and
+ *   recorded: there it holds that member's value. Numbers that are not members never
  *   change. The journal holds, besides the entries it had, entries only for members the create
  *   recorded or tried (a set's create keeps them until the next operation, `keepJournal`, a failed
  *   member's too: another member may have written an object they share, and the next attempt must
@@ -1037,12 +1039,14 @@ async function judgeSetFailure(
   const recorded = properties?.members ?? {};
   const cleanOuts = (plan.clean.result as { outs?: SetOutputs } | undefined)?.outs;
   // Who failed: a create records only the members it applied; an update keeps a failed member's
-  // old record; read and delete record nothing, so the message is all there is.
+  // old record (read again: on an object another member wrote, it may then equal the clean run's,
+  // so a member the message names counts too); read and delete record nothing, so the message is
+  // all there is.
   const failed =
     step === "create"
       ? members.filter((m) => !recorded[m])
       : step === "update"
-        ? members.filter((m) => !isDeepStrictEqual(recorded[m], cleanOuts?.members[m]))
+        ? members.filter((m) => !isDeepStrictEqual(recorded[m], cleanOuts?.members[m]) || message.includes(m))
         : members.filter((m) => message.includes(m));
   if (head && count !== failed.length)
     problems.push(

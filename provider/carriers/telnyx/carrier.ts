@@ -12,6 +12,7 @@ import type { RetryPolicy } from "../../retry";
 import {
   isVoiceField,
   UNSET_WEBHOOKS,
+  WEBHOOK_FIELDS,
   type WebhookChanges,
   type WebhookField,
   type WebhookSettings,
@@ -205,6 +206,19 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
       )
       .map((n) => n.phone_number)
       .sort();
+  }
+
+  holders(current: Pick<TelnyxCarrierNumber, "ids">): Partial<Record<WebhookField, string>> {
+    // Voice settings live on the connection, SMS settings on the messaging profile.
+    const { connectionId, messagingProfileId } = current.ids;
+    const holders: Partial<Record<WebhookField, string>> = {};
+    for (const field of WEBHOOK_FIELDS) {
+      const id = isVoiceField(field)
+        ? connectionId && `connection/${connectionId}`
+        : messagingProfileId && `profile/${messagingProfileId}`;
+      if (id) holders[field] = id;
+    }
+    return holders;
   }
 
   unclearableFields(current: TelnyxCarrierNumber): UnclearableFields {
