@@ -2,10 +2,9 @@
  * Steps 1, 2, 3 and 8 of the acceptance suite on one stack: create, no phantom diff, drift seen and
  * fixed, destroy restores and never releases.
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { binDir, E2EFixture, expectSuccess } from "./support";
+import { binDir, E2EFixture, expectSuccess, filesUnder } from "./support";
 
 const STACK = "dev";
 const VOICE = "https://dev.example.com/voice";
@@ -15,13 +14,6 @@ const SMS_WITH_PASSWORD = "https://hook-user:s3cret-hook-pw@dev.example.com/sms"
 function leakContext(text: string, secret: string): string {
   const at = text.indexOf(secret);
   return at < 0 ? "" : text.slice(Math.max(0, at - 300), at + secret.length + 50);
-}
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? filesUnder(path) : [path];
-  });
 }
 
 describe.skipIf(!binDir)("a stack's life under the real engine", () => {

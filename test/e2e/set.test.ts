@@ -3,12 +3,11 @@
  * taken over, no phantom diff, one member's drift shown under its number and fixed alone, partial
  * failure recorded then finished, a released member, and destroy restoring every member.
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PHONE_NUMBER_WEBHOOKS_SET_TYPE } from "../../provider/type-token";
 import { demoSeedWith, OLD_VOICE_URL } from "../support/sandbox";
-import { binDir, E2EFixture, expectSuccess } from "./support";
+import { binDir, E2EFixture, expectSuccess, filesUnder } from "./support";
 
 const STACK = "fleet";
 const FLEET = Array.from({ length: 12 }, (_, i) => `+1415555${String(2000 + i)}`);
@@ -32,13 +31,6 @@ function seed() {
   for (const n of seeded.telnyx!.phone_numbers!)
     if (TELNYX.includes(n.phone_number)) Object.assign(n, { tags: ["fleet"] });
   return seeded;
-}
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? filesUnder(path) : [path];
-  });
 }
 
 describe.skipIf(!binDir)("PhoneNumberWebhooksSet under the real engine", () => {

@@ -2,6 +2,8 @@
  * One end-to-end fixture: a fresh sandbox, and a throwaway Pulumi project whose program declares
  * the numbers given in its stack config, with credentials set as secret stack config.
  */
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { inject } from "vitest";
 import { PulumiProject, RESOURCE_TYPE } from "../../scripts/pulumi-project";
 import type { Sandbox, SandboxSeed } from "../../sandbox";
@@ -149,4 +151,12 @@ export class E2EFixture {
 export function expectSuccess(result: { code: number; stdout: string; stderr: string }, what: string): void {
   if (result.code !== 0)
     throw new Error(`${what} failed (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
+}
+
+/** Every file under `dir`: where a test looks for secrets that must not be stored. */
+export function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
 }
