@@ -101,11 +101,16 @@ describe.skipIf(!binDir)("a PhoneNumberWebhooksSet killed midway under the real 
     await fixture.declareSets(STACK, [twilioSet]);
     await patient(fixture);
 
-    // Two workers: both stall, on the 6th and 7th members; the first five are written, the last five not.
+    // Two workers: both stall, on the 6th and 7th members; the members they reached before are
+    // written, the others not (which ones depends on the order the set takes its members in).
     hangPosts([FLEET[5]!, FLEET[6]!]);
     await killWhen(fixture, ["up", "--yes", "--stack", STACK], () => hangs(fixture) === 2);
-    const voice = FLEET.map((phone) => twilio(phone).voice_url);
-    expect(voice).toEqual(FLEET.map((_, i) => (i < 5 ? VOICE : OLD_VOICE_URL)));
+    const written = FLEET.filter((phone) => twilio(phone).voice_url === VOICE);
+    const notWritten = FLEET.filter((phone) => !written.includes(phone));
+    for (const phone of notWritten) expect([phone, twilio(phone).voice_url]).toEqual([phone, OLD_VOICE_URL]);
+    expect(notWritten).toEqual(expect.arrayContaining([FLEET[5], FLEET[6]]));
+    expect(written.length).toBeGreaterThan(0);
+    expect(notWritten.length).toBeGreaterThan(2);
     expect(await membersInState(fixture, "fleet")).toBeUndefined(); // written once, after all members
     expect(await pendingOperations(fixture)).toEqual([["creating", PHONE_NUMBER_WEBHOOKS_SET_TYPE]]);
 
@@ -119,11 +124,7 @@ describe.skipIf(!binDir)("a PhoneNumberWebhooksSet killed midway under the real 
       .requests()
       .filter((r) => r.method === "POST")
       .map((r) => /IncomingPhoneNumbers\/(PN\w+)\.json$/.exec(r.path)?.[1]);
-    expect(posted.sort()).toEqual(
-      FLEET.slice(5)
-        .map((phone) => twilio(phone).sid)
-        .sort(),
-    );
+    expect(posted.sort()).toEqual(notWritten.map((phone) => twilio(phone).sid).sort());
     const members = (await membersInState(fixture, "fleet"))!;
     expect(Object.keys(members)).toEqual(FLEET);
     // The originals, also for the members the killed run had written: not the set's URL.
@@ -147,8 +148,12 @@ describe.skipIf(!binDir)("a PhoneNumberWebhooksSet killed midway under the real 
 
     hangPosts([FLEET[5]!, FLEET[6]!]);
     await killWhen(fixture, ["destroy", "--yes", "--stack", STACK], () => hangs(fixture) === 2);
-    const voice = FLEET.map((phone) => twilio(phone).voice_url);
-    expect(voice).toEqual(FLEET.map((_, i) => (i < 5 ? OLD_VOICE_URL : VOICE)));
+    const restored = FLEET.filter((phone) => twilio(phone).voice_url === OLD_VOICE_URL);
+    const notRestored = FLEET.filter((phone) => !restored.includes(phone));
+    for (const phone of notRestored) expect([phone, twilio(phone).voice_url]).toEqual([phone, VOICE]);
+    expect(notRestored).toEqual(expect.arrayContaining([FLEET[5], FLEET[6]]));
+    expect(restored.length).toBeGreaterThan(0);
+    expect(notRestored.length).toBeGreaterThan(2);
     expect(await membersInState(fixture, "fleet")).toBeDefined(); // the set is still in the state
     expect(await pendingOperations(fixture)).toEqual([["deleting", PHONE_NUMBER_WEBHOOKS_SET_TYPE]]);
 
