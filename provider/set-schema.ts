@@ -98,7 +98,7 @@ export type SetOutputs = Omit<CheckedSetArgs, "members"> & {
   members: Record<string, MemberState>;
   /** Members in the state. */
   memberCount: number;
-  /** "Successfully updated webhooks for 1000 numbers via twilio" */
+  /** "Successfully updated webhooks for 1000 number(s) via twilio" */
   message: string;
 };
 export const SET_OUTPUT_NAMES = ["members", "memberCount", "message"] as const;
@@ -108,7 +108,7 @@ export function setCarrier(args: { provider?: unknown; select?: unknown }): Carr
   if (typeof args.provider === "string" && (CARRIER_NAMES as readonly string[]).includes(args.provider))
     return args.provider as CarrierName;
   const keys = args.select && typeof args.select === "object" ? Object.keys(args.select) : [];
-  const owners = CARRIERS.filter((c) => keys.some((key) => key in (c.selectors ?? {})));
+  const owners = CARRIERS.filter((c) => keys.some((key) => key in c.selectors));
   return owners.length === 1 ? owners[0]!.name : undefined;
 }
 
