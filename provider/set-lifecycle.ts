@@ -109,7 +109,7 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
     inputs: CheckedSetArgs & Record<string, unknown>,
   ): Promise<pulumi.dynamic.CreateResult<SetOutputs>> {
     const args = this.validated(inputs);
-    const members = Object.keys(membersOf(args));
+    const members = Object.keys(args.members);
     const group = groupOf(args, members, [], await this.journaledCopies(args, members));
     const preflights: PreflightMemo = new Map();
     const outcome = await this.forEachMember(args, members, async (phoneNumber) => {
@@ -168,7 +168,7 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
     news: CheckedSetArgs & Record<string, unknown>,
   ): Promise<pulumi.dynamic.UpdateResult<SetOutputs>> {
     const args = this.validated(news);
-    const wanted = membersOf(args);
+    const wanted = args.members;
     const stored = olds.members ?? {};
     const all = [...new Set([...Object.keys(stored), ...Object.keys(wanted)])].sort();
     const group = groupOf(
@@ -302,6 +302,7 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
    */
   private async originalsOf(olds: SetOutputs, joining: string[]): Promise<Map<string, string | null>> {
     const originals = new Map<string, string | null>();
+    if (!joining.length) return originals; // only a joining member uses them
     const add = (provider: CarrierName, holders: Partial<Record<WebhookField, string>>, values: object) => {
       for (const [field, value] of Object.entries(values) as Array<[WebhookField, string | null]>) {
         const key = holders[field] && originalKey(provider, holders[field], field);
@@ -330,7 +331,6 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
       if (values.some(isUnknown)) return UNKNOWN;
       const provider = setCarrier(args)!;
       const carrier = await this.numbers.carrier(provider);
-      if (!carrier.select) throw new WebhookError(`${provider} numbers cannot be selected`, "invalid");
       for (const phoneNumber of await carrier.select(args.select, { account: args.accountSid }))
         members[phoneNumber] ??= {};
     }
@@ -347,8 +347,10 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
     return { ...memberArgs, ...listedMembers(args.numbers).get(phoneNumber) };
   }
 
-  /** The checked arguments, or their failures as one error. */
-  private validated(inputs: Record<string, unknown>): CheckedSetArgs {
+  /** The checked arguments with the members `check` found, or the failures as one error. */
+  private validated(
+    inputs: Record<string, unknown>,
+  ): CheckedSetArgs & { members: Record<string, WebhookChanges> } {
     const checked = checkSetArgs(inputs, { allowPrivateHosts: this.numbers.allowPrivateHosts() });
     if (checked.failures.length)
       throw new WebhookError(
@@ -419,11 +421,6 @@ function spreadOut(phoneNumbers: string[], runs: number): string[] {
       if (phoneNumber !== undefined) order.push(phoneNumber);
     }
   return order;
-}
-
-/** The members `check` found (create and update only run once they are known). */
-function membersOf(args: CheckedSetArgs): Record<string, WebhookChanges> {
-  return typeof args.members === "string" ? {} : args.members;
 }
 
 /**

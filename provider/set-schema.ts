@@ -300,7 +300,7 @@ function checkSelect(news: Record<string, unknown>): Checked<Record<string, stri
   const raw = news.select;
   if (raw === undefined || raw === null) return { failures: [] };
   if (isUnknown(raw)) return { value: raw as string, failures: [] };
-  const keysOf = (c: (typeof CARRIERS)[number]) => Object.keys(c.selectors ?? {});
+  const keysOf = (c: (typeof CARRIERS)[number]) => Object.keys(c.selectors);
   const every = CARRIERS.map((c) => `${c.name}: ${keysOf(c).join(", ") || "none"}`).join("; ");
   if (typeof raw !== "object" || Array.isArray(raw) || Object.keys(raw).length === 0)
     return {
