@@ -233,6 +233,14 @@ describe("PhoneNumberWebhooksSet on Twilio", () => {
 describe("PhoneNumberWebhooksSet on Telnyx, where numbers share applications and profiles", () => {
   const PAIR = ["+13125550200", "+13125550201"];
   const app = (phone: string) => h.sandbox.control.telnyxNumber(phone)!.connection_id!;
+  /** A number bought on the application and profile the pair is on. */
+  const buyOnSupportApp = (phone: string, tags: string[] = []) =>
+    h.sandbox.control.buyTelnyxNumber({
+      phone_number: phone,
+      connection_name: "support-app",
+      messaging_profile_name: "support-sms",
+      tags,
+    } as never);
   const events = (id: string) =>
     h.sandbox.control.telnyxObject("call_control_applications", id)?.webhook_event_url;
   const profileUrl = (id: string) => h.sandbox.control.telnyxObject("messaging_profiles", id)?.webhook_url;
@@ -257,12 +265,7 @@ describe("PhoneNumberWebhooksSet on Telnyx, where numbers share applications and
     const inputs = await checked(provider, args);
     const { id, outs } = await provider.create(inputs);
     expect(events(app(PAIR[0]!))).toBe(VOICE);
-    h.sandbox.control.buyTelnyxNumber({
-      phone_number: "+13125550203",
-      connection_name: "support-app",
-      messaging_profile_name: "support-sms",
-      tags: ["fleet"],
-    } as never);
+    buyOnSupportApp("+13125550203", ["fleet"]);
     const later = setProvider();
     const joined = await checked(later, args);
     expect(Object.keys(joined.members as object)).toEqual([...PAIR, "+13125550203"]);
@@ -275,11 +278,7 @@ describe("PhoneNumberWebhooksSet on Telnyx, where numbers share applications and
 
   it("isolates the members onto one copy per shared object, leaving the other numbers alone", async () => {
     const outsider = "+13125550203";
-    h.sandbox.control.buyTelnyxNumber({
-      phone_number: outsider,
-      connection_name: "support-app",
-      messaging_profile_name: "support-sms",
-    } as never);
+    buyOnSupportApp(outsider);
     const shared = app(PAIR[0]!);
     const original = events(shared);
     const provider = setProvider();
@@ -345,11 +344,7 @@ describe("PhoneNumberWebhooksSet on Telnyx, where numbers share applications and
 
   it("a copy a failed create left in the journal is the set's: the next up puts every member on it", async () => {
     const outsider = "+13125550203";
-    h.sandbox.control.buyTelnyxNumber({
-      phone_number: outsider,
-      connection_name: "support-app",
-      messaging_profile_name: "support-sms",
-    } as never);
+    buyOnSupportApp(outsider);
     const shared = app(PAIR[0]!);
     const provider = setProvider();
     const args = {
@@ -400,11 +395,7 @@ describe("PhoneNumberWebhooksSet on Telnyx, where numbers share applications and
 
   it("a create killed after a member was isolated: the next create moves every member onto that member's copies, not new ones", async () => {
     const outsider = "+13125550203";
-    h.sandbox.control.buyTelnyxNumber({
-      phone_number: outsider,
-      connection_name: "support-app",
-      messaging_profile_name: "support-sms",
-    } as never);
+    buyOnSupportApp(outsider);
     const shared = {
       app: app(PAIR[0]!),
       profile: h.sandbox.control.telnyxNumber(PAIR[0]!)!.messaging_profile_id!,
