@@ -83,6 +83,11 @@ export interface MemberOptions {
    * set's own values.
    */
   originals?: ReadonlyMap<string, string | null>;
+  /**
+   * The previous webhooks the set recorded for the member: the fields it manages only (its
+   * outputs fill the others with null, which the number may never have answered).
+   */
+  previous?: Partial<WebhookSettings>;
 }
 
 /** The key of `MemberOptions.originals`: a setting of an object a carrier's numbers may share. */
@@ -277,9 +282,14 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
       stored: storedNumber(olds),
       account: olds.accountSid ?? undefined,
       routing: true,
+      originals: member.previous !== undefined,
     });
     if (!current) throw new WebhookError(notFoundMessage(olds.phoneNumber, [carrier.name]), "not-found");
-    const previous = olds.previousWebhooks ?? current.webhooks;
+    // A set records the previous webhooks of the settings it manages only: a setting it starts to
+    // manage had, before, what the number answers for it now (its objects' originals).
+    const previous = member.previous
+      ? { ...UNSET_WEBHOOKS, ...(current.webhooksBeforeThisRun ?? current.webhooks), ...member.previous }
+      : (olds.previousWebhooks ?? current.webhooks);
     const declared = managedSettings(args);
     refuseIneffective(carrier, current, declared);
     refuseUnclearable(carrier, current, declared, args.onDelete);
@@ -287,7 +297,10 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     const desired = { ...declared };
     for (const field of WEBHOOK_FIELDS)
       if (olds[field] !== undefined && !(field in desired)) desired[field] = previous[field];
-    const changes = changesTowards(current.webhooks, desired);
+    // A new onShared decides afresh where every setting lives (an object written in place with
+    // consent is given back before the number is isolated, or refused): all of them are planned.
+    const replan = sharedMode(args) !== sharedMode(olds) ? desired : {};
+    const changes = { ...pick(replan), ...changesTowards(current.webhooks, desired) };
     // Only the declared URLs are probed: a setting going back to its previous value is not a choice.
     const switched = Object.fromEntries(Object.entries(changes).filter(([field]) => field in declared));
     const preflight = await this.preflight(carrier.name, current, switched, args, member.preflights);
@@ -302,6 +315,8 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
       onCopyMade: (isolation) =>
         journal.rememberIsolation(carrier.name, args.phoneNumber, previous, isolation),
       group: member.group,
+      previous,
+      written: declaredBefore(olds),
     });
     const { number, isolated } = await readBack(carrier, current, applied, isolatedBefore);
     const outs = buildOutputs(args, carrier.name, number, previous, isolated, applied.notes);
@@ -361,6 +376,9 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
       restoring: true,
       isolated,
       group: member.group,
+      // "clear" empties what it can in place; the copies a number is kept on hold its previous ones.
+      previous: mode === "clear" ? undefined : (member.previous ?? props.previousWebhooks),
+      written: declaredBefore(props),
     });
     await journal.forget(props.provider, props.phoneNumber);
     return applied.notes;
@@ -472,7 +490,8 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
   /** Finds the number at its carrier, detecting the carrier when `provider` is not given. */
   private async locate(args: CheckedArgs): Promise<{ carrier: NamedCarrier; current: CarrierNumber }> {
     const { phoneNumber } = args;
-    const options = { account: args.accountSid, routing: true };
+    // A takeover records what the number answered before any resource of this package wrote it.
+    const options = { account: args.accountSid, routing: true, originals: true };
     if (args.provider) {
       const carrier = await this.carrier(args.provider);
       const current = await carrier.find(phoneNumber, options);
@@ -590,6 +609,13 @@ function liveDeclared(
   return live;
 }
 
+/** The settings a resource declared when its state was written: what it wrote. */
+function declaredBefore(olds: Partial<Record<WebhookField, string | null>>): WebhookChanges {
+  const declared: WebhookChanges = {};
+  for (const field of WEBHOOK_FIELDS) if (olds[field] !== undefined) declared[field] = olds[field];
+  return declared;
+}
+
 /** The settings the arguments declare (the managed ones), methods upper case. */
 function managedSettings(args: CheckedArgs): WebhookChanges {
   const desired: WebhookChanges = {};
@@ -609,6 +635,11 @@ function preflightMethod(field: WebhookField, args: CheckedArgs, current: Carrie
   if (!methodField) return "POST";
   const method = args[methodField] ?? current.webhooks[methodField];
   return method === "GET" ? "GET" : "POST";
+}
+
+/** Every value of `values` as a change (`undefined` stands for none). */
+function pick(values: WebhookChanges): WebhookChanges {
+  return Object.fromEntries(Object.entries(values).map(([f, v]) => [f, v ?? null]));
 }
 
 /** Only what differs from the live configuration is written. */
@@ -649,6 +680,8 @@ function refuseUnclearable(
 
 interface ApplyOptions extends Pick<CheckedArgs, "phoneNumber" | "allowSharedUpdate" | "onShared"> {
   restoring?: boolean;
+  previous?: Partial<WebhookSettings>;
+  written?: WebhookChanges;
   /** The copies this resource made before (state, journal). */
   isolated?: Isolation[];
   onCopyMade?: (isolation: Isolation) => Promise<void>;
@@ -673,8 +706,8 @@ async function applyChanges(
   args: ApplyOptions,
 ): Promise<Applied> {
   const live = { ...current.webhooks };
-  const returning = args.restoring && (args.isolated?.length ?? 0) > 0;
-  if (Object.keys(changes).length === 0 && !returning) return { webhooks: live, moves: [], notes: [] };
+  // A restore always plans: the objects the number is on may have copies kept, or a backup, to settle.
+  if (Object.keys(changes).length === 0 && !args.restoring) return { webhooks: live, moves: [], notes: [] };
   const mode = sharedMode(args);
   let steps: WriteStep[];
   try {
@@ -685,6 +718,8 @@ async function applyChanges(
       isolated: args.isolated,
       onCopyMade: args.onCopyMade,
       group: args.group,
+      previous: args.previous,
+      written: args.written,
     });
   } catch (error) {
     throw updateFailed(args.phoneNumber, carrier.name, error);

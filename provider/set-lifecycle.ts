@@ -197,7 +197,7 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
       const previous = memberOutputs(olds, phoneNumber, member);
       if (!wanted[phoneNumber]) {
         // Leaving, it gives way to the members that stay on an object it shares with them.
-        notes.push(...(await this.numbers.restoreNumber(previous, { group })));
+        notes.push(...(await this.numbers.restoreNumber(previous, { group, previous: member.previous })));
         return undefined;
       }
       const unchanged =
@@ -212,7 +212,12 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
         await this.numbers.journal().forget(member.provider ?? setCarrier(args)!, phoneNumber);
         return member;
       }
-      const options: MemberOptions = { group, preflights, detected: member.provider !== undefined };
+      const options: MemberOptions = {
+        group,
+        preflights,
+        detected: member.provider !== undefined,
+        previous: member.previous,
+      };
       return compactMember(
         args,
         await this.numbers.converge(previous, this.memberArgs(args, phoneNumber), options),
@@ -246,7 +251,12 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
     const notes: string[] = [];
     const outcome = await this.forEachMember(props, members, async (phoneNumber) => {
       const member = stored[phoneNumber]!;
-      notes.push(...(await this.numbers.restoreNumber(memberOutputs(props, phoneNumber, member), { group })));
+      notes.push(
+        ...(await this.numbers.restoreNumber(memberOutputs(props, phoneNumber, member), {
+          group,
+          previous: member.previous,
+        })),
+      );
       return undefined;
     });
     if (notes.length) await warnAll(notes);

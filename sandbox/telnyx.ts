@@ -360,6 +360,7 @@ type TelnyxHandler =
   | "patchObject"
   | "createObject"
   | "deleteObject"
+  | "listObjects"
   | "listProfileNumbers";
 
 export function routeTelnyx(method: string, pathname: string): TelnyxRoute & { kind?: TelnyxKind } {
@@ -403,7 +404,11 @@ export function routeTelnyx(method: string, pathname: string): TelnyxRoute & { k
   // Creating and deleting: the kinds a number can be isolated onto (not SIP connections).
   const creatable = kind !== undefined && kind in CREATABLE;
   if (kind && b === undefined) {
-    return pick(`/v2/${kind}`, creatable ? { POST: "createObject" } : {}, { kind });
+    return pick(
+      `/v2/${kind}`,
+      creatable ? { GET: "listObjects", POST: "createObject" } : { GET: "listObjects" },
+      { kind },
+    );
   }
   if (kind && b && c === undefined) {
     return pick(
@@ -628,6 +633,8 @@ export class TelnyxApi {
           : telnyxNotFound();
       case "deleteObject":
         return route.kind && isCreatable(route.kind) ? this.deleteObject(route.kind, id) : telnyxNotFound();
+      case "listObjects":
+        return route.kind ? this.listObjects(route.kind, query) : telnyxNotFound();
       case "listProfileNumbers":
         return this.listProfileNumbers(id, query);
       default:
@@ -849,6 +856,16 @@ export class TelnyxApi {
     };
     const body: ConnectionRetrieveResponse = { data };
     return { status: 200, body };
+  }
+
+  /** GET of a kind's list: every object, by pages, oldest first (as created). */
+  private listObjects<K extends TelnyxKind>(kind: K, query: Record<string, string>): CarrierResponse {
+    const bad = unknownQuery(query, PAGE_QUERY);
+    if (bad) return bad;
+    const p = paging(query);
+    if (!p.ok) return p.response;
+    const items = [...objectsOf(this.getState(), kind).values()].map((o) => structuredClone(o));
+    return { status: 200, body: page(items, p) };
   }
 
   private getObject<K extends TelnyxKind>(kind: K, id: string): CarrierResponse {

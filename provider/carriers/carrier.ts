@@ -97,7 +97,8 @@ export interface WriteOptions {
   restoring?: boolean;
   /**
    * `onShared: "isolate"`: a shared object is never written; the number is moved onto a copy made
-   * for it (or onto its own copy again, after drift). An object nobody else uses is written in place.
+   * for it (or onto its own copy again, after drift). An object nobody else uses (counting the
+   * numbers isolated off it, which come back to it) is written in place.
    */
   isolate?: boolean;
   /**
@@ -109,6 +110,15 @@ export interface WriteOptions {
   onCopyMade?(isolation: Isolation): Promise<void>;
   /** The number is a member of a `PhoneNumberWebhooksSet`: see `NumberGroup`. */
   group?: NumberGroup;
+  /**
+   * The number's previous webhooks, as recorded. Restoring, every holder of the number must answer
+   * them once it is restored; where the object it is on will not (others keep it), the carrier
+   * finds it another that does. Updating, an object the number leaves (to be isolated) gets back
+   * what this resource wrote on it.
+   */
+  previous?: Partial<WebhookSettings>;
+  /** The values this resource declared before (and wrote), to tell its writes from another's. */
+  written?: WebhookChanges;
 }
 
 /**
@@ -186,6 +196,11 @@ export interface FindOptions<Ids extends CarrierIds = CarrierIds> {
    * (`overrides`). Costs reads on some carriers, shared by every number of the operation.
    */
   routing?: boolean;
+  /**
+   * Also find what the number's objects answered before any resource of this package wrote them
+   * (`webhooksBeforeThisRun`), for a takeover to record. Costs reads on some carriers.
+   */
+  originals?: boolean;
 }
 
 /** Fields a number cannot have emptied, and the object that requires them (for messages). */

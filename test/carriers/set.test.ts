@@ -293,7 +293,7 @@ describe("PhoneNumberWebhooksSet on Telnyx, where numbers share applications and
     expect(app(PAIR[1]!)).toBe(copy);
     expect(events(copy)).toBe(VOICE);
     expect(h.sandbox.control.telnyxObject("call_control_applications", copy)!.application_name).toBe(
-      "support-app (fleet)",
+      `support-app (fleet) [copy of ${shared}]`,
     );
     expect(app(outsider)).toBe(shared);
     expect(events(shared)).toBe(original);

@@ -200,7 +200,10 @@ describe("a group of numbers on shared Telnyx objects", () => {
     const results = fulfilled(
       await runGroup(await newCarrier(), MEMBERS, () => CHANGES, update(group(MEMBERS))),
     );
+    // Others are on them: each original's webhooks are kept on a backup first, once.
     expect(writes()).toEqual({
+      "POST /v2/call_control_applications": 1,
+      "POST /v2/messaging_profiles": 1,
       "PATCH /v2/call_control_applications/{id}": 1,
       "PATCH /v2/messaging_profiles/{id}": 1,
     });
@@ -240,10 +243,13 @@ describe("a group of numbers on shared Telnyx objects", () => {
     expect(voiceCopy).toMatchObject({ objectType: "call_control_application", originalId: original.voice });
     expect(smsCopy).toMatchObject({ objectType: "messaging_profile", originalId: original.sms });
     expect(cca(voiceCopy.copyId)).toMatchObject({
-      application_name: "support-app (support-lines)",
+      application_name: `support-app (support-lines) [copy of ${original.voice}]`,
       webhook_event_url: VOICE,
     });
-    expect(profile(smsCopy.copyId)).toMatchObject({ name: "support-sms (support-lines)", webhook_url: SMS });
+    expect(profile(smsCopy.copyId)).toMatchObject({
+      name: `support-sms (support-lines) [copy of ${original.sms}]`,
+      webhook_url: SMS,
+    });
     for (const r of results) {
       expect(number(r.phoneNumber)).toMatchObject({
         connection_id: voiceCopy.copyId,
@@ -412,7 +418,7 @@ describe("a group of numbers on shared Telnyx objects", () => {
     // The POST counted above is the proof that a new one was made.)
     expect(renewed[0]!.originalId).toBe(original);
     expect(cca(renewed[0]!.copyId)).toMatchObject({
-      application_name: "support-app (support-lines)",
+      application_name: `support-app (support-lines) [copy of ${original}]`,
       webhook_event_url: VOICE,
     });
     for (const n of MEMBERS) expect(number(n).connection_id).toBe(renewed[0]!.copyId);

@@ -116,7 +116,7 @@ describe('onShared: "isolate"', () => {
     const profileCopy = control().telnyxObject("messaging_profiles", moved.messaging_profile_id!)!;
     // Named after the original and the number; every create setting copied, the SIP subdomain not.
     expect(copy).toMatchObject({
-      application_name: `support-app (${SHARED_A})`,
+      application_name: `support-app (${SHARED_A}) [copy of ${original.connection}]`,
       webhook_event_url: VOICE,
       webhook_event_failover_url: cca().webhook_event_failover_url,
       webhook_timeout_secs: 25,
@@ -126,7 +126,7 @@ describe('onShared: "isolate"', () => {
     });
     expect((copy.inbound as Record<string, unknown>).sip_subdomain).toBeUndefined();
     expect(profileCopy).toMatchObject({
-      name: `support-sms (${SHARED_A})`,
+      name: `support-sms (${SHARED_A}) [copy of ${original.profile}]`,
       webhook_url: SMS,
       webhook_failover_url: profile().webhook_failover_url,
       whitelisted_destinations: ["US", "CA", "GB"],
@@ -197,7 +197,7 @@ describe('onShared: "isolate"', () => {
     const copyId = number(ALONE).connection_id!;
     expect(copyId).not.toBe(original);
     expect(control().telnyxObject("texml_applications", copyId)).toMatchObject({
-      friendly_name: `ivr-texml (${ALONE})`,
+      friendly_name: `ivr-texml (${ALONE}) [copy of ${original}]`,
       voice_url: VOICE,
       voice_method: "get",
       voice_fallback_url: before.voice_fallback_url,

@@ -117,4 +117,31 @@ describe("creating and deleting Telnyx objects through the telnyx SDK", () => {
     await t.messagingProfiles.delete(profile.id!);
     expect(sb.control.telnyxNumber(A)).toMatchObject({ connection_id: null, messaging_profile_id: null });
   });
+
+  it("lists Call Control applications, TeXML applications and messaging profiles by pages", async () => {
+    const t = telnyxClient(sb);
+    const made = await t.callControlApplications.create({
+      application_name: "support-app (+13125550200) [copy of 1]",
+      webhook_event_url: "https://staging.example.com/voice",
+    });
+    const state = sb.control.state().telnyx;
+    const names = async <T>(list: AsyncIterable<T>, name: (item: T) => unknown) => {
+      const out: unknown[] = [];
+      for await (const item of list) out.push(name(item));
+      return out;
+    };
+    const apps = await names(
+      t.callControlApplications.list({ "page[size]": 1 }),
+      (a) => (a as { application_name?: string }).application_name,
+    );
+    expect(apps).toEqual([...state.call_control_applications.map((a) => a.application_name)]);
+    expect(apps).toContain(made.data!.application_name);
+    expect(await names(t.texmlApplications.list(), (a) => a.friendly_name)).toEqual(
+      state.texml_applications.map((a) => a.friendly_name),
+    );
+    expect(await names(t.messagingProfiles.list(), (p) => p.name)).toEqual(
+      state.messaging_profiles.map((p) => p.name),
+    );
+    expect(await telnyxFailure(t.messagingProfiles.list({ "page[size]": 251 }))).toBeInstanceOf(Error);
+  });
 });

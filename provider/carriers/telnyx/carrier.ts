@@ -10,7 +10,9 @@ import { CarrierError, WebhookError } from "../../errors";
 import { NumberDirectory, ReadCache } from "../../directory";
 import type { RetryPolicy } from "../../retry";
 import {
+  describeValue,
   isVoiceField,
+  redactUrl,
   UNSET_WEBHOOKS,
   WEBHOOK_FIELDS,
   type WebhookChanges,
@@ -21,6 +23,7 @@ import {
   parseSelector,
   type Carrier,
   type CarrierNumber,
+  type FindOptions,
   type Isolation,
   type NumberMove,
   type Selector,
@@ -43,13 +46,18 @@ import {
   checkWebhookFields,
   copyBody,
   kindOfRecordType,
+  markedName,
+  markOf,
   MESSAGING_PROFILE,
   NO_WEBHOOK_KIND,
   pickFields,
   readFields,
   requiredWebhookFields,
+  sameWebhooks,
   toTelnyxValue,
   VOICE_KINDS,
+  type Mark,
+  type MarkRole,
   type ObjectKind,
   type TelnyxIds,
   type TelnyxObject,
@@ -61,14 +69,22 @@ const CACHE_TTL_MS = 30_000;
 
 type TelnyxCarrierNumber = CarrierNumber<TelnyxIds>;
 
-/** A group's copy of a shared object, and whether this process made it (its undo may delete it). */
-interface GroupCopy {
+/** An owner's copy of a shared object, and whether this process made it (its undo may delete it). */
+interface OwnerCopy {
   copy: TelnyxObject;
   made: boolean;
 }
 
-/** A group: the members of a set, and the label its copies are named after. */
-type GroupOf = { label: string; members: ReadonlySet<string> };
+/**
+ * Whom a copy is made for: a set's members (one copy of each shared object for all of them), or
+ * one number (a group of one, labelled with the number).
+ */
+interface CopyOwner {
+  label: string;
+  members: ReadonlySet<string>;
+  /** The copies recorded before (state, journal). */
+  copies: readonly Isolation[];
+}
 
 /** What an isolation step moves, from where, and with which values. */
 interface IsolationPlan {
@@ -78,15 +94,38 @@ interface IsolationPlan {
   sourceId: string;
   /** The shared object the number was first isolated from (recorded in the `Isolation`). */
   originalId: string;
-  /** A copy made before, re-used while it exists and nobody else is on it. */
+  /** A copy made before, re-used while it exists and only the owner's numbers are on it. */
   reuseId?: string;
   fields: WebhookField[];
   values: WebhookChanges;
-  sharedWith: string[];
   confirm: () => Promise<void>;
   onCopyMade?: (isolation: Isolation) => Promise<void>;
-  /** The number is a member of this group: it goes onto the group's one copy. */
-  group?: GroupOf;
+  owner: CopyOwner;
+}
+
+/** What a restore plans with: the objects in place, the copies to leave, and who counts as others. */
+interface RestorePlan {
+  targets: WriteTarget[];
+  values: WebhookChanges;
+  returning: Isolation[];
+  options: WriteOptions;
+  owner: CopyOwner;
+  outsiders: (t: WriteTarget) => WriteTarget;
+  ownCopy: (t: WriteTarget) => boolean;
+  confirm: () => Promise<void>;
+}
+
+/** A number moved off an object others keep, onto a copy kept with its previous webhooks. */
+interface KeepPlan {
+  holds: Isolation["holds"];
+  kind: ObjectKind;
+  fromId: string;
+  originalId: string;
+  /** The webhooks the number answered before (see `answeredBefore`). */
+  values: WebhookChanges;
+  confirm: () => Promise<void>;
+  /** Why the object is not given back (for the note), when others of the run keep it. */
+  why?: string;
 }
 
 export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
@@ -112,10 +151,14 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
    */
   private readonly movedHere = new Set<string>();
   /**
-   * The copy a group is given of one shared object, by group, kind and original: its first member
+   * The copy an owner is given of one shared object, by owner, kind and original: its first member
    * to need it makes (or re-uses) it and the others wait for the same one.
    */
-  private readonly groupCopies = new Map<string, Promise<GroupCopy>>();
+  private readonly ownerCopies = new Map<string, Promise<OwnerCopy>>();
+  /** Members moving onto each owner's copy now (by owner copy key): it is not deleted under them. */
+  private readonly onTheWay = new Map<string, number>();
+  /** Names of the objects of each kind that can be copied (their markers), listed once per operation. */
+  private readonly indexes = new ReadCache<Map<string, string>>(CACHE_TTL_MS);
   /** Objects this process deleted: a second member leaving a group's copy does not delete it again. */
   private readonly deletedHere = new Set<string>();
 
@@ -137,7 +180,7 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
   }
 
   /** Always reads: a write needs the object's required fields and the number's current assignments. */
-  async find(phoneNumber: string): Promise<TelnyxCarrierNumber | undefined> {
+  async find(phoneNumber: string, options: FindOptions = {}): Promise<TelnyxCarrierNumber | undefined> {
     const found = this.movedHere.has(phoneNumber)
       ? this.known.get(phoneNumber)
       : await this.directory.find(phoneNumber);
@@ -155,12 +198,17 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
       ...(voice ? readFields(voice.kind, voice.object) : {}),
       ...(profile ? readFields(MESSAGING_PROFILE, profile) : {}),
     };
-    const before = (kind: ObjectKind, id: string) =>
-      readFields(kind, this.firstRead.get(`${kind.path}/${id}`) ?? {});
+    // What the objects answered before: a backup's webhooks when a resource wrote the object in
+    // place with consent (any stack's), else the object as this process first read it.
+    const before = async (kind: ObjectKind, id: string) => {
+      const [backup] = options.originals ? await this.markedIds(kind, id, "original") : [];
+      const object = backup ? await this.readIfExists(kind, backup) : undefined;
+      return readFields(kind, object ?? this.firstRead.get(`${kind.path}/${id}`) ?? {});
+    };
     const webhooksBeforeThisRun: WebhookSettings = {
       ...UNSET_WEBHOOKS,
-      ...(voice && connectionId ? before(voice.kind, connectionId) : {}),
-      ...(profile && profileId ? before(MESSAGING_PROFILE, profileId) : {}),
+      ...(voice && connectionId ? await before(voice.kind, connectionId) : {}),
+      ...(profile && profileId ? await before(MESSAGING_PROFILE, profileId) : {}),
     };
     return {
       webhooksBeforeThisRun,
@@ -236,113 +284,134 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
   ): Promise<WriteStep[]> {
     const restoring = options.restoring ?? false;
     const isolated = options.isolated ?? [];
-    const holderId = (holds: Isolation["holds"]) =>
-      holds === "voice" ? current.ids.connectionId : current.ids.messagingProfileId;
-    const onOwnCopy = (i: Isolation) => holderId(i.holds) === i.copyId;
+    const group = options.group;
+    const phoneNumber = current.phoneNumber;
+    // Copies are made for an owner: a set's members share one copy of each object, and a number
+    // alone is a group of one. One engine for both.
+    const owner: CopyOwner = group
+      ? { label: group.label, members: group.members, copies: group.copies }
+      : { label: phoneNumber, members: new Set([phoneNumber]), copies: isolated };
+    const onOwnCopy = (i: Isolation) => holderIdOf(current, i.holds) === i.copyId;
     // Restoring a holder this resource isolated is moving the number back: its fields are not written.
     const returning = restoring ? isolated : [];
     // Isolating again a holder whose number left its copy (moved back, or the copy deleted).
     const reisolating = !restoring && options.isolate ? isolated.filter((i) => !onOwnCopy(i)) : [];
-    const holderOf = (field: WebhookField): Isolation["holds"] => (isVoiceField(field) ? "voice" : "sms");
     const plain: WebhookChanges = {};
     const again = new Map<Isolation, WebhookChanges>();
     for (const [field, value] of Object.entries(changes) as Array<[WebhookField, string | null]>) {
-      const holds = holderOf(field);
+      const holds = holdsOf(field);
       if (returning.some((i) => i.holds === holds)) continue;
       const redo = reisolating.find((i) => i.holds === holds);
       if (redo) again.set(redo, { ...again.get(redo), [field]: value });
       else plain[field] = value;
     }
 
-    let targets = Object.keys(plain).length
-      ? await writeTargets(current, plain, {
-          connection: (id) => this.numbersOnConnection(id),
-          profile: (id) => this.numbersOnProfile(id),
-        })
+    const targets = Object.keys(plain).length
+      ? await Promise.all(
+          (
+            await writeTargets(current, plain, {
+              connection: (id) => this.numbersOnConnection(id),
+              profile: (id) => this.numbersOnProfile(id),
+            })
+          ).map((t) => this.withReturningUsers(t, phoneNumber)),
+        )
       : [];
-    const group = options.group;
-    // A number leaving a set gives way to the members that stay on the same object: its fields
-    // there are the members' webhooks too, so they keep the set's values.
-    const leavingNotes: string[] = [];
-    if (restoring && group && !group.members.has(current.phoneNumber))
-      targets = targets.filter((t) => {
-        const staying = t.sharedWith.filter((n) => group.members.has(n));
-        if (staying.length)
-          leavingNotes.push(
-            `${current.phoneNumber} left ${group.label} but stays on the ${t.kind.label} ${t.id} with ${staying.length} of its members: ${t.fields.join(", ")} keep the set's values`,
-          );
-        return staying.length === 0;
-      });
     // A group's members are not "other numbers": only those outside it make an object shared.
-    const outsiders = (t: WriteTarget): WriteTarget =>
-      group ? { ...t, sharedWith: t.sharedWith.filter((n) => !group.members.has(n)) } : t;
+    const outsiders = (t: WriteTarget): WriteTarget => ({
+      ...t,
+      sharedWith: t.sharedWith.filter((n) => !owner.members.has(n)),
+    });
     // The number is on a copy made for it, or (a member) on its group's copy.
     const ownCopy = (t: WriteTarget) =>
       isolated.some((i) => i.copyId === t.id && onOwnCopy(i)) ||
       (group?.copies.some((i) => i.copyId === t.id) ?? false);
+    const groupClaim = (object: string) => group && { label: group.label, object };
+
+    // The number is read again just before the first write: if it moved to another connection or
+    // profile since it was read, writing the old one would change other numbers and not this one.
+    let confirmed: Promise<void> | undefined;
+    const confirm = () => (confirmed ??= this.confirmAssignments(current));
+
+    if (restoring)
+      return this.restoreSteps(current, {
+        targets,
+        values: plain,
+        returning,
+        options,
+        owner,
+        outsiders,
+        ownCopy,
+        confirm,
+      });
+
     const toIsolate: WriteTarget[] = [];
     const inPlace: WriteTarget[] = [];
     for (const t of targets) {
       if (options.isolate && !t.kind.copy)
         throw new WebhookError(
-          `onShared: "isolate" cannot give ${current.phoneNumber} its own ${t.kind.label} (${t.id}): copying a SIP connection would split your SIP registration and authentication (credentials, IP addresses or FQDNs) between two connections. ` +
+          `onShared: "isolate" cannot give ${phoneNumber} its own ${t.kind.label} (${t.id}): copying a SIP connection would split your SIP registration and authentication (credentials, IP addresses or FQDNs) between two connections. ` +
             `Move the number to a Call Control or TeXML application in the Telnyx portal, or use onShared: "update" (every number on it gets the webhooks) or "refuse"`,
           "invalid",
         );
       if (options.isolate && outsiders(t).sharedWith.length > 0 && !ownCopy(t)) toIsolate.push(t);
       else inPlace.push(t);
     }
-    refuseSharedWithoutConsent(
-      current.phoneNumber,
-      inPlace.filter((t) => !ownCopy(t)).map(outsiders),
-      options,
-    );
+    refuseSharedWithoutConsent(phoneNumber, inPlace.filter((t) => !ownCopy(t)).map(outsiders), options);
     // Members on one object (the original, or the group's copy) claim its fields like any two
     // resources of a run: equal values are written once, different ones fail naming them all.
-    const claimed = inPlace.map((t) => ({
-      ...t,
-      fields:
+    const steps: WriteStep[] = inPlace.map((t) => {
+      const fields =
         ownCopy(t) && !group
           ? t.fields
           : this.claims.claim(
-              current.phoneNumber,
+              phoneNumber,
               t,
               plain,
-              restoring,
-              group && { label: group.label, object: `the ${t.kind.label} ${t.id} they share` },
-            ),
-    }));
-
-    // The number is read again just before the first write: if it moved to another connection or
-    // profile since it was read, writing the old one would change other numbers and not this one.
-    let confirmed: Promise<void> | undefined;
-    const confirmAssignments = () => (confirmed ??= this.confirmAssignments(current));
-    const steps = claimed.map((t) => {
-      const step = this.writeStep(current.phoneNumber, t, plain, confirmAssignments);
+              false,
+              groupClaim(`the ${t.kind.label} ${t.id} they share`),
+            );
+      // Written in place with consent while others use it: its webhooks before are kept first, so
+      // that every resource records them (not this one's) and they can be given back.
+      const keepOriginal = !ownCopy(t) && outsiders(t).sharedWith.length > 0;
+      const step = this.writeStep(phoneNumber, { ...t, fields }, plain, confirm, keepOriginal);
       if (options.isolate && t.sharedWith.length === 0 && !ownCopy(t))
-        step.note = () => `the ${t.kind.label} ${t.id} serves only ${current.phoneNumber}: written in place`;
+        step.note = () => `the ${t.kind.label} ${t.id} serves only ${phoneNumber}: written in place`;
       return step;
     });
-    if (leavingNotes.length)
-      steps.push({
-        target: `the objects ${current.phoneNumber} shares with ${group!.label}`,
-        fields: [],
-        sharedWith: [],
-        write: async () => ({}),
-        undo: async () => undefined,
-        note: () => leavingNotes.join("; "),
-      });
     for (const t of toIsolate) {
       const holds = t.kind === MESSAGING_PROFILE ? "sms" : "voice";
+      // Leaving an object this resource wrote in place (it was alone on it, or had consent): what
+      // it wrote there is given back first, so the numbers that stay (or come back) answer it.
+      const giveBack = await this.givenBack(t, options);
+      if (giveBack) {
+        const step = this.writeStep(phoneNumber, giveBack.target, giveBack.values, confirm, false);
+        // Not the number's webhooks (it leaves the object): verified against the values given back.
+        steps.push({
+          ...step,
+          fields: [],
+          write: async () => {
+            const answered = await step.write();
+            const wrong = giveBack.target.fields.filter(
+              (f) => (answered[f] ?? null) !== (giveBack.values[f] ?? null),
+            );
+            if (wrong.length)
+              throw new WebhookError(
+                `Verification failed: ${giveBack.target.kind.label} ${t.id} reads back other than given back (${wrong.join(", ")})`,
+                "carrier",
+              );
+            return {};
+          },
+        });
+      }
       // A member joining later goes onto the copy its group made before.
       const earlier = group?.copies.find((i) => i.holds === holds && i.originalId === t.id);
       if (group)
         this.claims.claim(
-          current.phoneNumber,
+          phoneNumber,
           { ...t, id: earlier?.copyId ?? `${t.id} (${group.label})` },
           plain,
           false,
-          { label: group.label, object: `the copy of ${t.kind.label} ${t.id} made for ${group.label}` },
+          groupClaim(`the copy of ${t.kind.label} ${t.id} made for ${group.label}`),
         );
       steps.push(
         this.isolationStep(current, {
@@ -353,36 +422,32 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
           reuseId: earlier?.copyId,
           fields: t.fields,
           values: plain,
-          sharedWith: t.sharedWith,
-          confirm: confirmAssignments,
+          confirm,
           onCopyMade: options.onCopyMade,
-          group,
+          owner,
         }),
       );
     }
     for (const [i, values] of again) {
-      const sourceId = holderId(i.holds) ?? i.originalId;
+      const sourceId = holderIdOf(current, i.holds) ?? i.originalId;
       const kind =
         i.holds === "voice" && current.ids.connectionId
           ? VOICE_KINDS[current.ids.connectionType ?? ""]
           : kindOfRecordType(i.objectType);
       if (!kind?.copy)
         throw new WebhookError(
-          `${current.phoneNumber} left its own ${i.objectType.replace(/_/g, " ")} ${i.copyId} for a connection that cannot be copied; move it back in the Telnyx portal`,
+          `${phoneNumber} left its own ${i.objectType.replace(/_/g, " ")} ${i.copyId} for a connection that cannot be copied; move it back in the Telnyx portal`,
           "invalid",
         );
       const fields = Object.keys(values) as WebhookField[];
       // A member going back onto its group's copy claims its fields like the members on it.
       if (group)
         this.claims.claim(
-          current.phoneNumber,
+          phoneNumber,
           { kind, id: i.copyId, fields, sharedWith: [] },
           values,
           false,
-          {
-            label: group.label,
-            object: `the copy of ${kind.label} ${i.originalId} made for ${group.label}`,
-          },
+          groupClaim(`the copy of ${kind.label} ${i.originalId} made for ${group.label}`),
         );
       steps.push(
         this.isolationStep(current, {
@@ -393,99 +458,174 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
           reuseId: i.copyId,
           fields,
           values,
-          sharedWith: [],
-          confirm: confirmAssignments,
+          confirm,
           onCopyMade: options.onCopyMade,
-          group,
+          owner,
         }),
       );
     }
-    steps.push(...this.returnSteps(current, returning, confirmAssignments, group?.members));
     return steps;
   }
 
   /**
-   * Gives the number its own copy of a shared object: makes the copy (or, after drift, re-uses the
-   * one made before while nobody else is on it) with this resource's webhooks, then moves the
-   * number onto it; the number's answer is the verification. Undo moves it back and deletes a copy
-   * this step made.
+   * What a number leaving an object in place gives back to it: the fields that still hold what this
+   * resource wrote, with their previous values. Nothing for a field another resource wrote since.
    */
-  private isolationStep(current: TelnyxCarrierNumber, plan: IsolationPlan): WriteStep {
-    if (plan.group) return this.groupIsolationStep(current, { ...plan, group: plan.group });
-    const { holds, kind, sourceId, originalId, fields, values } = plan;
-    const phoneNumber = current.phoneNumber;
-    const from = holds === "voice" ? current.ids.connectionId : current.ids.messagingProfileId;
-    /** A copy this step created: its undo deletes it. */
-    let made: string | undefined;
-    /** The move may have landed (sent, and not refused). */
-    let moveSent = false;
-    let move: NumberMove | undefined;
-    return {
-      target: `${kind.label} ${sourceId} (a copy for ${phoneNumber})`,
-      fields,
-      sharedWith: [],
-      write: async () => {
-        await plan.confirm();
-        let copy = plan.reuseId
-          ? await this.reusableCopy(kind, plan.reuseId, phoneNumber, values)
-          : undefined;
-        if (!copy) {
-          const source = await this.readObject(kind, sourceId, { fresh: true });
-          const call = `create ${kind.path}`;
-          const answer = await this.client.post(
-            call,
-            `/${kind.path}`,
-            copyBody(kind, source, phoneNumber, values),
-          );
-          copy = checkWebhookFields(kind, parse(objectSchema, answer, call).data, call);
-          if (typeof copy.id !== "string")
-            throw new CarrierError("telnyx", call, undefined, "unexpected response: data.id is missing");
-          made = copy.id;
-        }
-        const copyId = String(copy.id);
-        const isolation: Isolation = { holds, objectType: kind.copy!.record_type, originalId, copyId };
-        await plan.onCopyMade?.(isolation);
-        this.objects.set(`${kind.path}/${copyId}`, copy);
-        this.writtenHere.add(`${kind.path}/${copyId}`);
-        if (holds === "voice") this.recordTypes.set(copyId, kind.copy!.record_type);
-        moveSent = true;
-        await this.moveNumber(current, holds, copyId, () => (moveSent = false), "copy");
-        move = { direction: "isolated", isolation };
-        return pickFields(readFields(kind, copy), fields);
-      },
-      undo: async () => {
-        if (moveSent) await this.moveNumber(current, holds, from, () => undefined);
-        moveSent = false;
-        if (made) await this.deleteCopy(kind, made);
-        made = undefined;
-      },
-      moved: () => move,
-    };
+  private async givenBack(
+    t: WriteTarget,
+    options: WriteOptions,
+  ): Promise<{ target: WriteTarget; values: WebhookChanges } | undefined> {
+    const { previous, written } = options;
+    if (!previous || !written) return undefined;
+    const live = readFields(t.kind, await this.readObject(t.kind, t.id));
+    const fields = (Object.keys(t.kind.fields) as WebhookField[]).filter(
+      (f) =>
+        written[f] !== undefined &&
+        previous[f] !== undefined &&
+        (live[f] ?? null) === (written[f] ?? null) &&
+        (live[f] ?? null) !== (previous[f] ?? null),
+    );
+    if (!fields.length) return undefined;
+    const values = Object.fromEntries(fields.map((f) => [f, previous[f] ?? null])) as WebhookChanges;
+    return { target: { ...t, fields }, values };
   }
 
   /**
-   * Moves a member of a group onto the group's copy of a shared object: the first member to need
-   * it makes it (or re-uses the one recorded, while only members are on it), the others wait for
-   * that one. Each member then writes its fields on the copy (once: equal values are not written
-   * again) and moves. Undo moves the member back; the last member to leave a copy made in this
-   * run deletes it.
+   * The numbers on the copies of an original count among its users: each comes back to it when
+   * the resource that isolated it is destroyed, whichever stack that is. They are found by the
+   * marker in the copies' names, so every stack sees them.
    */
-  private groupIsolationStep(
-    current: TelnyxCarrierNumber,
-    plan: IsolationPlan & { group: GroupOf },
-  ): WriteStep {
-    const { holds, kind, originalId, fields, values, group } = plan;
-    const from = holds === "voice" ? current.ids.connectionId : current.ids.messagingProfileId;
-    let got: GroupCopy | undefined;
+  private async withReturningUsers(t: WriteTarget, phoneNumber: string): Promise<WriteTarget> {
+    if (!t.kind.copy) return t;
+    const copies = await this.markedIds(t.kind, t.id, "copy");
+    if (!copies.length) return t;
+    const on = await Promise.all(copies.map((id) => this.numbersOnKind(t.kind, id)));
+    const returning = [...new Set(on.flat())].filter((n) => n !== phoneNumber && !t.sharedWith.includes(n));
+    if (!returning.length) return t;
+    return { ...t, sharedWith: [...t.sharedWith, ...returning].sort(), returning: returning.sort() };
+  }
+
+  /**
+   * Restoring (delete): every holder of the number ends up answering its previous webhooks.
+   * - On a copy made for it (or its group): back onto the original when the original answers them;
+   *   otherwise onto a copy kept for it with them (`kept`), until the original answers them again.
+   * - On an object in place: written back, unless others keep it (members that stay, another
+   *   resource of the run, or, with consent, another resource that wrote it since): then the number
+   *   moves onto a kept copy instead, and the object is left to them.
+   * Then the originals involved are settled: kept copies whose original answers their webhooks
+   * again give their numbers back to it and go, and so does a backup of an original that answers
+   * what it did before.
+   */
+  private async restoreSteps(current: TelnyxCarrierNumber, plan: RestorePlan): Promise<WriteStep[]> {
+    const { options, owner, confirm } = plan;
+    const phoneNumber = current.phoneNumber;
+    const previous = options.previous;
+    const steps: WriteStep[] = [];
+    const originals = new Map<string, { kind: ObjectKind; id: string }>();
+    const settleAfter = async (kind: ObjectKind, id: string) => {
+      if (!kind.copy) return;
+      const mark = await this.markOfObject(kind, id);
+      const originalId = mark ? mark.originalId : id;
+      originals.set(`${kind.path}/${originalId}`, { kind, id: originalId });
+    };
+    // Whatever changes: a restore that an earlier attempt left half done has settling left to do.
+    const voiceKind = current.ids.connectionType ? VOICE_KINDS[current.ids.connectionType] : undefined;
+    if (voiceKind && current.ids.connectionId) await settleAfter(voiceKind, current.ids.connectionId);
+    if (current.ids.messagingProfileId) await settleAfter(MESSAGING_PROFILE, current.ids.messagingProfileId);
+    const leaving = options.group !== undefined && !options.group.members.has(phoneNumber);
+    for (const t of plan.targets) {
+      await settleAfter(t.kind, t.id);
+      const live = readFields(t.kind, await this.readObject(t.kind, t.id));
+      const staying = leaving ? t.sharedWith.filter((n) => owner.members.has(n)) : [];
+      // Fields others keep: all of them while members of the set stay on it; with consent, those
+      // another resource wrote since; those another resource of this run still declares.
+      const kept = new Set<WebhookField>(staying.length ? t.fields : []);
+      const consented = plan.outsiders(t).sharedWith.length > 0 && !plan.ownCopy(t);
+      if (consented) {
+        refuseSharedWithoutConsent(phoneNumber, [plan.outsiders(t)], options);
+        for (const f of t.fields) if ((live[f] ?? null) !== (options.written?.[f] ?? null)) kept.add(f);
+      }
+      let writable = t.fields.filter((f) => !kept.has(f));
+      if (writable.length && !plan.ownCopy(t)) {
+        const claimed = this.claims.claim(phoneNumber, { ...t, fields: writable }, plan.values, true);
+        for (const f of writable) if (!claimed.includes(f)) kept.add(f);
+        writable = claimed;
+      }
+      if (writable.length)
+        steps.push(this.writeStep(phoneNumber, { ...t, fields: writable }, plan.values, confirm, false));
+      if (!kept.size && !consented) continue;
+      // Where the object will not answer the number's previous webhooks, the number moves onto a
+      // copy kept for it that does.
+      if (!previous || !t.kind.copy) {
+        if (kept.size)
+          steps.push(
+            noteStep(
+              `${phoneNumber} could not get its previous webhooks back: ${describeAnswers(t.kind, t.id, live)}`,
+            ),
+          );
+        continue;
+      }
+      const mark = await this.markOfObject(t.kind, t.id);
+      const originalId = mark ? mark.originalId : t.id;
+      const expected = await this.answeredBefore(t.kind, originalId, previous);
+      const after = { ...live, ...pickFields(plan.values, writable) };
+      if (sameWebhooks(t.kind, after, expected)) continue;
+      steps.push(
+        this.keepStep(current, {
+          holds: t.kind === MESSAGING_PROFILE ? "sms" : "voice",
+          kind: t.kind,
+          fromId: t.id,
+          originalId,
+          values: expected,
+          confirm,
+          why: staying.length
+            ? `${staying.length} member${staying.length > 1 ? "s" : ""} of ${owner.label} stay${staying.length > 1 ? "" : "s"} on it`
+            : undefined,
+        }),
+      );
+    }
+    // The copies whose number went back onto the original (not onto a kept copy).
+    const back = new Set<string>();
+    for (const isolation of plan.returning) {
+      const kind = kindOfRecordType(isolation.objectType) ?? MESSAGING_PROFILE;
+      await settleAfter(kind, isolation.originalId);
+      steps.push(this.returnStep(current, isolation, kind, previous, confirm, back));
+    }
+    if (plan.returning.length) steps.push(this.leaveCopiesStep(current, plan.returning, owner, back));
+    if (originals.size) steps.push(this.settleStep([...originals.values()]));
+    return steps;
+  }
+
+  /**
+   * Gives the number its owner's copy of a shared object: the first member to need it makes it (or
+   * re-uses the one recorded, while only the owner's numbers are on it), the others wait for that
+   * one. The number's fields are then written on the copy (once: equal values are not written
+   * again) and it moves; the number's answer is the verification. Undo moves it back; a copy made
+   * in this run is deleted when its last number has left it.
+   */
+  private isolationStep(current: TelnyxCarrierNumber, plan: IsolationPlan): WriteStep {
+    const { holds, kind, originalId, fields, values, owner } = plan;
+    const from = holderIdOf(current, holds);
+    const alone = owner.members.size === 1;
+    const key = ownerCopyKey(owner, kind, originalId);
+    let counted = false;
+    const onTheWay = (delta: 1 | -1) => {
+      if (counted === (delta === 1)) return;
+      counted = delta === 1;
+      this.onTheWay.set(key, (this.onTheWay.get(key) ?? 0) + delta);
+    };
+    let got: OwnerCopy | undefined;
     let moveSent = false;
     let move: NumberMove | undefined;
     return {
-      target: `${kind.label} ${plan.sourceId} (the copy for ${group.label})`,
+      target: `${kind.label} ${plan.sourceId} (${alone ? "a copy for" : "the copy for"} ${owner.label})`,
       fields,
       sharedWith: [],
       write: async () => {
+        // Counted before the first await: a member whose undo runs meanwhile leaves the copy alone.
+        onTheWay(+1);
         await plan.confirm();
-        got = await this.groupCopy(kind, group, originalId, plan.sourceId, plan.reuseId, values);
+        got = await this.ownerCopy(kind, owner, originalId, plan.sourceId, plan.reuseId, values);
         const copyId = String(got.copy.id);
         const isolation: Isolation = { holds, objectType: kind.copy!.record_type, originalId, copyId };
         await plan.onCopyMade?.(isolation);
@@ -494,62 +634,51 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
         moveSent = true;
         await this.moveNumber(current, holds, copyId, () => (moveSent = false), "copy");
         move = { direction: "isolated", isolation };
+        onTheWay(-1);
         return written;
       },
       undo: async () => {
+        onTheWay(-1);
         if (moveSent) await this.moveNumber(current, holds, from, () => undefined);
         moveSent = false;
-        if (!got?.made) return;
+        // Another member on its way onto the copy: the last of them to leave decides.
+        if (!got?.made || (this.onTheWay.get(key) ?? 0) > 0) return;
         const { deleted } = await this.leaveCopy(kind, String(got.copy.id));
-        // Gone: a member of a later attempt of this run makes a new one.
-        if (deleted) this.groupCopies.delete(groupCopyKey(group, kind, originalId));
+        // Gone: a later attempt of this run makes a new one.
+        if (deleted) this.ownerCopies.delete(key);
       },
       moved: () => move,
     };
   }
 
-  /** The group's copy of `originalId`: one per group, kind and original, however many members ask. */
-  private groupCopy(
+  /** The owner's copy of `originalId`: one per owner, kind and original, however many members ask. */
+  private ownerCopy(
     kind: ObjectKind,
-    group: GroupOf,
+    owner: CopyOwner,
     originalId: string,
     sourceId: string,
     reuseId: string | undefined,
     values: WebhookChanges,
-  ): Promise<GroupCopy> {
-    const key = groupCopyKey(group, kind, originalId);
-    const known = this.groupCopies.get(key);
+  ): Promise<OwnerCopy> {
+    const key = ownerCopyKey(owner, kind, originalId);
+    const known = this.ownerCopies.get(key);
     if (known) return known;
-    const making = (async (): Promise<GroupCopy> => {
-      const reused = reuseId ? await this.reusableGroupCopy(kind, reuseId, group.members) : undefined;
+    const making = (async (): Promise<OwnerCopy> => {
+      const reused = reuseId ? await this.reusableCopy(kind, reuseId, owner.members) : undefined;
       if (reused) return { copy: reused, made: false };
-      const source = await this.readObject(kind, sourceId, { fresh: true });
-      const call = `create ${kind.path}`;
-      const answer = await this.client.post(
-        call,
-        `/${kind.path}`,
-        copyBody(kind, source, group.label, values),
-      );
-      const copy = checkWebhookFields(kind, parse(objectSchema, answer, call).data, call);
-      if (typeof copy.id !== "string")
-        throw new CarrierError("telnyx", call, undefined, "unexpected response: data.id is missing");
-      this.objects.set(`${kind.path}/${copy.id}`, copy);
-      this.writtenHere.add(`${kind.path}/${copy.id}`);
-      // An id deleted earlier in this process and given again (the sandbox derives ids from names).
-      this.deletedHere.delete(`${kind.path}/${copy.id}`);
-      this.numbersOn.set(`${numbersOnKey(kind)}/${copy.id}`, []);
-      return { copy, made: true };
+      const source = await this.copySource(kind, originalId, sourceId);
+      return this.createMarked(kind, source, owner, { role: "copy", originalId }, values);
     })();
-    this.groupCopies.set(key, making);
+    this.ownerCopies.set(key, making);
     // A failure is not remembered: a later attempt of the run tries again.
     making.catch(() => {
-      if (this.groupCopies.get(key) === making) this.groupCopies.delete(key);
+      if (this.ownerCopies.get(key) === making) this.ownerCopies.delete(key);
     });
     return making;
   }
 
-  /** The group's copy made before, when it still exists and only members are on it. */
-  private async reusableGroupCopy(
+  /** A copy made before, when it still exists and only the owner's numbers are on it. */
+  private async reusableCopy(
     kind: ObjectKind,
     copyId: string,
     members: ReadonlySet<string>,
@@ -570,9 +699,376 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
   }
 
   /**
-   * A member has left a group's copy: deletes it when no number is left on it. Checked and deleted
-   * under one lock per copy, so that two members leaving at once do not both delete it. Says
-   * whether this call deleted it, and who is still on it.
+   * What a copy of `originalId` is made from: its backup when one exists (the original's webhooks
+   * before a resource wrote them in place), else the object the number is on.
+   */
+  private async copySource(kind: ObjectKind, originalId: string, sourceId: string): Promise<TelnyxObject> {
+    const [backup] = await this.markedIds(kind, originalId, "original");
+    const source = await this.readObject(kind, sourceId, { fresh: true });
+    if (!backup) return source;
+    const kept = await this.readObject(kind, backup, { fresh: true });
+    return { ...source, ...Object.fromEntries(Object.values(kind.fields).map((f) => [f, kept[f]])) };
+  }
+
+  /**
+   * Makes a marked object for `owner` from `source` with `values`. A name already taken by an
+   * object nobody outside the owner is on is that object (made by an attempt whose answer was lost,
+   * or by a run that died): it is re-used. One taken by another owner's object gets a number.
+   */
+  private async createMarked(
+    kind: ObjectKind,
+    source: TelnyxObject,
+    owner: CopyOwner | undefined,
+    mark: Mark,
+    values: WebhookChanges,
+  ): Promise<OwnerCopy> {
+    const baseName = String(source[kind.nameField] ?? kind.label);
+    let refreshed = false;
+    for (let n = 1; n <= 50; n++) {
+      const name = markedName(baseName, owner && (n === 1 ? owner.label : `${owner.label} ${n}`), mark);
+      const names = await this.objectNames(kind);
+      const holder = [...names].find(([, other]) => other === name)?.[0];
+      if (holder) {
+        const on = await this.numbersOnFresh(kind, holder);
+        if (on !== undefined && on.every((x) => owner?.members.has(x))) {
+          const copy = await this.readObject(kind, holder, { fresh: true });
+          this.numbersOn.set(`${numbersOnKey(kind)}/${holder}`, on);
+          return { copy, made: true };
+        }
+        if (on !== undefined) continue;
+      }
+      const call = `create ${kind.path}`;
+      let answer: unknown;
+      try {
+        answer = await this.client.post(call, `/${kind.path}`, copyBody(kind, source, name, values));
+      } catch (error) {
+        // Taken since the listing was read (or by our own POST whose answer was lost): look again.
+        if (
+          !refreshed &&
+          error instanceof CarrierError &&
+          error.status === 422 &&
+          /taken/i.test(error.message)
+        ) {
+          refreshed = true;
+          this.indexes.delete(kind.path);
+          n--;
+          continue;
+        }
+        throw error;
+      }
+      const copy = checkWebhookFields(kind, parse(objectSchema, answer, call).data, call);
+      if (typeof copy.id !== "string")
+        throw new CarrierError("telnyx", call, undefined, "unexpected response: data.id is missing");
+      const key = `${kind.path}/${copy.id}`;
+      this.objects.set(key, copy);
+      this.writtenHere.add(key);
+      // An id deleted earlier in this process and given again (the sandbox derives ids from names).
+      this.deletedHere.delete(key);
+      this.numbersOn.set(`${numbersOnKey(kind)}/${copy.id}`, []);
+      (await this.indexes.peek(kind.path)?.catch(() => undefined))?.set(copy.id, name);
+      return { copy, made: true };
+    }
+    throw new WebhookError(`No free name for a copy of ${kind.label} ${mark.originalId}`, "carrier");
+  }
+
+  /**
+   * Moves the number back off a copy made for it: onto the original when it answers the number's
+   * previous webhooks, else onto a copy kept for the number with them. A number moved elsewhere in
+   * the portal is left where it is.
+   */
+  private returnStep(
+    current: TelnyxCarrierNumber,
+    isolation: Isolation,
+    kind: ObjectKind,
+    previous: Partial<WebhookSettings> | undefined,
+    confirm: () => Promise<void>,
+    back: Set<string>,
+  ): WriteStep {
+    const { holds, copyId, originalId } = isolation;
+    const onCopy = holderIdOf(current, holds) === copyId;
+    let movedTo: string | undefined;
+    let kept: string | undefined;
+    let note: string | undefined;
+    return {
+      target: `${kind.label} ${copyId} (made for ${current.phoneNumber})`,
+      fields: [],
+      sharedWith: [],
+      write: async () => {
+        await confirm();
+        if (!onCopy) return {};
+        const original = await this.readIfExists(kind, originalId);
+        const expected = previous && (await this.answeredBefore(kind, originalId, previous));
+        if (original && (!expected || sameWebhooks(kind, readFields(kind, original), expected))) {
+          movedTo = originalId;
+          await this.moveNumber(current, holds, originalId, () => (movedTo = undefined));
+          back.add(copyId);
+          return {};
+        }
+        kept = await this.keep(current, holds, kind, originalId, copyId, expected!);
+        movedTo = kept;
+        note = keptNote(current.phoneNumber, kind, kept, originalId, original);
+        return {};
+      },
+      undo: async () => {
+        if (movedTo) await this.moveNumber(current, holds, copyId, () => undefined);
+        movedTo = undefined;
+        back.delete(copyId);
+        if (kept) await this.leaveCopy(kind, kept);
+        kept = undefined;
+      },
+      moved: () => ({ direction: "returned", isolation }),
+      note: () => note,
+    };
+  }
+
+  /**
+   * Moves the number off an object others keep (in place) onto a copy kept for it with its
+   * previous webhooks.
+   */
+  private keepStep(current: TelnyxCarrierNumber, plan: KeepPlan): WriteStep {
+    const { holds, kind, fromId, originalId, values } = plan;
+    let kept: string | undefined;
+    let note: string | undefined;
+    return {
+      target: `${kind.label} ${fromId} (a copy kept for ${current.phoneNumber})`,
+      fields: [],
+      sharedWith: [],
+      write: async () => {
+        await plan.confirm();
+        const original = await this.readIfExists(kind, originalId);
+        kept = await this.keep(current, holds, kind, originalId, fromId, values);
+        note = keptNote(current.phoneNumber, kind, kept, originalId, original, plan.why);
+        return {};
+      },
+      undo: async () => {
+        if (!kept) return;
+        await this.moveNumber(current, holds, fromId, () => undefined);
+        await this.leaveCopy(kind, kept);
+        kept = undefined;
+      },
+      note: () => note,
+    };
+  }
+
+  /**
+   * What a number answered on this object before any resource took it: its recorded previous
+   * webhooks, and for a field it has none of (a set records only the fields it manages), the
+   * original's, as its backup keeps them when a resource wrote it in place, else as it is.
+   */
+  private async answeredBefore(
+    kind: ObjectKind,
+    originalId: string,
+    previous: Partial<WebhookSettings>,
+  ): Promise<WebhookChanges> {
+    const fields = Object.keys(kind.fields) as WebhookField[];
+    let fallback: Partial<WebhookSettings> = {};
+    if (fields.some((f) => previous[f] === undefined)) {
+      const [backup] = await this.markedIds(kind, originalId, "original");
+      const object =
+        (backup && (await this.readIfExists(kind, backup))) || (await this.readIfExists(kind, originalId));
+      fallback = object ? readFields(kind, object) : {};
+    }
+    return Object.fromEntries(
+      fields.map((f) => [f, previous[f] !== undefined ? previous[f] : (fallback[f] ?? null)]),
+    );
+  }
+
+  /** Makes (or re-uses) the copy kept for the number, with its previous webhooks, and moves it there. */
+  private async keep(
+    current: TelnyxCarrierNumber,
+    holds: Isolation["holds"],
+    kind: ObjectKind,
+    originalId: string,
+    fromId: string,
+    values: WebhookChanges,
+  ): Promise<string> {
+    const source =
+      (await this.readIfExists(kind, originalId)) ?? (await this.readObject(kind, fromId, { fresh: true }));
+    const owner: CopyOwner = {
+      label: current.phoneNumber,
+      members: new Set([current.phoneNumber]),
+      copies: [],
+    };
+    const { copy } = await this.createMarked(kind, source, owner, { role: "kept", originalId }, values);
+    const keptId = String(copy.id);
+    if (holds === "voice") this.recordTypes.set(keptId, kind.copy!.record_type);
+    await this.patchFields(
+      kind,
+      keptId,
+      Object.keys(values) as WebhookField[],
+      values,
+      async () => undefined,
+    );
+    await this.moveNumber(current, holds, keptId, () => undefined, "copy");
+    return keptId;
+  }
+
+  /**
+   * After the number's moves back: each copy it was on is deleted if nobody is on it now. Another
+   * member still on a group's copy is the normal case, not noted; a number outside the owner on
+   * it is (the copy stays).
+   */
+  private leaveCopiesStep(
+    current: TelnyxCarrierNumber,
+    isolated: Isolation[],
+    owner: CopyOwner,
+    back: ReadonlySet<string>,
+  ): WriteStep {
+    const notes: string[] = [];
+    return {
+      target: `the copies ${current.phoneNumber} was on`,
+      fields: [],
+      sharedWith: [],
+      write: async () => {
+        // One after another: a failure then names the call that failed first.
+        for (const i of isolated) {
+          const kind = kindOfRecordType(i.objectType) ?? MESSAGING_PROFILE;
+          const { deleted, on } = await this.leaveCopy(kind, i.copyId);
+          const outside = on.filter((n) => !owner.members.has(n));
+          // Said only where true: a number kept on a copy is not back on its original.
+          const where = back.has(i.copyId)
+            ? `${current.phoneNumber} is back on ${kind.label} ${i.originalId}, which answers its previous webhooks; `
+            : "";
+          const copy = owner.members.size === 1 ? `its copy ${i.copyId}` : `the copy ${i.copyId}`;
+          if (deleted)
+            notes.push(
+              `${where}${copy} was deleted${owner.members.size === 1 ? "" : ": no number is left on it"}`,
+            );
+          else if (outside.length)
+            notes.push(
+              `${where}${copy} was left in place: ${outside.join(", ")} ${outside.length > 1 ? "use" : "uses"} it now`,
+            );
+        }
+        return {};
+      },
+      // A deleted copy cannot come back: this step runs after every move has succeeded.
+      undo: async () => undefined,
+      note: () => (notes.length ? notes.join("; ") : undefined),
+    };
+  }
+
+  /**
+   * Settles originals after a restore: a kept copy whose original answers its webhooks again gives
+   * its numbers back to the original and is deleted; a backup of an original that answers what it
+   * did before is deleted.
+   */
+  private settleStep(originals: Array<{ kind: ObjectKind; id: string }>): WriteStep {
+    const notes: string[] = [];
+    return {
+      target: `the kept copies of ${originals.map((o) => `${o.kind.label} ${o.id}`).join(", ")}`,
+      fields: [],
+      sharedWith: [],
+      write: async () => {
+        for (const { kind, id } of originals) notes.push(...(await this.settle(kind, id)));
+        return {};
+      },
+      undo: async () => undefined,
+      note: () => (notes.length ? notes.join("; ") : undefined),
+    };
+  }
+
+  private settle(kind: ObjectKind, originalId: string): Promise<string[]> {
+    return this.withObjectLock(`settle ${kind.path}/${originalId}`, async () => {
+      const [kept, backups] = await Promise.all([
+        this.markedIds(kind, originalId, "kept"),
+        this.markedIds(kind, originalId, "original"),
+      ]);
+      if (!kept.length && !backups.length) return [];
+      const original = await this.readIfExists(kind, originalId);
+      if (!original) return [];
+      const answers = readFields(kind, original);
+      const notes: string[] = [];
+      for (const id of backups) {
+        const backup = await this.readIfExists(kind, id);
+        if (backup && sameWebhooks(kind, readFields(kind, backup), answers)) await this.leaveCopy(kind, id);
+      }
+      for (const id of kept) {
+        const copy = await this.readIfExists(kind, id);
+        if (!copy || !sameWebhooks(kind, readFields(kind, copy), answers)) continue;
+        const on = (await this.numbersOnFresh(kind, id)) ?? [];
+        for (const phoneNumber of on) {
+          const found = await this.directory.find(phoneNumber);
+          if (!found) continue;
+          const number = numberRef(phoneNumber, found.id);
+          this.known.set(phoneNumber, found);
+          await this.moveNumber(
+            number,
+            kind === MESSAGING_PROFILE ? "sms" : "voice",
+            originalId,
+            () => undefined,
+          );
+        }
+        await this.leaveCopy(kind, id);
+        if (on.length)
+          notes.push(
+            `${on.join(", ")} ${on.length > 1 ? "are" : "is"} back on ${kind.label} ${originalId}, which answers ${on.length > 1 ? "their" : "its"} previous webhooks again; the copy ${id} kept for ${on.length > 1 ? "them" : "it"} was deleted`,
+          );
+      }
+      return notes;
+    });
+  }
+
+  /**
+   * A resource writes an original in place with consent while other numbers use it: the original's
+   * webhooks are kept first on a backup (no number on it), once, so that every resource records
+   * them as the previous webhooks, copies are made from them, and a restore can give them back.
+   */
+  private async ensureBackup(kind: ObjectKind, id: string, live: TelnyxObject): Promise<string | undefined> {
+    if (!kind.copy || (await this.markOfObject(kind, id))) return undefined;
+    if ((await this.markedIds(kind, id, "original")).length) return undefined;
+    const { copy } = await this.createMarked(kind, live, undefined, { role: "original", originalId: id }, {});
+    return String(copy.id);
+  }
+
+  /** The marked objects of one original in a role, from the listing of the kind. */
+  private async markedIds(kind: ObjectKind, originalId: string, role: MarkRole): Promise<string[]> {
+    if (!kind.copy) return [];
+    const names = await this.objectNames(kind);
+    return [...names]
+      .filter(([, name]) => {
+        const mark = markOf(name);
+        return mark?.role === role && mark.originalId === originalId;
+      })
+      .map(([id]) => id);
+  }
+
+  private async markOfObject(kind: ObjectKind, id: string): Promise<Mark | undefined> {
+    if (!kind.copy) return undefined;
+    return markOf((await this.objectNames(kind)).get(id));
+  }
+
+  /** Every object of a kind that can be copied, by id: its name. Listed once per operation. */
+  private objectNames(kind: ObjectKind): Promise<Map<string, string>> {
+    return this.indexes.get(kind.path, async () => {
+      const call = `list ${kind.path}`;
+      const items = await this.client.listAll(call, `/${kind.path}`, {});
+      const names = new Map<string, string>();
+      for (const item of items) {
+        const object = parse(listedObjectSchema, item, call);
+        names.set(object.id, String(object[kind.nameField] ?? ""));
+      }
+      return names;
+    });
+  }
+
+  private async readIfExists(kind: ObjectKind, id: string): Promise<TelnyxObject | undefined> {
+    try {
+      return await this.readObject(kind, id, { fresh: !this.writtenHere.has(`${kind.path}/${id}`) });
+    } catch (error) {
+      if (error instanceof CarrierError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /** Who is on an object of this kind now (a cached listing when fresh). */
+  private numbersOnKind(kind: ObjectKind, id: string): Promise<string[]> {
+    return kind === MESSAGING_PROFILE ? this.numbersOnProfile(id) : this.numbersOnConnection(id);
+  }
+
+  /**
+   * A copy has been left: deletes it when no number is left on it. Checked and deleted under one
+   * lock per copy, so that two members leaving at once do not both delete it. Says whether this
+   * call deleted it, and who is still on it.
    */
   private leaveCopy(kind: ObjectKind, copyId: string): Promise<{ deleted: boolean; on: string[] }> {
     const key = `${kind.path}/${copyId}`;
@@ -584,139 +1080,6 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
       await this.deleteObject(kind, copyId);
       return { deleted: true, on: [] };
     });
-  }
-
-  /**
-   * Restoring an isolated number: one step per copy moves the number back onto the object it came
-   * from (undo: onto the copy again), then one step deletes the copies, once every move has
-   * succeeded and after checking who is on each: a copy other numbers were put on meanwhile stays,
-   * and the note says so. A number moved elsewhere in the portal is left where it is.
-   */
-  private returnSteps(
-    current: TelnyxCarrierNumber,
-    isolated: Isolation[],
-    confirm: () => Promise<void>,
-    members?: ReadonlySet<string>,
-  ): WriteStep[] {
-    const kindOf = (i: Isolation) => kindOfRecordType(i.objectType) ?? MESSAGING_PROFILE;
-    const moves: WriteStep[] = isolated.map((isolation) => {
-      const { holds, copyId, originalId } = isolation;
-      const kind = kindOf(isolation);
-      const on = holds === "voice" ? current.ids.connectionId : current.ids.messagingProfileId;
-      let movedBack = false;
-      return {
-        target: `${kind.label} ${copyId} (made for ${current.phoneNumber})`,
-        fields: [],
-        sharedWith: [],
-        write: async () => {
-          await confirm();
-          if (on !== copyId) return {};
-          movedBack = true;
-          await this.moveNumber(current, holds, originalId, () => (movedBack = false));
-          return {};
-        },
-        undo: async () => {
-          if (movedBack) await this.moveNumber(current, holds, copyId, () => undefined);
-          movedBack = false;
-        },
-        moved: () => ({ direction: "returned", isolation }),
-      };
-    });
-    const notes: string[] = [];
-    if (members && isolated.length) return [...moves, this.groupDeletionStep(current, isolated, members)];
-    const deletion: WriteStep = {
-      target: `the copies made for ${current.phoneNumber}`,
-      fields: [],
-      sharedWith: [],
-      write: async () => {
-        // Who is on each copy, for all of them before deleting any: a refusal then deletes nothing.
-        // One after another: a failure then names the call that failed first.
-        const users: Array<string[] | undefined> = [];
-        for (const i of isolated) users.push(await this.numbersOnFresh(kindOf(i), i.copyId));
-        for (const [index, i] of isolated.entries()) {
-          const kind = kindOf(i);
-          const on = users[index];
-          if (on === undefined) continue; // deleted already (in the portal, or by an earlier run)
-          if (on.length) {
-            notes.push(
-              `${current.phoneNumber} is back on ${kind.label} ${i.originalId}; the copy made for it, ${i.copyId}, was left in place: ${on.join(", ")} ${on.length > 1 ? "use" : "uses"} it now`,
-            );
-            continue;
-          }
-          await this.deleteObject(kind, i.copyId);
-          notes.push(
-            `${current.phoneNumber} is back on ${kind.label} ${i.originalId}; its copy ${i.copyId} was deleted`,
-          );
-        }
-        return {};
-      },
-      // A deleted copy cannot come back: this step runs last, after every move has succeeded.
-      undo: async () => undefined,
-      note: () => (notes.length ? notes.join("; ") : undefined),
-    };
-    return isolated.length ? [...moves, deletion] : [];
-  }
-
-  /**
-   * Restoring a member of a group: after its moves back, each of its group's copies is deleted if
-   * it was the last number on it. Other members still on a copy is the normal case, not noted; a
-   * number outside the group on it is (the copy stays).
-   */
-  private groupDeletionStep(
-    current: TelnyxCarrierNumber,
-    isolated: Isolation[],
-    members: ReadonlySet<string>,
-  ): WriteStep {
-    const notes: string[] = [];
-    return {
-      target: `the group copies ${current.phoneNumber} was on`,
-      fields: [],
-      sharedWith: [],
-      write: async () => {
-        // One after another: a failure then names the call that failed first.
-        for (const i of isolated) {
-          const kind = kindOfRecordType(i.objectType) ?? MESSAGING_PROFILE;
-          const { deleted, on } = await this.leaveCopy(kind, i.copyId);
-          const outside = on.filter((n) => !members.has(n));
-          if (deleted)
-            notes.push(
-              `${current.phoneNumber} is back on ${kind.label} ${i.originalId}; the copy ${i.copyId} was deleted: no number is left on it`,
-            );
-          else if (outside.length)
-            notes.push(
-              `${current.phoneNumber} is back on ${kind.label} ${i.originalId}; the copy ${i.copyId} was left in place: ${outside.join(", ")} ${outside.length > 1 ? "use" : "uses"} it now`,
-            );
-        }
-        return {};
-      },
-      // A deleted copy cannot come back: this step runs last, after every move has succeeded.
-      undo: async () => undefined,
-      note: () => (notes.length ? notes.join("; ") : undefined),
-    };
-  }
-
-  /** The copy made before, patched with `values`, when it still exists and nobody else is on it. */
-  private async reusableCopy(
-    kind: ObjectKind,
-    copyId: string,
-    phoneNumber: string,
-    values: WebhookChanges,
-  ): Promise<TelnyxObject | undefined> {
-    let copy: TelnyxObject;
-    try {
-      copy = await this.readObject(kind, copyId, { fresh: true });
-    } catch (error) {
-      if (error instanceof CarrierError && error.status === 404) return undefined;
-      throw error;
-    }
-    const on = await this.numbersOnFresh(kind, copyId);
-    if (on === undefined || on.some((n) => n !== phoneNumber)) return undefined;
-    const body: TelnyxObject = Object.fromEntries(kind.required.map((f) => [f, copy[f]]));
-    for (const [field, value] of Object.entries(values) as Array<[WebhookField, string | null]>)
-      if (kind.fields[field]) body[kind.fields[field]] = toTelnyxValue(kind, field, value ?? null);
-    const call = `update ${kind.path}/${copyId}`;
-    const answer = await this.client.patch(call, `/${kind.path}/${copyId}`, body);
-    return checkWebhookFields(kind, parse(objectSchema, answer, call).data, call);
   }
 
   /**
@@ -810,18 +1173,6 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
     }
   }
 
-  /**
-   * Deletes a copy this package made, unless numbers are on it (someone put them there): returns
-   * them, and leaves it. Already gone is fine.
-   */
-  private async deleteCopy(kind: ObjectKind, copyId: string): Promise<string[]> {
-    const on = await this.numbersOnFresh(kind, copyId);
-    if (on === undefined) return []; // gone already
-    if (on.length) return on;
-    await this.deleteObject(kind, copyId);
-    return [];
-  }
-
   /** DELETE of an object this package made (never a number); gone already counts as done. */
   private async deleteObject(kind: ObjectKind, id: string): Promise<void> {
     const call = `delete ${kind.path}/${id}`;
@@ -856,13 +1207,16 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
     target: WriteTarget,
     changes: WebhookChanges,
     confirmAssignments: () => Promise<void>,
+    keepOriginal: boolean,
   ): WriteStep {
     const { kind, id, fields } = target;
     /** The values before our PATCH, once one was sent: a PATCH without an answer may have landed. */
     let before: Partial<WebhookSettings> | undefined;
+    /** A backup this step made: undone, the original answers what it kept again. */
+    let backup: string | undefined;
     const patch = (
       values: WebhookChanges,
-      beforeWriting: (current: Partial<WebhookSettings>) => Promise<void>,
+      beforeWriting: (current: Partial<WebhookSettings>, live: TelnyxObject) => Promise<void>,
     ) =>
       // An error answer was not applied: there is nothing to undo.
       this.patchFields(kind, id, fields, values, beforeWriting, () => (before = undefined));
@@ -872,8 +1226,9 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
       sharedWith: target.sharedWith,
       write: async () => {
         if (fields.length === 0) return {};
-        const { written } = await patch(changes, async (current) => {
+        const { written } = await patch(changes, async (current, live) => {
           await confirmAssignments();
+          if (keepOriginal) backup = await this.ensureBackup(kind, id, live);
           before = pickFields(current, fields);
         });
         return written;
@@ -882,21 +1237,27 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
         // Undone, the number no longer declares these fields: another number's later write of
         // the same values must not count it (it would leave that write in place on its undo).
         this.claims.release(phoneNumber, kind, id, fields);
-        if (!before) return;
-        // A field another number of this run still declares with the value written stays as it is.
-        const restore = Object.fromEntries(
-          Object.entries(before).filter(
-            ([field]) =>
-              !this.claims.claimedByOthers(
-                phoneNumber,
-                kind,
-                id,
-                field as WebhookField,
-                changes[field as WebhookField] ?? null,
-              ),
-          ),
-        ) as WebhookChanges;
-        await patch({ ...changes, ...restore }, async () => undefined);
+        // The backup goes once the original answers what it keeps again (another resource of the
+        // run may keep its write there).
+        const made = backup;
+        backup = undefined;
+        if (before) {
+          // A field another number of this run still declares with the value written stays as it is.
+          const restore = Object.fromEntries(
+            Object.entries(before).filter(
+              ([field]) =>
+                !this.claims.claimedByOthers(
+                  phoneNumber,
+                  kind,
+                  id,
+                  field as WebhookField,
+                  changes[field as WebhookField] ?? null,
+                ),
+            ),
+          ) as WebhookChanges;
+          await patch({ ...changes, ...restore }, async () => undefined);
+        }
+        if (made) await this.settle(kind, id);
       },
     };
   }
@@ -911,7 +1272,7 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
     id: string,
     fields: WebhookField[],
     values: WebhookChanges,
-    beforeWriting: (current: Partial<WebhookSettings>) => Promise<void>,
+    beforeWriting: (current: Partial<WebhookSettings>, live: TelnyxObject) => Promise<void>,
     refused: () => void = () => undefined,
   ): Promise<{ current: Partial<WebhookSettings>; written: Partial<WebhookSettings> }> {
     const key = `${kind.path}/${id}`;
@@ -923,7 +1284,7 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
       // Another resource of this run may have just written the same value: one write is enough.
       if (fields.every((f) => (current[f] ?? null) === (values[f] ?? null)))
         return { current, written: pickFields(current, fields) };
-      await beforeWriting(current);
+      await beforeWriting(current, live);
       const body: TelnyxObject = Object.fromEntries(kind.required.map((f) => [f, live[f]]));
       for (const field of fields)
         body[kind.fields[field]!] = toTelnyxValue(kind, field, values[field] ?? null);
@@ -1063,9 +1424,65 @@ async function selected(key: string, what: string, read: () => Promise<unknown>)
   }
 }
 
-function groupCopyKey(group: GroupOf, kind: ObjectKind, originalId: string): string {
-  return `${group.label}\u0000${kind.path}/${originalId}`;
+function ownerCopyKey(owner: CopyOwner, kind: ObjectKind, originalId: string): string {
+  return `${owner.label}\u0000${kind.path}/${originalId}`;
 }
+
+/** The object that holds a number's voice or SMS webhooks. */
+function holderIdOf(current: TelnyxCarrierNumber, holds: Isolation["holds"]): string | null {
+  return holds === "voice" ? current.ids.connectionId : current.ids.messagingProfileId;
+}
+
+function holdsOf(field: WebhookField): Isolation["holds"] {
+  return isVoiceField(field) ? "voice" : "sms";
+}
+
+/** A number as a move needs it: its E.164 and its id. */
+function numberRef(phoneNumber: string, id: string): TelnyxCarrierNumber {
+  return {
+    phoneNumber,
+    webhooks: { ...UNSET_WEBHOOKS },
+    ids: { phoneNumberId: id, connectionId: null, connectionType: null, messagingProfileId: null },
+    sharedWith: [],
+  };
+}
+
+/** What an object answers, for messages: each webhook, passwords masked. */
+function describeAnswers(kind: ObjectKind, id: string, answers: Partial<WebhookSettings>): string {
+  const fields = (Object.keys(kind.fields) as WebhookField[]).map(
+    (f) => `${f} ${describeValue(answers[f] == null ? answers[f] : redactUrl(answers[f]))}`,
+  );
+  return `the ${kind.label} ${id} answers ${fields.join(", ")}`;
+}
+
+/** The note of a number moved onto a copy kept for it: where, why, and until when. */
+function keptNote(
+  phoneNumber: string,
+  kind: ObjectKind,
+  keptId: string,
+  originalId: string,
+  original: TelnyxObject | undefined,
+  why?: string,
+): string {
+  const now = original
+    ? `${describeAnswers(kind, originalId, readFields(kind, original))}${why ? ` (${why})` : ", written by another resource since"}`
+    : `the ${kind.label} ${originalId} is gone`;
+  return `${phoneNumber} answers its previous webhooks from ${kind.label} ${keptId}, a copy kept for it: ${now}. It goes back, and the copy is deleted, once ${originalId} answers them again`;
+}
+
+/** A step that writes nothing and only says something (a restore that could not happen). */
+function noteStep(note: string): WriteStep {
+  return {
+    target: "a note",
+    fields: [],
+    sharedWith: [],
+    write: async () => ({}),
+    undo: async () => undefined,
+    note: () => note,
+  };
+}
+
+const listedObjectSchema = z.object({ id: z.string() }).catchall(z.unknown());
 
 /** The key part of `numbersOn` entries for objects of this kind. */
 function numbersOnKey(kind: ObjectKind): "connection" | "profile" {

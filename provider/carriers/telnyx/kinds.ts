@@ -158,21 +158,20 @@ export function kindOfRecordType(recordType: string): ObjectKind | undefined {
 }
 
 /**
- * The create body of a copy of `original`: every field the create call accepts that it has (no
- * nulls: the create's defaults are the same), without unique ones, named after the original and
- * its owner (the number, or the set of a group's copy), with `values` (this resource's webhooks)
- * written over it.
+ * The create body of a copy of `source`: every field the create call accepts that it has (no
+ * nulls: the create's defaults are the same), without unique ones, named `name`, with `values`
+ * (webhooks) written over it.
  */
 export function copyBody(
   kind: ObjectKind,
-  original: TelnyxObject,
-  owner: string,
+  source: TelnyxObject,
+  name: string,
   values: WebhookChanges,
 ): TelnyxObject {
   const copy = kind.copy!;
   const body: TelnyxObject = {};
   for (const field of copy.fields) {
-    const value = original[field];
+    const value = source[field];
     if (value === null || value === undefined) continue;
     const unique = copy.uniqueNested?.[field];
     if (unique && typeof value === "object" && !Array.isArray(value)) {
@@ -183,7 +182,7 @@ export function copyBody(
       );
     } else body[field] = structuredClone(value);
   }
-  body[kind.nameField] = copyName(String(original[kind.nameField] ?? kind.label), owner);
+  body[kind.nameField] = name;
   for (const [field, value] of Object.entries(values) as Array<[WebhookField, string | null]>) {
     const telnyxField = kind.fields[field];
     if (!telnyxField) continue;
@@ -195,11 +194,60 @@ export function copyBody(
 }
 
 /**
- * A copy's name says where it came from, for a person in the portal: `support-app (+13125550200)`,
- * or for a set's copy `support-app (support-lines)`.
+ * What an object this package made is for, by the marker its name ends with. The marker names the
+ * original, so that every stack (each with its own state, maybe on its own machine) sees from the
+ * carrier alone which numbers will come back to an original, and what it answered before.
+ * - `copy`: holds a resource's webhooks for numbers isolated off the original (`onShared: "isolate"`).
+ * - `kept`: holds the previous webhooks of numbers no resource holds any more, while the original
+ *   answers other URLs; they go back onto the original, and the copy is deleted, once it answers
+ *   those webhooks again.
+ * - `original`: the original's webhooks as they were before a resource wrote them in place with
+ *   consent (`onShared: "update"`) while other numbers were on it; no number is ever on it.
  */
-export function copyName(originalName: string, owner: string): string {
-  return `${originalName} (${owner})`;
+export type MarkRole = "copy" | "kept" | "original";
+const MARK_WORDS: Record<MarkRole, string> = {
+  copy: "copy of",
+  kept: "kept copy of",
+  original: "original of",
+};
+const MARK = / \[(copy of|kept copy of|original of) ([^\]\s]+)\]$/;
+
+export interface Mark {
+  role: MarkRole;
+  originalId: string;
+}
+
+/**
+ * A marked object's name, for a person in the portal too: `support-app (+13125550200) [copy of
+ * 123]`, a set's copy `support-app (support-lines) [copy of 123]`, a backup `support-app [original
+ * of 123]`. `baseName` is the original's name (any marker and owner of a source are dropped).
+ */
+export function markedName(baseName: string, owner: string | undefined, mark: Mark): string {
+  const base = unmarkedName(baseName);
+  return `${base}${owner ? ` (${owner})` : ""} [${MARK_WORDS[mark.role]} ${mark.originalId}]`;
+}
+
+/** The marker of an object's name, or `undefined` for an object this package did not make. */
+export function markOf(name: unknown): Mark | undefined {
+  if (typeof name !== "string") return undefined;
+  const m = MARK.exec(name);
+  if (!m) return undefined;
+  const role = (Object.keys(MARK_WORDS) as MarkRole[]).find((r) => MARK_WORDS[r] === m[1])!;
+  return { role, originalId: m[2]! };
+}
+
+/** A name without the owner and marker this package adds. */
+function unmarkedName(name: string): string {
+  return MARK.test(name) ? name.replace(MARK, "").replace(/ \([^()]*\)$/, "") : name;
+}
+
+/** Whether two objects of `kind` answer the same webhooks (every field of the kind). */
+export function sameWebhooks(
+  kind: ObjectKind,
+  a: Partial<WebhookSettings>,
+  b: Partial<WebhookSettings>,
+): boolean {
+  return (Object.keys(kind.fields) as WebhookField[]).every((f) => (a[f] ?? null) === (b[f] ?? null));
 }
 
 /** A connection of a type with no webhook URL (reported, never written). */

@@ -13,6 +13,8 @@ export interface WriteTarget {
   id: string;
   fields: WebhookField[];
   sharedWith: string[];
+  /** Of `sharedWith`, the numbers on copies of this object (isolated off it): they come back to it. */
+  returning?: string[];
 }
 
 /** Who else is on an object: the numbers of a connection or of a messaging profile. */
@@ -80,7 +82,13 @@ export function refuseSharedWithoutConsent(
 ): void {
   const shared = targets.filter((t) => t.sharedWith.length > 0);
   if (!shared.length || options.allowSharedUpdate) return;
-  const described = shared.map((t) => `the ${t.kind.label} ${t.id} also serves ${t.sharedWith.join(", ")}`);
+  const described = shared.map((t) => {
+    const returning = t.returning?.filter((n) => t.sharedWith.includes(n)) ?? [];
+    const back = returning.length
+      ? ` (${returning.join(", ")} ${returning.length > 1 ? "are" : "is"} on a copy made by onShared: "isolate" and come${returning.length > 1 ? "" : "s"} back to it when ${returning.length > 1 ? "their resources are" : "its resource is"} destroyed)`
+      : "";
+    return `the ${t.kind.label} ${t.id} also serves ${t.sharedWith.join(", ")}${back}`;
+  });
   const group = options.group;
   if (group) {
     const optIn = options.restoring

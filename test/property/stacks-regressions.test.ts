@@ -1,0 +1,113 @@
+/**
+ * The sequences the model-based test of stacks on shared Telnyx objects found failing, shrunk, each
+ * kept as it was found: invariants 1 to 4 hold after every command, and once every stack is
+ * destroyed. The two reproductions of the issue come first.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { DestroyCommand, quietWarnings, RefreshCommand, replay, resource, UpCommand } from "./stacks-model";
+
+beforeAll(() => quietWarnings());
+
+const A = "+13125550200"; // production's, alone with +…201 on support-app and support-sms
+const B = "+13125550201"; // staging's
+const TEXML = "+13125550202"; // qa's, on ivr-texml and ivr-sms
+const ON_SALES = "+13125550203"; // production's, on sales-app and sales-sms
+const ON_SALES_QA = "+13125550204";
+const ON_SALES_QA2 = "+13125550205";
+const ON_IVR = "+13125550206"; // staging's, on ivr-texml and ivr-sms
+const ON_IVR_PROD = "+13125550207";
+const CROSS = "+13125550210"; // staging's, on sales-app and ivr-sms
+
+const ok = (log: string[]) => expect(log.filter((l) => !l.endsWith(": ok"))).toEqual([]);
+
+describe("stacks on shared Telnyx objects: the issue's reproductions", () => {
+  it("two stacks isolated on one application and profile, destroyed in the natural order", async () => {
+    ok(
+      await replay([
+        new UpCommand("staging", [resource("web0", [B], "isolate")]),
+        new UpCommand("production", [resource("web0", [A], "isolate")]),
+        new DestroyCommand("staging"),
+        new DestroyCommand("production"),
+      ]),
+    );
+  });
+
+  it("an isolated number replaced by its neighbour, create before delete and delete before create", async () => {
+    for (const deleteBeforeReplace of [false, true])
+      ok(
+        await replay([
+          new UpCommand("production", [resource("web0", [A], "isolate")]),
+          // (B is staging's in the model's pools; here production's alone.)
+          new UpCommand("production", [resource("web0", [B], "isolate", { deleteBeforeReplace })]),
+          new DestroyCommand("production"),
+        ]),
+      );
+  });
+});
+
+describe("stacks on shared Telnyx objects: what the model found", () => {
+  it("a set member gets back the fallback it never managed (the set records the fields it manages only)", async () => {
+    await replay([
+      new UpCommand("staging", [resource("fleet", [B], "isolate")]),
+      new DestroyCommand("staging"),
+    ]);
+  });
+
+  it("switching from update to isolate gives the object back to the numbers that stay on it", async () => {
+    await replay([
+      new UpCommand("qa", [resource("fleet", [TEXML], "update")]),
+      new UpCommand("qa", [resource("fleet", [TEXML, ON_SALES_QA2], "isolate")]),
+    ]);
+  });
+
+  it("a destroy killed after giving back one object still deletes that object's backup when run again", async () => {
+    await replay([
+      new UpCommand("qa", [resource("web0", [TEXML], "isolate"), resource("fleet", [ON_SALES_QA], "update")]),
+      new DestroyCommand("qa", { kind: "dies", after: 11 }),
+      new DestroyCommand("staging"),
+    ]);
+  });
+
+  it("two stacks writing one object with consent: each gives back only the fields that still hold its values", async () => {
+    await replay([
+      new UpCommand("qa", [
+        resource("web0", [ON_SALES_QA2], "isolate"),
+        resource("fleet", [TEXML], "update", { withFallback: true }),
+      ]),
+      new UpCommand("production", [resource("fleet", [ON_IVR_PROD], "update")]),
+      new DestroyCommand("qa"),
+      new RefreshCommand("staging"),
+    ]);
+  });
+
+  it("a set member that starts managing its fallback records the original's, not null", async () => {
+    await replay([
+      new UpCommand("production", [
+        resource("web0", [ON_IVR_PROD], "isolate"),
+        resource("web1", [A], "isolate"),
+        resource("fleet", [ON_SALES], "isolate"),
+      ]),
+      new UpCommand("production", [resource("fleet", [ON_SALES], "isolate", { withFallback: true })]),
+      new DestroyCommand("staging"),
+    ]);
+  });
+
+  it("a set's create killed after its copy was made: the next up re-uses the copy from the journal", async () => {
+    await replay([
+      new UpCommand("qa", [resource("fleet", [TEXML], "isolate")], { kind: "dies", after: 11 }),
+      new DestroyCommand("staging"),
+    ]);
+  });
+
+  it("one member's undo never deletes the copy another member is moving onto (a race: tried five times)", async () => {
+    for (let i = 0; i < 5; i++)
+      await replay([
+        new UpCommand("staging", [resource("fleet", [ON_IVR, CROSS], "isolate", { withFallback: true })], {
+          kind: "write-fails",
+          after: 2,
+        }),
+        new UpCommand("production", [resource("fleet", [ON_IVR_PROD], "isolate", { withFallback: true })]),
+        new UpCommand("staging", [], { kind: "write-fails", after: 3 }),
+      ]);
+  });
+});
