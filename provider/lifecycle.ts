@@ -282,7 +282,7 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
       stored: storedNumber(olds),
       account: olds.accountSid ?? undefined,
       routing: true,
-      originals: member.previous !== undefined,
+      originals: true,
     });
     if (!current) throw new WebhookError(notFoundMessage(olds.phoneNumber, [carrier.name]), "not-found");
     // A set records the previous webhooks of the settings it manages only: a setting it starts to
@@ -350,7 +350,10 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
       return [];
     }
     const carrier = await this.carrier(props.provider);
-    const current = await carrier.find(props.phoneNumber, { account: props.accountSid ?? undefined });
+    const current = await carrier.find(props.phoneNumber, {
+      account: props.accountSid ?? undefined,
+      originals: true,
+    });
     // Already gone: nothing to give back.
     if (!current) {
       await journal.forget(props.provider, props.phoneNumber);
@@ -739,11 +742,17 @@ async function applyChanges(
         );
       Object.assign(live, answered);
     } catch (error) {
+      if (step.final) {
+        const failure = updateFailed(args.phoneNumber, carrier.name, error);
+        failure.partiallyApplied = true;
+        failure.message += `. The webhooks were written, and stay; tidying up after them failed: ${CONVERGE}`;
+        throw failure;
+      }
       const undoProblems = await undoSteps(done);
       const failure = updateFailed(args.phoneNumber, carrier.name, error);
       if (undoProblems.length) {
         failure.partiallyApplied = true;
-        failure.message += `. Putting back the earlier writes failed too (${undoProblems.join("; ")}): run \`pulumi up\` again to converge`;
+        failure.message += `. Putting back the earlier writes failed too (${undoProblems.join("; ")}): ${CONVERGE}`;
       } else if (done.length > 1)
         failure.message += `. The earlier writes (${done
           .slice(0, -1)
@@ -793,6 +802,9 @@ function unionOfIsolations(stored: Isolation[], journaled: Isolation[]): Isolati
   const extra = journaled.filter((j) => !stored.some((s) => s.copyId === j.copyId || s.holds === j.holds));
   return [...stored, ...extra];
 }
+
+/** What a failure that left changes behind asks for. */
+const CONVERGE = "run `pulumi up` again to converge";
 
 /** A warning in the engine's log (the Pulumi CLI shows it), else on stderr. */
 export async function warn(message: string): Promise<void> {

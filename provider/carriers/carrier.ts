@@ -85,6 +85,11 @@ export interface WriteStep {
   moved?(): NumberMove | undefined;
   /** A sentence for the resource's `message` (a copy made, a shared object written in place). */
   note?(): string | undefined;
+  /**
+   * Runs last, after every change is made, and tidies up (deletes what is no longer needed): its
+   * failure undoes nothing, and the error asks for a re-run, which finishes it.
+   */
+  final?: boolean;
 }
 
 export interface WriteOptions {

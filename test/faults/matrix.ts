@@ -541,6 +541,8 @@ export function callName(
     return connection ? `list phone_numbers on connection ${connection}` : "list phone_numbers";
   }
   if (rest.endsWith("/phone_numbers")) return `list ${rest}`;
+  // The listing of a kind of object (the copies' markers): `list call_control_applications`.
+  if (!rest.includes("/")) return `list ${rest}`;
   return `get ${rest}`;
 }
 
@@ -561,7 +563,10 @@ function toCalls(target: Target, log: RequestLogEntry[], lookups: string[]): Cal
     // on the originals); everything after it (or not part of it) is the write phase.
     const lookupAt = writing ? -1 : remaining.indexOf(label);
     if (lookupAt >= 0) remaining.splice(lookupAt, 1);
-    else writing = true;
+    // A listing of Telnyx objects (the copies' markers, the originals' backups) is read with the
+    // number, before any write, by every step but read.
+    else if (!(r.method === "GET" && /^\/v2\/[a-z_]+$/.test(r.path) && r.path !== "/v2/phone_numbers"))
+      writing = true;
     return {
       index: i + 1,
       method: r.method,

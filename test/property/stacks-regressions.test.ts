@@ -110,4 +110,23 @@ describe("stacks on shared Telnyx objects: what the model found", () => {
         new UpCommand("staging", [], { kind: "write-fails", after: 3 }),
       ]);
   });
+
+  it("an isolation a failed run undid (left in the journal) does not stop destroy giving the object back", async () => {
+    await replay([
+      new UpCommand("production", [
+        resource("web0", [ON_SALES], "update"),
+        resource("web1", [ON_IVR_PROD], "isolate"),
+        resource("fleet", [A], "isolate"),
+      ]),
+      new UpCommand(
+        "production",
+        [
+          resource("web0", [ON_SALES], "isolate"),
+          resource("web1", [ON_IVR_PROD], "isolate"),
+          resource("fleet", [A], "isolate"),
+        ],
+        { kind: "write-fails", after: 1 },
+      ),
+    ]);
+  });
 });

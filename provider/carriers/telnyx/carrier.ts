@@ -157,8 +157,8 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
   private readonly ownerCopies = new Map<string, Promise<OwnerCopy>>();
   /** Members moving onto each owner's copy now (by owner copy key): it is not deleted under them. */
   private readonly onTheWay = new Map<string, number>();
-  /** Names of the objects of each kind that can be copied (their markers), listed once per operation. */
-  private readonly indexes = new ReadCache<Map<string, string>>(CACHE_TTL_MS);
+  /** The objects of each kind that can be copied (their names carry the markers), listed once per operation. */
+  private readonly indexes = new ReadCache<Map<string, TelnyxObject>>(CACHE_TTL_MS);
   /** Objects this process deleted: a second member leaving a group's copy does not delete it again. */
   private readonly deletedHere = new Set<string>();
 
@@ -202,7 +202,8 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
     // place with consent (any stack's), else the object as this process first read it.
     const before = async (kind: ObjectKind, id: string) => {
       const [backup] = options.originals ? await this.markedIds(kind, id, "original") : [];
-      const object = backup ? await this.readIfExists(kind, backup) : undefined;
+      // From the listing itself: a lookup costs no call per object.
+      const object = backup ? (await this.listedObjects(kind)).get(backup) : undefined;
       return readFields(kind, object ?? this.firstRead.get(`${kind.path}/${id}`) ?? {});
     };
     const webhooksBeforeThisRun: WebhookSettings = {
@@ -292,15 +293,19 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
       ? { label: group.label, members: group.members, copies: group.copies }
       : { label: phoneNumber, members: new Set([phoneNumber]), copies: isolated };
     const onOwnCopy = (i: Isolation) => holderIdOf(current, i.holds) === i.copyId;
-    // Restoring a holder this resource isolated is moving the number back: its fields are not written.
+    // Restoring a holder this resource isolated is moving the number back: its fields are not
+    // written. A number found on the original instead (an isolation a failed run undid, left in
+    // the journal) gets its fields back there; one moved elsewhere in the portal is left alone.
     const returning = restoring ? isolated : [];
+    const inPlaceAgain = (holds: Isolation["holds"]) =>
+      returning.some((i) => i.holds === holds && holderIdOf(current, holds) === i.originalId);
     // Isolating again a holder whose number left its copy (moved back, or the copy deleted).
     const reisolating = !restoring && options.isolate ? isolated.filter((i) => !onOwnCopy(i)) : [];
     const plain: WebhookChanges = {};
     const again = new Map<Isolation, WebhookChanges>();
     for (const [field, value] of Object.entries(changes) as Array<[WebhookField, string | null]>) {
       const holds = holdsOf(field);
-      if (returning.some((i) => i.holds === holds)) continue;
+      if (returning.some((i) => i.holds === holds) && !inPlaceAgain(holds)) continue;
       const redo = reisolating.find((i) => i.holds === holds);
       if (redo) again.set(redo, { ...again.get(redo), [field]: value });
       else plain[field] = value;
@@ -726,8 +731,8 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
     let refreshed = false;
     for (let n = 1; n <= 50; n++) {
       const name = markedName(baseName, owner && (n === 1 ? owner.label : `${owner.label} ${n}`), mark);
-      const names = await this.objectNames(kind);
-      const holder = [...names].find(([, other]) => other === name)?.[0];
+      const listed = await this.listedObjects(kind);
+      const holder = [...listed].find(([, other]) => other[kind.nameField] === name)?.[0];
       if (holder) {
         const on = await this.numbersOnFresh(kind, holder);
         if (on !== undefined && on.every((x) => owner?.members.has(x))) {
@@ -765,7 +770,7 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
       // An id deleted earlier in this process and given again (the sandbox derives ids from names).
       this.deletedHere.delete(key);
       this.numbersOn.set(`${numbersOnKey(kind)}/${copy.id}`, []);
-      (await this.indexes.peek(kind.path)?.catch(() => undefined))?.set(copy.id, name);
+      (await this.indexes.peek(kind.path)?.catch(() => undefined))?.set(copy.id, copy);
       return { copy, made: true };
     }
     throw new WebhookError(`No free name for a copy of ${kind.label} ${mark.originalId}`, "carrier");
@@ -962,6 +967,9 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
         for (const { kind, id } of originals) notes.push(...(await this.settle(kind, id)));
         return {};
       },
+      // Tidying after the restore, which has happened: a failure undoes nothing (a deleted backup
+      // cannot come back), and the next restore that involves the original tidies it.
+      final: true,
       undo: async () => undefined,
       note: () => (notes.length ? notes.join("; ") : undefined),
     };
@@ -1023,10 +1031,10 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
   /** The marked objects of one original in a role, from the listing of the kind. */
   private async markedIds(kind: ObjectKind, originalId: string, role: MarkRole): Promise<string[]> {
     if (!kind.copy) return [];
-    const names = await this.objectNames(kind);
-    return [...names]
-      .filter(([, name]) => {
-        const mark = markOf(name);
+    const listed = await this.listedObjects(kind);
+    return [...listed]
+      .filter(([, object]) => {
+        const mark = markOf(object[kind.nameField]);
         return mark?.role === role && mark.originalId === originalId;
       })
       .map(([id]) => id);
@@ -1034,20 +1042,20 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
 
   private async markOfObject(kind: ObjectKind, id: string): Promise<Mark | undefined> {
     if (!kind.copy) return undefined;
-    return markOf((await this.objectNames(kind)).get(id));
+    return markOf((await this.listedObjects(kind)).get(id)?.[kind.nameField]);
   }
 
   /** Every object of a kind that can be copied, by id: its name. Listed once per operation. */
-  private objectNames(kind: ObjectKind): Promise<Map<string, string>> {
+  private listedObjects(kind: ObjectKind): Promise<Map<string, TelnyxObject>> {
     return this.indexes.get(kind.path, async () => {
       const call = `list ${kind.path}`;
       const items = await this.client.listAll(call, `/${kind.path}`, {});
-      const names = new Map<string, string>();
-      for (const item of items) {
-        const object = parse(listedObjectSchema, item, call);
-        names.set(object.id, String(object[kind.nameField] ?? ""));
-      }
-      return names;
+      return new Map(
+        items.map((item) => {
+          const object = parse(listedObjectSchema, item, call);
+          return [object.id, checkWebhookFields(kind, object, call)] as const;
+        }),
+      );
     });
   }
 
