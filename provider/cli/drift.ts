@@ -5,8 +5,9 @@
  * `pulumi preview --refresh`: the carriers are read, nothing is written), and reports which
  * numbers' webhooks differ from the program, field by field, including each member of a
  * PhoneNumberWebhooksSet (and members that joined, left or were released). Exit codes: 0 no drift, 2 drift,
- * 1 the check itself failed (bad arguments, no stack, carrier down, bad credentials), which
- * `pulumi preview --expect-no-changes` cannot tell apart from drift.
+ * 1 the check itself failed (bad arguments, no stack, carrier down, bad credentials). The engine's
+ * own `pulumi refresh --preview-only --expect-no-changes` exits 7, 6 or 1 for those (v3.248.0), but
+ * reports no number or field.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
