@@ -6,7 +6,10 @@
  * `openapi-backend`'s validator (Ajv under the hood). One validator serves both documents: a
  * request goes to the document its path belongs to.
  *
- * Both packages are development dependencies: they are loaded only when validation is turned on.
+ * Both packages are loaded only when validation is turned on. They are development dependencies of
+ * the repository and optional peer dependencies of the package, which does not install them (with
+ * what they pull in, about 110 MB): a user of the published package who wants validation installs
+ * them beside it, and without them validation fails with the command to do so.
  *
  * Deliberate adjustments to the spec, applied to an in-memory copy:
  * - Request bodies get `additionalProperties: false`. Twilio silently ignores an unknown form
@@ -25,6 +28,39 @@ import { isHttpUrl, E164, ISO_8601 } from "./state/formats";
 const SPEC_DIR = "@twilio/cli-core/src/services/twilio-api";
 export const TWILIO_SPEC_MODULE = `${SPEC_DIR}/twilio_api_v2010.json`;
 export const TWILIO_MESSAGING_SPEC_MODULE = `${SPEC_DIR}/twilio_messaging_v1.json`;
+
+/**
+ * The packages validation needs, with the versions package.json asks for (as devDependencies and
+ * optional peerDependencies; test/sandbox/validation-packages.test.ts keeps the three in step), and
+ * a module of each to find it by.
+ */
+export const VALIDATION_PACKAGES = {
+  "openapi-backend": { version: "^5.21.2", module: "openapi-backend" },
+  "@twilio/cli-core": { version: "9.0.0", module: TWILIO_SPEC_MODULE },
+} as const;
+
+/** Validation's packages that cannot be found from here, by name. */
+export function missingValidationPackages(resolve: (module: string) => string = require.resolve): string[] {
+  return Object.entries(VALIDATION_PACKAGES).flatMap(([name, { module }]) => {
+    try {
+      resolve(module);
+      return [];
+    } catch {
+      return [name];
+    }
+  });
+}
+
+/** What to do when validation's packages are not installed: which are missing, and the command. */
+export function missingValidationMessage(missing: readonly string[]): string {
+  const all = Object.entries(VALIDATION_PACKAGES).map(([name, { version }]) => `${name}@${version}`);
+  return (
+    `Twilio OpenAPI validation (--validate-twilio, validateTwilio, SANDBOX_VALIDATE_TWILIO) needs ` +
+    `${missing.join(" and ")}, which pulumi-phone-webhooks does not install (optional peer ` +
+    `dependencies: Twilio's OpenAPI descriptions and a validator, about 110 MB with what they pull ` +
+    `in). Install them beside it: npm install --save-dev ${all.join(" ")}`
+  );
+}
 
 /** The operations the sandbox serves, by the operationId Twilio's documents give them. */
 export const TWILIO_OPERATIONS = {
@@ -199,11 +235,11 @@ let cached: Promise<TwilioValidator> | undefined;
 
 /** The validator, built once per process (sandboxes share it; it holds no state). */
 export function twilioValidator(): Promise<TwilioValidator> {
+  const missing = missingValidationPackages();
+  if (missing.length) return Promise.reject(new Error(missingValidationMessage(missing)));
   cached ??= buildValidator().catch((e: unknown) => {
     cached = undefined;
-    throw new Error(
-      `Twilio OpenAPI validation needs the dev dependencies openapi-backend and @twilio/cli-core: ${String(e)}`,
-    );
+    throw new Error(`Twilio OpenAPI validation could not load Twilio's OpenAPI descriptions: ${String(e)}`);
   });
   return cached;
 }

@@ -9,9 +9,10 @@
  * destroy moves them back and deletes the copies.
  */
 import { readFileSync } from "node:fs";
-import { demoSeedPath, providerEnvironment, startSandbox, type Sandbox, type SandboxSeed } from "../sandbox";
+import { demoSeedPath, providerEnvironment, startSandbox, type SandboxSeed } from "../sandbox";
 import { multiEnvironmentFiles } from "./example-project";
 import { ensurePulumiCli, PulumiProject } from "./pulumi-project";
+import { snapshot, telnyxObjectCount, type Snapshot } from "./webhook-snapshot";
 
 const SEED_PATH = demoSeedPath();
 const STACKS = ["staging", "production"] as const;
@@ -21,38 +22,6 @@ const BYSTANDER = "+13125550203";
 
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 const step = (s: string) => console.log(`\n${bold(`==> ${s}`)}\n`);
-
-type Snapshot = Record<string, { carrier: string; voice: string; sms: string; "on objects": string }>;
-
-/** Every number's voice and SMS webhook, as the sandbox holds them now. */
-function snapshot(sandbox: Sandbox, seed: SandboxSeed): Snapshot {
-  const out: Snapshot = {};
-  for (const n of seed.twilio?.incoming_phone_numbers ?? []) {
-    const live = sandbox.control.twilioNumber(n.phone_number!)!;
-    out[live.phone_number!] = {
-      carrier: "twilio",
-      voice: live.voice_url || "-",
-      sms: live.sms_url || "-",
-      "on objects": "(the number itself)",
-    };
-  }
-  for (const n of seed.telnyx?.phone_numbers ?? []) {
-    const live = sandbox.control.telnyxNumber(n.phone_number!)!;
-    const id = live.connection_id ?? "";
-    const app =
-      sandbox.control.telnyxObject("call_control_applications", id) ??
-      sandbox.control.telnyxObject("texml_applications", id) ??
-      sandbox.control.telnyxObject("credential_connections", id);
-    const profile = sandbox.control.telnyxObject("messaging_profiles", live.messaging_profile_id ?? "");
-    out[live.phone_number!] = {
-      carrier: "telnyx",
-      voice: String(app?.webhook_event_url ?? app?.voice_url ?? "-"),
-      sms: String(profile?.webhook_url ?? "-"),
-      "on objects": `${live.connection_name ?? "-"} / ${live.messaging_profile_name ?? "-"}`,
-    };
-  }
-  return out;
-}
 
 function printTable(columns: Array<[string, Snapshot]>): void {
   const numbers = Object.keys(columns[0]![1]);
@@ -89,10 +58,7 @@ async function main(): Promise<void> {
   });
 
   try {
-    const objectCount = () => {
-      const t = sandbox.control.state().telnyx;
-      return t.call_control_applications.length + t.texml_applications.length + t.messaging_profiles.length;
-    };
+    const objectCount = () => telnyxObjectCount(sandbox);
     const objectsBefore = objectCount();
     const before = snapshot(sandbox, seed);
     for (const stack of STACKS) {

@@ -4,9 +4,10 @@
  * `PULUMI_HOME`, a `file://` backend and a passphrase. Shared by the end-to-end tests, the demo
  * and the benchmark.
  */
-import { execFile, spawn } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import {
   cpSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -17,7 +18,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 
 export const REPO_ROOT = join(__dirname, "..");
 /** The type token of our resources in a stack's state. */
@@ -62,6 +63,35 @@ export function installPackage(nodeModules: string): void {
   cpSync(join(REPO_ROOT, "dist"), join(target, "dist"), { recursive: true });
 }
 
+/**
+ * Fills `dir` with this repository as a fresh clone has it after `npm ci`: every file git tracks
+ * (and every new one it does not ignore), as the working tree has it, unchanged; `dist/` as
+ * `prepare` builds it; and `node_modules`, whose dependencies link to this checkout's (`@pulumi`
+ * copied, as in `installPackage`) and whose `pulumi-phone-webhooks` links to the copy itself, made
+ * by scripts/link-self.mjs as `prepare` makes it.
+ */
+export function copyCheckout(dir: string): void {
+  const listed = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+    cwd: REPO_ROOT,
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  for (const path of listed.split("\0").filter(Boolean)) {
+    const from = join(REPO_ROOT, path);
+    if (!existsSync(from)) continue; // deleted in the working tree, not yet in the index
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    cpSync(from, join(dir, path));
+  }
+  cpSync(join(REPO_ROOT, "dist"), join(dir, "dist"), { recursive: true });
+  const nodeModules = join(dir, "node_modules");
+  mkdirSync(nodeModules, { recursive: true });
+  for (const entry of readdirSync(join(REPO_ROOT, "node_modules")))
+    if (entry !== "pulumi-phone-webhooks" && entry !== "@pulumi")
+      symlinkSync(join(REPO_ROOT, "node_modules", entry), join(nodeModules, entry), "dir");
+  cpSync(join(REPO_ROOT, "node_modules", "@pulumi"), join(nodeModules, "@pulumi"), { recursive: true });
+  execFileSync(process.execPath, [join(dir, "scripts", "link-self.mjs")], { cwd: dir });
+}
+
 export interface RunResult {
   code: number;
   stdout: string;
@@ -70,7 +100,10 @@ export interface RunResult {
 
 export interface ProjectOptions {
   binDir: string;
-  /** Files of the program, by name: at least `Pulumi.yaml` and its entry point. */
+  /**
+   * Files of the program, by name: at least `Pulumi.yaml` and its entry point (with `checkout`,
+   * files written over the copy; none to run it as shipped).
+   */
   files: Record<string, string>;
   /** Extra environment for every command (credentials, carrier base URLs). */
   env?: Record<string, string | undefined>;
@@ -80,6 +113,11 @@ export interface ProjectOptions {
    * it to the caller, say an `npm install` of the packed tarball into `dir`.
    */
   installPackage?: boolean;
+  /**
+   * `true`: the program directory is a copy of this repository (`copyCheckout`), whose top-level
+   * Pulumi.yaml is the project; neither `installPackage` nor a default package.json applies.
+   */
+  checkout?: boolean;
 }
 
 export class PulumiProject {
@@ -94,8 +132,11 @@ export class PulumiProject {
     this.home = join(root, "pulumi-home");
     this.backend = join(root, "state");
     for (const dir of [this.dir, this.home, this.backend]) mkdirSync(dir, { recursive: true });
-    if (options.installPackage ?? true) installPackage(join(this.dir, "node_modules"));
-    const files = { "package.json": '{ "name": "program", "private": true }\n', ...options.files };
+    if (options.checkout) copyCheckout(this.dir);
+    else if (options.installPackage ?? true) installPackage(join(this.dir, "node_modules"));
+    const files = options.checkout
+      ? options.files
+      : { "package.json": '{ "name": "program", "private": true }\n', ...options.files };
     for (const [name, content] of Object.entries(files)) writeFileSync(join(this.dir, name), content);
     this.env = {
       ...process.env,

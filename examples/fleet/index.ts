@@ -27,7 +27,21 @@ const entrySchema = z.union([
   z.strictObject({ phoneNumber: z.string(), voiceUrl: z.string().optional(), smsUrl: z.string().optional() }),
 ]);
 const file = join(__dirname, `numbers.${pulumi.getStack()}.json`);
-const listed = existsSync(file) ? z.array(entrySchema).parse(JSON.parse(readFileSync(file, "utf8"))) : [];
+
+/** The stack's numbers file, if it has one; a file that does not parse, or breaks a rule, fails naming itself. */
+function readNumbers(): Array<z.infer<typeof entrySchema>> {
+  if (!existsSync(file)) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new Error(`numbers file ${file}: ${(error as Error).message}`);
+  }
+  const entries = z.array(entrySchema).safeParse(parsed);
+  if (!entries.success) throw new Error(`numbers file ${file}: ${z.prettifyError(entries.error)}`);
+  return entries.data;
+}
+const listed = readNumbers();
 
 const prefix = config.get("twilioFriendlyNamePrefix");
 export const twilio = new PhoneNumberWebhooksSet("twilio-fleet", {

@@ -6,7 +6,8 @@
  * - `phone-webhooks:numbers`: the list itself, in stack config. Only for small stacks: the engine
  *   hands the program all of its config as one environment variable, and Linux refuses to start a
  *   process with a variable over 128 KiB (`argument list too long`): about 3,700 entries of
- *   `phoneNumber` alone, fewer with more fields (docs/numbers-data-file.md has the arithmetic).
+ *   `phoneNumber` alone, fewer with more fields (the README's "Each stack's numbers in a file"
+ *   has the measurements).
  *
  * Setting both is an error, not a precedence: one of the two lists would be ignored in silence.
  */

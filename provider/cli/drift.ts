@@ -5,8 +5,9 @@
  * `pulumi preview --refresh`: the carriers are read, nothing is written), and reports which
  * numbers' webhooks differ from the program, field by field, including each member of a
  * PhoneNumberWebhooksSet (and members that joined, left or were released). Exit codes: 0 no drift, 2 drift,
- * 1 the check itself failed (bad arguments, no stack, carrier down, bad credentials), which
- * `pulumi preview --expect-no-changes` cannot tell apart from drift.
+ * 1 the check itself failed (bad arguments, no stack, carrier down, bad credentials). The engine's
+ * own `pulumi refresh --preview-only --expect-no-changes` exits 7, 6 or 1 for those (v3.248.0), but
+ * reports no number or field.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
@@ -38,7 +39,8 @@ phone number whose webhooks differ from what the program declares, set members i
   --json <file>        also write the report as JSON to <file>
 
 Exit codes: 0 no drift, 2 drift, 1 the check failed (the report says why).
-The pulumi CLI must be on PATH; credentials and backend come from the usual environment.`;
+The pulumi CLI must be on PATH (https://www.pulumi.com/docs/install/); credentials and backend
+come from the usual environment.`;
 
 const argsSchema = z.strictObject({
   stack: z.string("--stack <name> is required").min(1, "--stack <name> is required"),
@@ -132,6 +134,12 @@ export async function runDrift(argv: readonly string[], io: DriftIo): Promise<nu
   return report.status === "drift" ? EXIT_DRIFT : EXIT_CLEAN;
 }
 
+/** What a user without the `pulumi` CLI on PATH is told, instead of `spawn pulumi ENOENT`. */
+export const NO_CLI =
+  "the pulumi CLI is not on PATH: this command runs it (through Pulumi's Automation API). Install it " +
+  "(https://www.pulumi.com/docs/install/, e.g. `curl -fsSL https://get.pulumi.com | sh`, which puts it " +
+  "in ~/.pulumi/bin) and add the directory that holds `pulumi` to PATH";
+
 /**
  * Why the preview failed: the engine's error diagnostics when it sent any, else the CLI's stderr,
  * else the error's first line, passwords masked.
@@ -139,8 +147,13 @@ export async function runDrift(argv: readonly string[], io: DriftIo): Promise<nu
 function describeFailure(error: unknown, events: readonly DriftEngineEvent[]): string {
   const diagnostics = errorDiagnostics(events);
   if (diagnostics.length > 0) return diagnostics.join("\n");
-  // The Automation API's CommandError keeps the CLI's output in a private `commandResult`.
-  const e = error as { commandResult?: { stderr?: unknown }; message?: unknown };
+  // The Automation API's CommandError keeps the CLI's output in a private `commandResult`, and
+  // the error of a CLI that could not be started in its `err`.
+  const e = error as {
+    commandResult?: { stderr?: unknown; err?: { code?: unknown } };
+    message?: unknown;
+  };
+  if (e.commandResult?.err?.code === "ENOENT") return NO_CLI;
   const raw = e.commandResult?.stderr;
   const stderr = typeof raw === "string" ? stripAnsi(raw).trim() : "";
   if (stderr) return redactAll(stderr);

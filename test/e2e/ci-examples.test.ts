@@ -200,12 +200,33 @@ describe.skipIf(!binDir)("the CI examples, run against the sandbox", () => {
     );
     const staging = await runJob("drift.yml", "drift", "staging");
     expect(codes(staging)).toEqual({ "Check for drift": 0, Summary: 0 });
+  });
 
-    // The engine-only check the workflow mentions: it sees the drift too, with a generic exit code.
-    const refresh = (stack: string) =>
-      f.project.run(["refresh", "--preview-only", "--expect-no-changes", "--stack", stack]);
-    expect((await refresh("production")).code).not.toBe(0);
-    expect((await refresh("staging")).code).toBe(0);
+  it("the engine's exit codes the README and the workflows give: 7 for a change, 6 for no such stack, 1 for a failure", async () => {
+    // production still has the previous test's console edit; staging has none.
+    const verify = workflow("deploy.yml").jobs.production!.steps.find(
+      (s) => s.name === "The carriers match the program",
+    )!.run!;
+    expect(verify).toContain("--expect-no-changes");
+    const deployCheck = async (stack: string) => (await bash(verify, { STACK: stack })).code;
+    // The engine-only drift check the README and drift.yml mention.
+    const refresh = async (stack: string) =>
+      (await f.project.run(["refresh", "--preview-only", "--expect-no-changes", "--stack", stack])).code;
+    const exits = async (stack: string) => ({
+      deploy: await deployCheck(stack),
+      refresh: await refresh(stack),
+    });
+
+    expect(await exits("staging")).toEqual({ deploy: 0, refresh: 0 });
+    expect(await exits("production")).toEqual({ deploy: 7, refresh: 7 });
+    expect(await exits("no-such-stack")).toEqual({ deploy: 6, refresh: 6 });
+    // The check itself fails: Twilio refuses every request (HTTP 401, not retried).
+    f.sandbox.control.injectFault({ status: 401, carrier: "twilio", times: Infinity });
+    try {
+      expect(await exits("production")).toEqual({ deploy: 1, refresh: 1 });
+    } finally {
+      f.sandbox.control.clearFaults();
+    }
   });
 
   it("GitLab: deploy restores the console edit, then the drift job and the merge request preview exit 0", async () => {

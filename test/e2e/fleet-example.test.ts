@@ -2,7 +2,7 @@
  * examples/fleet under the real engine, as a user who copied it runs it: a Twilio set from the
  * stack's numbers file and a friendly-name prefix, a Telnyx set by tag isolated onto one copy.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PulumiProject, REPO_ROOT } from "../../scripts/pulumi-project";
@@ -62,5 +62,21 @@ describe.skipIf(!binDir)("examples/fleet", () => {
     for (const n of [...TRACKING, "+14155550102"]) expect(twilio(n).voice_url).toBe(OLD_VOICE_URL);
     expect(app("+13125550200")).toBe(app("+13125550201"));
     expect(sandbox.control.releases()).toEqual([]);
+  });
+
+  it("a numbers file that does not parse, or breaks a rule, fails before any change, naming the file", async () => {
+    const file = join(project.dir, "numbers.dev.json");
+    const before = JSON.stringify(sandbox.control.state());
+    const failure = async (content: string) => {
+      writeFileSync(file, content);
+      const result = await project.run(["preview", "--stack", "dev"]);
+      expect(result.code).not.toBe(0);
+      return result.stdout + result.stderr;
+    };
+    expect(await failure('["+14155550100",]')).toMatch(new RegExp(`numbers file ${file}: .*JSON`));
+    const misspelt = await failure('[{ "phoneNumber": "+14155550100", "voiceURL": "https://x.example" }]');
+    expect(misspelt).toContain(`numbers file ${file}: `);
+    expect(misspelt).toContain('Unrecognized key: "voiceURL"');
+    expect(JSON.stringify(sandbox.control.state())).toBe(before);
   });
 });
