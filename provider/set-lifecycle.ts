@@ -26,6 +26,7 @@ import {
   listedMembers,
   memberSettings,
   memberStateSchema,
+  type DeclaredSettings,
   setCarrier,
   SHARED_ARG_NAMES,
   shownOverrides,
@@ -96,7 +97,7 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
         if (changes) break;
         const member = stored[phoneNumber]!;
         changes = memberChanged(
-          memberSettings(olds, before.get(phoneNumber)),
+          member.declared ?? memberSettings(olds, before.get(phoneNumber)),
           memberSettings(news, listed.get(phoneNumber)),
           member,
         );
@@ -152,7 +153,7 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
       for (const field of Object.keys(declared) as WebhookField[])
         if (live[field] !== declared[field]) own[field] = live[field] ?? null;
       shown[phoneNumber] = own;
-      return compactMember(args, refreshed.outs);
+      return withDeclared(compactMember(args, refreshed.outs), member.declared);
     });
     // A read that fails for some members drops nothing: they keep what the state had.
     if (outcome.failed.length)
@@ -202,7 +203,7 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
       }
       const unchanged =
         !memberChanged(
-          memberSettings(olds, before.get(phoneNumber)),
+          member.declared ?? memberSettings(olds, before.get(phoneNumber)),
           memberSettings(args, listed.get(phoneNumber)),
           member,
         ) &&
@@ -236,8 +237,15 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
       );
       return refreshed && compactMember(olds, refreshed.outs);
     });
-    for (const phoneNumber of kept)
-      outcome.done[phoneNumber] = reread.done[phoneNumber] ?? stored[phoneNumber]!;
+    // What it declared stays with it: the set's arguments now say what it did not get.
+    for (const phoneNumber of kept) {
+      const member = stored[phoneNumber]!;
+      const record = reread.done[phoneNumber] ?? member;
+      outcome.done[phoneNumber] = withDeclared(
+        record,
+        member.declared ?? memberSettings(olds, before.get(phoneNumber)),
+      );
+    }
     const outs = setOutputs(args, outcome.done);
     if (outcome.failed.length) throw partialFailure(id, outs, news, outcome.failed, all.length);
     return { outs };
@@ -485,6 +493,12 @@ function compactMember(
   return member;
 }
 
+/** A member's record with what it declared, when that is not what the set's arguments say now. */
+function withDeclared(member: MemberState, declared: MemberState["declared"]): MemberState {
+  const { declared: _, ...record } = member;
+  return declared ? { ...record, declared } : record;
+}
+
 /** One member's record, as the per-number lifecycle reads a `PhoneNumberWebhooks` state. */
 function memberOutputs(
   args: Omit<CheckedSetArgs, "members">,
@@ -497,7 +511,8 @@ function memberOutputs(
   const outs: PhoneNumberWebhooksOutputs = {
     phoneNumber,
     provider,
-    ...memberSettings(args, listedMembers(args.numbers).get(phoneNumber)),
+    ...((member.declared as DeclaredSettings | undefined) ??
+      memberSettings(args, listedMembers(args.numbers).get(phoneNumber))),
     updatedWebhooks: {},
     message: "",
     webhooks: { ...UNSET_WEBHOOKS, ...member.webhooks },

@@ -90,6 +90,11 @@ export const memberStateSchema = z.object({
   isolated: z.array(isolationSchema).optional(),
   /** Settings something else overrides (a Twilio application, trunk or Messaging Service). */
   overriddenBy: z.object(recordOf(WEBHOOK_FIELDS, () => z.string().optional())).optional(),
+  /**
+   * What the member declared when its record was written, kept only while the set's arguments say
+   * otherwise (an update that failed for it): what it wrote, which its next update or leave starts from.
+   */
+  declared: z.object(recordOf(WEBHOOK_FIELDS, () => z.string().nullable().optional())).optional(),
 });
 export type MemberState = z.output<typeof memberStateSchema>;
 

@@ -129,4 +129,15 @@ describe("stacks on shared Telnyx objects: what the model found", () => {
       ),
     ]);
   });
+
+  it("a member whose leave failed keeps what it declared: its next leave gives the object back", async () => {
+    await replay([
+      new UpCommand("staging", [resource("fleet", [CROSS], "update")]),
+      new UpCommand("staging", [resource("fleet", [B], "update", { withPassword: true })], {
+        kind: "write-fails",
+        after: 0,
+      }),
+      new RefreshCommand("staging"),
+    ]);
+  });
 });
