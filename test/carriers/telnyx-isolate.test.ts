@@ -287,6 +287,42 @@ describe('onShared: "isolate"', () => {
     expect(number(SHARED_B).connection_id).toBe(outs!.connectionId);
   });
 
+  it("re-uses a copy an earlier attempt made whose answer was lost, instead of failing on its name", async () => {
+    const original = number(SHARED_A).connection_id!;
+    // What a create whose answer never came back leaves: the copy, with nobody on it.
+    const lost = await telnyx().callControlApplications.create({
+      application_name: `support-app (${SHARED_A}) [copy of ${original}]`,
+      webhook_event_url: "https://lost.example.com/voice",
+    });
+    const counts = objectCount();
+    const { id, outs } = await h.provider().create(isolateArgs(SHARED_A, { smsUrl: undefined }));
+    expect(outs!.connectionId).toBe(lost.data!.id);
+    expect(control().telnyxObject("call_control_applications", lost.data!.id!)).toMatchObject({
+      webhook_event_url: VOICE,
+    });
+    expect(objectCount()).toEqual(counts);
+    await h.provider().delete(id, outs!);
+    expect(number(SHARED_A).connection_id).toBe(original);
+    expect(objectCount()).toEqual({ ...counts, cca: counts.cca - 1 });
+  });
+
+  it("counts a number isolated off an object as one of its users: a neighbour is isolated too, not written in place", async () => {
+    const original = number(SHARED_A).connection_id!;
+    const before = control().telnyxObject("call_control_applications", original)!;
+    const first = await h.provider().create(isolateArgs(SHARED_B, { smsUrl: undefined }));
+    // SHARED_A is alone on the original now, but SHARED_B comes back to it.
+    const second = await h
+      .provider()
+      .create(isolateArgs(SHARED_A, { smsUrl: undefined, voiceUrl: `${VOICE}/a` }));
+    expect(second.outs!.isolated).toHaveLength(1);
+    expect(control().telnyxObject("call_control_applications", original)).toEqual(before);
+    await h.provider().delete(first.id, first.outs!);
+    expect(number(SHARED_B).connection_id).toBe(original);
+    await h.provider().delete(second.id, second.outs!);
+    expect(number(SHARED_A).connection_id).toBe(original);
+    expect(control().telnyxObject("call_control_applications", original)).toEqual(before);
+  });
+
   it("refuses to copy a SIP connection, saying why and what to do", async () => {
     const before = control().state().telnyx;
     const error = await h

@@ -155,6 +155,8 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
    * to need it makes (or re-uses) it and the others wait for the same one.
    */
   private readonly ownerCopies = new Map<string, Promise<OwnerCopy>>();
+  /** The numbers of this run that went back home from each copy (`<kind path>/<id>`), for the note of its deletion. */
+  private readonly backFrom = new Map<string, string[]>();
   /** Members moving onto each owner's copy now (by owner copy key): it is not deleted under them. */
   private readonly onTheWay = new Map<string, number>();
   /** The objects of each kind that can be copied (their names carry the markers), listed once per operation. */
@@ -807,6 +809,9 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
           movedTo = originalId;
           await this.moveNumber(current, holds, originalId, () => (movedTo = undefined));
           back.add(copyId);
+          // Before it leaves the copy: the member that deletes it names every member gone home.
+          const home = `${kind.path}/${copyId}`;
+          this.backFrom.set(home, [...(this.backFrom.get(home) ?? []), current.phoneNumber]);
           return {};
         }
         kept = await this.keep(current, holds, kind, originalId, copyId, expected!);
@@ -818,6 +823,11 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
         if (movedTo) await this.moveNumber(current, holds, copyId, () => undefined);
         movedTo = undefined;
         back.delete(copyId);
+        const home = `${kind.path}/${copyId}`;
+        this.backFrom.set(
+          home,
+          (this.backFrom.get(home) ?? []).filter((n) => n !== current.phoneNumber),
+        );
         if (kept) await this.leaveCopy(kind, kept);
         kept = undefined;
       },
@@ -928,21 +938,27 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
         // One after another: a failure then names the call that failed first.
         for (const i of isolated) {
           const kind = kindOfRecordType(i.objectType) ?? MESSAGING_PROFILE;
+          // Said only where true: a number kept on a copy is not back on its original. The member
+          // that deletes a group's copy names every member of this run that went back from it.
           const { deleted, on } = await this.leaveCopy(kind, i.copyId);
+          const home = this.backFrom.get(`${kind.path}/${i.copyId}`) ?? [];
           const outside = on.filter((n) => !owner.members.has(n));
-          // Said only where true: a number kept on a copy is not back on its original.
-          const where = back.has(i.copyId)
-            ? `${current.phoneNumber} is back on ${kind.label} ${i.originalId}, which answers its previous webhooks; `
+          const where = home.length
+            ? `${listNumbers([...home].sort())} ${home.length > 1 ? "are" : "is"} back on ${kind.label} ${i.originalId}, which answers ${home.length > 1 ? "their" : "its"} previous webhooks; `
             : "";
           const copy = owner.members.size === 1 ? `its copy ${i.copyId}` : `the copy ${i.copyId}`;
           if (deleted)
             notes.push(
               `${where}${copy} was deleted${owner.members.size === 1 ? "" : ": no number is left on it"}`,
             );
-          else if (outside.length)
+          else if (outside.length) {
+            const mine = back.has(i.copyId)
+              ? `${current.phoneNumber} is back on ${kind.label} ${i.originalId}, which answers its previous webhooks; `
+              : "";
             notes.push(
-              `${where}${copy} was left in place: ${outside.join(", ")} ${outside.length > 1 ? "use" : "uses"} it now`,
+              `${mine}${copy} was left in place: ${outside.join(", ")} ${outside.length > 1 ? "use" : "uses"} it now`,
             );
+          }
         }
         return {};
       },
@@ -1476,6 +1492,12 @@ function keptNote(
     ? `${describeAnswers(kind, originalId, readFields(kind, original))}${why ? ` (${why})` : ", written by another resource since"}`
     : `the ${kind.label} ${originalId} is gone`;
   return `${phoneNumber} answers its previous webhooks from ${kind.label} ${keptId}, a copy kept for it: ${now}. It goes back, and the copy is deleted, once ${originalId} answers them again`;
+}
+
+/** Numbers for a message: all of them up to 20, then how many more. */
+function listNumbers(numbers: string[]): string {
+  const shown = numbers.slice(0, 20).join(", ");
+  return numbers.length > 20 ? `${shown} and ${numbers.length - 20} more` : shown;
 }
 
 /** A step that writes nothing and only says something (a restore that could not happen). */
