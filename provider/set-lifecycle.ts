@@ -34,7 +34,13 @@ import {
   type MemberState,
   type SetOutputs,
 } from "./set-schema";
-import { UNSET_WEBHOOKS, WEBHOOK_FIELDS, type WebhookChanges, type WebhookField } from "./webhooks";
+import {
+  describeValue,
+  UNSET_WEBHOOKS,
+  WEBHOOK_FIELDS,
+  type WebhookChanges,
+  type WebhookField,
+} from "./webhooks";
 
 /** How many failed members an error lists with their reasons; the rest by number only. */
 const REASONS_SHOWN = 20;
@@ -111,6 +117,7 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
   ): Promise<pulumi.dynamic.CreateResult<SetOutputs>> {
     const args = this.validated(inputs);
     const members = Object.keys(args.members);
+    await this.refuseConflictingValues(args, members);
     const group = groupOf(args, members, [], await this.journaledCopies(args, members));
     const preflights: PreflightMemo = new Map();
     const outcome = await this.forEachMember(args, members, async (phoneNumber) => {
@@ -172,6 +179,7 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
     const wanted = args.members;
     const stored = olds.members ?? {};
     const all = [...new Set([...Object.keys(stored), ...Object.keys(wanted)])].sort();
+    await this.refuseConflictingValues(args, Object.keys(wanted));
     const group = groupOf(
       args,
       Object.keys(wanted),
@@ -356,6 +364,47 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
   }
 
   /** The arguments of one member, as `PhoneNumberWebhooks` would take them. */
+  /**
+   * Members that declare values of their own (entries of `numbers`) and share a carrier object
+   * (Telnyx) would want two values on one object: refused before any member writes, naming each
+   * object, field and number. Planning refuses it too, but concurrently, after one may have written.
+   */
+  private async refuseConflictingValues(args: CheckedSetArgs, phoneNumbers: string[]): Promise<void> {
+    const listed = listedMembers(args.numbers);
+    const provider = setCarrier(args);
+    if (!provider || ![...listed.values()].some((own) => Object.keys(own).length)) return;
+    const carrier = await this.numbers.carrier(provider);
+    const wanted = new Map<string, Map<string | null, string[]>>();
+    await Promise.all(
+      phoneNumbers.map(async (phoneNumber) => {
+        const current = await carrier.find(phoneNumber, { account: args.accountSid });
+        if (!current) return; // its own attempt says so
+        const holders = carrier.holders(current);
+        const declared = memberSettings(args, listed.get(phoneNumber));
+        for (const [field, value] of Object.entries(declared) as Array<[WebhookField, string | null]>) {
+          const holder = holders[field];
+          if (!holder) continue;
+          const key = `${field} on ${holder}`;
+          const values = wanted.get(key) ?? new Map<string | null, string[]>();
+          values.set(value, [...(values.get(value) ?? []), phoneNumber]);
+          wanted.set(key, values);
+        }
+      }),
+    );
+    const conflicts = [...wanted]
+      .filter(([, values]) => values.size > 1)
+      .map(
+        ([key, values]) =>
+          `${key} (${[...values].map(([value, numbers]) => `${[...numbers].sort().join(", ")} ${numbers.length > 1 ? "set" : "sets"} ${describeValue(value)}`).join("; ")})`,
+      );
+    if (conflicts.length)
+      throw new WebhookError(
+        `Conflicting values among the members of ${args.label} for the objects they share: ${conflicts.sort().join("; ")}. ` +
+          `One object holds one value for every number on it: give these members the same values, or manage them in separate sets. Nothing was written`,
+        "conflict",
+      );
+  }
+
   private memberArgs(args: CheckedSetArgs, phoneNumber: string): CheckedArgs {
     const memberArgs: CheckedArgs = { phoneNumber };
     for (const name of SHARED_ARG_NAMES)

@@ -257,6 +257,22 @@ describe("PhoneNumberWebhooksSet on Telnyx, where numbers share applications and
     h = await startHarness(seed);
   });
 
+  it("refuses members that declare different values on one object before any of them writes", async () => {
+    const provider = setProvider();
+    const inputs = await checked(provider, {
+      provider: "telnyx",
+      voiceUrl: VOICE,
+      numbers: [PAIR[0]!, { phoneNumber: PAIR[1]!, voiceUrl: `${VOICE}/own` }],
+      onShared: "update",
+    });
+    const shared = app(PAIR[0]!);
+    h.sandbox.control.clearLog();
+    await expect(provider.create(inputs)).rejects.toThrow(
+      `Conflicting values among the members of fleet for the objects they share: voiceUrl on connection/${shared} (${PAIR[0]} sets "${VOICE}"; ${PAIR[1]} sets "${VOICE}/own")`,
+    );
+    expect(h.sandbox.control.requests().filter((r) => r.method !== "GET")).toEqual([]);
+  });
+
   it("a member that joins an object the set wrote records the originals the others recorded", async () => {
     const original = events(app(PAIR[0]!));
     const provider = setProvider();

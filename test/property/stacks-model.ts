@@ -332,11 +332,18 @@ export class World {
     const recovery = stack.recovery;
     if (!recovery) return;
     stack.recovery = undefined;
-    await this.run(stack, `recovery up ${stack.name}`, () => stack.up(recovery));
+    await this.run(stack, `recovery up ${stack.name}`, () => stack.up(recovery), undefined, true);
   }
 
   /** Runs one operation of a stack, with a fault if any; a failure makes the stack dirty. */
-  async run(stack: Stack, what: string, operation: () => Promise<void>, fault?: Fault): Promise<boolean> {
+  async run(
+    stack: Stack,
+    what: string,
+    operation: () => Promise<void>,
+    fault?: Fault,
+    /** An `up`: its success writes the stack's URLs again wherever it holds numbers. */
+    converges = false,
+  ): Promise<boolean> {
     const control = this.sandbox.control;
     if (fault?.kind === "write-fails")
       control.injectFault({ carrier: "telnyx", status: 422, method: "PATCH", skip: fault.after, times: 1 });
@@ -350,9 +357,11 @@ export class World {
       await operation();
       stack.dirty = false;
       this.log.push(`${what}: ok`);
+      this.noteConsent(converges ? stack : undefined);
       return true;
     } catch (error) {
       stack.dirty = true;
+      this.noteConsent();
       this.log.push(
         `${what}: failed (${error instanceof Error ? error.message.slice(0, 300) : String(error)})`,
       );
@@ -564,9 +573,8 @@ export class UpCommand implements fc.AsyncCommand<Model, Real> {
     const stack = world.stacks[this.stack];
     await world.recover(stack);
     if (stack.movesBetweenResources(this.program)) return;
-    const ok = await world.run(stack, this.toString(), () => stack.up(this.program), this.fault);
+    const ok = await world.run(stack, this.toString(), () => stack.up(this.program), this.fault, true);
     if (!ok && this.fault?.kind === "dies") stack.recovery = this.program;
-    if (ok) world.noteConsent(stack);
     check(world, this.toString());
   }
   toString(): string {
