@@ -171,9 +171,10 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     const desired = managedSettings(args);
     refuseIneffective(carrier, current, desired);
     refuseUnclearable(carrier, current, desired, args.onDelete);
-    const changes = changesTowards(current.webhooks, desired);
+    const differing = changesTowards(current.webhooks, desired);
+    const changes = planned(desired, differing, isolating(args));
     // Before the journal and the first write: a refused switch leaves no trace.
-    const preflight = await this.preflight(carrier.name, current, changes, args, member.preflights);
+    const preflight = await this.preflight(carrier.name, current, differing, args, member.preflights);
     // The originals are on disk before the first write: they survive a crash between two writes.
     const journal = this.journal();
     const before = { ...(current.webhooksBeforeThisRun ?? current.webhooks) };
@@ -297,12 +298,12 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     const desired = { ...declared };
     for (const field of WEBHOOK_FIELDS)
       if (olds[field] !== undefined && !(field in desired)) desired[field] = previous[field];
+    const differing = changesTowards(current.webhooks, desired);
     // A new onShared decides afresh where every setting lives (an object written in place with
     // consent is given back before the number is isolated, or refused): all of them are planned.
-    const replan = sharedMode(args) !== sharedMode(olds) ? desired : {};
-    const changes = { ...pick(replan), ...changesTowards(current.webhooks, desired) };
+    const changes = planned(desired, differing, sharedMode(args) !== sharedMode(olds) || isolating(args));
     // Only the declared URLs are probed: a setting going back to its previous value is not a choice.
-    const switched = Object.fromEntries(Object.entries(changes).filter(([field]) => field in declared));
+    const switched = Object.fromEntries(Object.entries(differing).filter(([field]) => field in declared));
     const preflight = await this.preflight(carrier.name, current, switched, args, member.preflights);
     const journal = this.journal();
     const isolatedBefore = unionOfIsolations(
@@ -640,9 +641,20 @@ function preflightMethod(field: WebhookField, args: CheckedArgs, current: Carrie
   return method === "GET" ? "GET" : "POST";
 }
 
-/** Every value of `values` as a change (`undefined` stands for none). */
-function pick(values: WebhookChanges): WebhookChanges {
-  return Object.fromEntries(Object.entries(values).map(([f, v]) => [f, v ?? null]));
+/**
+ * With `onShared: "isolate"`, where a setting lives matters as much as its value: a value another
+ * resource wrote on an object the number shares is not this one's to rely on (its destroy takes it
+ * away). So every declared setting is planned, and the carrier writes none that is already the
+ * number's own.
+ */
+function isolating(args: CheckedArgs): boolean {
+  return sharedMode(args) === "isolate";
+}
+
+/** What is planned: the settings that differ, or with `all`, every desired one. */
+function planned(desired: WebhookChanges, differing: WebhookChanges, all: boolean): WebhookChanges {
+  if (!all) return differing;
+  return { ...Object.fromEntries(Object.entries(desired).map(([f, v]) => [f, v ?? null])), ...differing };
 }
 
 /** Only what differs from the live configuration is written. */

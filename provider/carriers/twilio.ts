@@ -260,7 +260,10 @@ class TwilioCarrier implements Carrier<TwilioIds, "twilio"> {
     if (!sid)
       throw new WebhookError(`No Twilio phone number SID known for ${current.phoneNumber}`, "not-found");
     const account = this.account(current.ids.accountSid ?? undefined);
-    const fields = Object.keys(changes) as WebhookField[];
+    // Webhooks are the number's own: a value it has already needs no write.
+    const fields = (Object.keys(changes) as WebhookField[]).filter(
+      (f) => (changes[f] ?? null) !== current.webhooks[f],
+    );
     if (fields.length === 0) return [];
     const previous: WebhookChanges = Object.fromEntries(fields.map((f) => [f, current.webhooks[f]]));
     let mayHaveLanded = false;

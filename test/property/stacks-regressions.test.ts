@@ -140,4 +140,18 @@ describe("stacks on shared Telnyx objects: what the model found", () => {
       new RefreshCommand("staging"),
     ]);
   });
+
+  it("an isolated number whose URL another resource already wrote on its shared object still gets its own copy", async () => {
+    await replay([
+      new UpCommand("staging", [
+        resource("web0", [CROSS], "update", { version: 1, withPassword: true }),
+        resource("web1", [B], "refuse"),
+        resource("fleet", [ON_IVR], "isolate"),
+      ]),
+      new UpCommand("staging", [
+        resource("web0", [ON_IVR], "isolate", { version: 1, withPassword: true }),
+        resource("web1", [B], "isolate"),
+      ]),
+    ]);
+  });
 });
