@@ -25,8 +25,9 @@ const config = new pulumi.Config();
 const resolve = (v) => (typeof v === "string" && v.startsWith("secret:") ? config.requireSecret(v.slice(7)) : v);
 const resolveAll = (o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, resolve(v)]));
 exports.results = {};
-for (const { name, ...args } of config.getObject("numbers") ?? []) {
-  const r = new PhoneNumberWebhooks(name, resolveAll(args));
+// "options" holds the resource's options (deleteBeforeReplace, …), not arguments.
+for (const { name, options, ...args } of config.getObject("numbers") ?? []) {
+  const r = new PhoneNumberWebhooks(name, resolveAll(args), options);
   exports.results[name] = {
     id: r.id,
     message: r.message,
@@ -58,6 +59,8 @@ options:
 export interface NumberDeclaration extends Record<string, unknown> {
   name: string;
   phoneNumber: string;
+  /** Resource options (`deleteBeforeReplace`, …), passed as the constructor's third argument. */
+  options?: Record<string, unknown>;
 }
 
 export class E2EFixture {
