@@ -102,11 +102,12 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
       for (const phoneNumber of wanted) {
         if (changes) break;
         const member = stored[phoneNumber]!;
-        changes = memberChanged(
-          member.declared ?? memberSettings(olds, before.get(phoneNumber)),
-          memberSettings(news, listed.get(phoneNumber)),
-          member,
-        );
+        changes =
+          memberChanged(
+            member.declared ?? memberSettings(olds, before.get(phoneNumber)),
+            memberSettings(news, listed.get(phoneNumber)),
+            member,
+          ) || (member.onShared ?? sharedMode(olds)) !== sharedMode(news);
       }
     }
     return { changes, replaces };
@@ -160,7 +161,7 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
       for (const field of Object.keys(declared) as WebhookField[])
         if (live[field] !== declared[field]) own[field] = live[field] ?? null;
       shown[phoneNumber] = own;
-      return withDeclared(compactMember(args, refreshed.outs), member.declared);
+      return withDeclared(compactMember(args, refreshed.outs), member);
     });
     // A read that fails for some members drops nothing: they keep what the state had.
     if (outcome.failed.length)
@@ -216,7 +217,7 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
           member,
         ) &&
         (args.onDelete ?? "restore") === (olds.onDelete ?? "restore") &&
-        sharedMode(args) === sharedMode(olds);
+        sharedMode(args) === (member.onShared ?? sharedMode(olds));
       if (unchanged) {
         await this.numbers.journal().forget(member.provider ?? setCarrier(args)!, phoneNumber);
         return member;
@@ -249,10 +250,10 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
     for (const phoneNumber of kept) {
       const member = stored[phoneNumber]!;
       const record = reread.done[phoneNumber] ?? member;
-      outcome.done[phoneNumber] = withDeclared(
-        record,
-        member.declared ?? memberSettings(olds, before.get(phoneNumber)),
-      );
+      outcome.done[phoneNumber] = withDeclared(record, {
+        declared: member.declared ?? memberSettings(olds, before.get(phoneNumber)),
+        onShared: member.onShared ?? sharedMode(olds),
+      });
     }
     const outs = setOutputs(args, outcome.done);
     if (outcome.failed.length) throw partialFailure(id, outs, news, outcome.failed, all.length);
@@ -542,10 +543,16 @@ function compactMember(
   return member;
 }
 
-/** A member's record with what it declared, when that is not what the set's arguments say now. */
-function withDeclared(member: MemberState, declared: MemberState["declared"]): MemberState {
-  const { declared: _, ...record } = member;
-  return declared ? { ...record, declared } : record;
+/**
+ * A member's record with what it declared and its `onShared`, kept while the set's arguments say
+ * otherwise (its update failed): what it wrote, which its next update or leave starts from.
+ */
+function withDeclared(member: MemberState, applied: Pick<MemberState, "declared" | "onShared">): MemberState {
+  const { declared: _declared, onShared: _onShared, ...rest } = member;
+  const record: MemberState = rest;
+  if (applied.declared) record.declared = applied.declared;
+  if (applied.onShared) record.onShared = applied.onShared;
+  return record;
 }
 
 /** One member's record, as the per-number lifecycle reads a `PhoneNumberWebhooks` state. */
@@ -571,6 +578,7 @@ function memberOutputs(
   };
   for (const name of ["onDelete", "allowSharedUpdate", "onShared"] as const)
     if (args[name] !== undefined) Object.assign(outs, { [name]: args[name] });
+  if (member.onShared) outs.onShared = member.onShared;
   if (member.provider) outs.providerDetected = true;
   if (member.isolated) outs.isolated = member.isolated;
   if (member.overriddenBy) outs.overriddenBy = member.overriddenBy;

@@ -95,6 +95,8 @@ export const memberStateSchema = z.object({
    * otherwise (an update that failed for it): what it wrote, which its next update or leave starts from.
    */
   declared: z.object(recordOf(WEBHOOK_FIELDS, () => z.string().nullable().optional())).optional(),
+  /** Likewise, the `onShared` it was applied with (what it wrote in place, it wrote with consent). */
+  onShared: z.enum(["refuse", "update", "isolate"]).optional(),
 });
 export type MemberState = z.output<typeof memberStateSchema>;
 

@@ -154,4 +154,19 @@ describe("stacks on shared Telnyx objects: what the model found", () => {
       ]),
     ]);
   });
+
+  it("a member whose switch from update to isolate failed keeps its onShared: the next up gives the objects back", async () => {
+    await replay([
+      new UpCommand("staging", [
+        resource("web0", [B], "isolate"),
+        resource("fleet", [ON_IVR, CROSS], "update"),
+      ]),
+      new UpCommand("staging", [resource("fleet", [ON_IVR], "isolate")], { kind: "write-fails", after: 3 }),
+      new UpCommand("staging", [
+        resource("web0", [B], "isolate"),
+        resource("web1", [CROSS], "isolate"),
+        resource("fleet", [ON_IVR], "isolate"),
+      ]),
+    ]);
+  });
 });

@@ -389,27 +389,8 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
       const holds = t.kind === MESSAGING_PROFILE ? "sms" : "voice";
       // Leaving an object this resource wrote in place (it was alone on it, or had consent): what
       // it wrote there is given back first, so the numbers that stay (or come back) answer it.
-      const giveBack = await this.givenBack(t, options);
-      if (giveBack) {
-        const step = this.writeStep(phoneNumber, giveBack.target, giveBack.values, confirm, false);
-        // Not the number's webhooks (it leaves the object): verified against the values given back.
-        steps.push({
-          ...step,
-          fields: [],
-          write: async () => {
-            const answered = await step.write();
-            const wrong = giveBack.target.fields.filter(
-              (f) => (answered[f] ?? null) !== (giveBack.values[f] ?? null),
-            );
-            if (wrong.length)
-              throw new WebhookError(
-                `Verification failed: ${giveBack.target.kind.label} ${t.id} reads back other than given back (${wrong.join(", ")})`,
-                "carrier",
-              );
-            return {};
-          },
-        });
-      }
+      const giveBack = await this.giveBackStep(phoneNumber, t, options, confirm);
+      if (giveBack) steps.push(giveBack);
       // A member joining later goes onto the copy its group made before.
       const earlier = group?.copies.find((i) => i.holds === holds && i.originalId === t.id);
       if (group)
@@ -447,6 +428,17 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
           "invalid",
         );
       const fields = Object.keys(values) as WebhookField[];
+      // Back on the original, in place (a failed run's isolation undone): what it wrote there first.
+      if (sourceId === i.originalId) {
+        const target = {
+          kind,
+          id: sourceId,
+          fields: Object.keys(kind.fields) as WebhookField[],
+          sharedWith: [],
+        };
+        const giveBack = await this.giveBackStep(phoneNumber, target, options, confirm);
+        if (giveBack) steps.push(giveBack);
+      }
       // A member going back onto its group's copy claims its fields like the members on it.
       if (group)
         this.claims.claim(
@@ -472,6 +464,35 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
       );
     }
     return steps;
+  }
+
+  /** The write that gives an object back what this resource wrote on it (see `givenBack`), if any. */
+  private async giveBackStep(
+    phoneNumber: string,
+    t: WriteTarget,
+    options: WriteOptions,
+    confirm: () => Promise<void>,
+  ): Promise<WriteStep | undefined> {
+    const giveBack = await this.givenBack(t, options);
+    if (!giveBack) return undefined;
+    const step = this.writeStep(phoneNumber, giveBack.target, giveBack.values, confirm, false);
+    // Not the number's webhooks (it leaves the object): verified against the values given back.
+    return {
+      ...step,
+      fields: [],
+      write: async () => {
+        const answered = await step.write();
+        const wrong = giveBack.target.fields.filter(
+          (f) => (answered[f] ?? null) !== (giveBack.values[f] ?? null),
+        );
+        if (wrong.length)
+          throw new WebhookError(
+            `Verification failed: ${t.kind.label} ${t.id} reads back other than given back (${wrong.join(", ")})`,
+            "carrier",
+          );
+        return {};
+      },
+    };
   }
 
   /**
