@@ -8,7 +8,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { CarrierIds, Isolation, NumberGroup } from "./carriers/carrier";
-import { CARRIER_ID_KEYS, CARRIER_NAMES, type CarrierName } from "./carriers";
+import { CARRIER_ID_KEYS, CARRIER_NAMES, carrierDescriptor, type CarrierName } from "./carriers";
 import type { JournalEntry } from "./journal";
 import { WebhookError } from "./errors";
 import {
@@ -373,13 +373,15 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
   private async refuseConflictingValues(args: CheckedSetArgs, phoneNumbers: string[]): Promise<void> {
     const listed = listedMembers(args.numbers);
     const provider = setCarrier(args);
-    if (!provider || ![...listed.values()].some((own) => Object.keys(own).length)) return;
+    if (!provider || !carrierDescriptor(provider).sharedObjects) return;
+    if (![...listed.values()].some((own) => Object.keys(own).length)) return;
     const carrier = await this.numbers.carrier(provider);
     const wanted = new Map<string, Map<string | null, string[]>>();
     await Promise.all(
       phoneNumbers.map(async (phoneNumber) => {
-        const current = await carrier.find(phoneNumber, { account: args.accountSid });
-        if (!current) return; // its own attempt says so
+        // A member that cannot be found, or a read that fails, is its own attempt's to report.
+        const current = await carrier.find(phoneNumber, { account: args.accountSid }).catch(() => undefined);
+        if (!current) return;
         const holders = carrier.holders(current);
         const declared = memberSettings(args, listed.get(phoneNumber));
         for (const [field, value] of Object.entries(declared) as Array<[WebhookField, string | null]>) {

@@ -275,6 +275,11 @@ export interface CarrierDescriptor<
    * credentials' account. Its `accountSid` output is then the account the state acts on.
    */
   readonly subaccounts?: boolean;
+  /**
+   * A number's webhooks live on objects other numbers may share (Telnyx applications and
+   * profiles), so members of one set can want two values on one object (`holders` says which).
+   */
+  readonly sharedObjects?: boolean;
   /** The keys `PhoneNumberWebhooksSet.select` takes for this carrier's numbers. */
   readonly selectors: Readonly<Record<string, SelectorKey>>;
   /**

@@ -21,6 +21,7 @@ export const telnyxCarrier: CarrierDescriptor<"telnyx", TelnyxSettings, TelnyxId
   credentials: { config: "telnyx:apiKey", env: "TELNYX_API_KEY" },
   idKeys: ["phoneNumberId", "connectionId", "connectionType", "messagingProfileId"],
   selectors: TELNYX_SELECTORS,
+  sharedObjects: true,
   loadSettings({ apiKey, baseUrl }) {
     if (!apiKey) return undefined;
     return { apiKey, baseUrl: carrierBaseUrl("telnyx:baseUrl", baseUrl ?? "https://api.telnyx.com/v2") };
