@@ -498,7 +498,7 @@ function spreadOut(phoneNumbers: string[], runs: number): string[] {
  * those only the journal knows).
  */
 function groupOf(
-  args: Pick<CheckedSetArgs, "label">,
+  args: Pick<CheckedSetArgs, "label" | "onShared" | "allowSharedUpdate">,
   members: string[],
   stored: MemberState[],
   journaled: Isolation[] = [],
@@ -508,7 +508,12 @@ function groupOf(
     for (const isolation of member.isolated ?? []) copies.set(isolation.copyId, isolation);
   for (const isolation of journaled)
     if (!copies.has(isolation.copyId)) copies.set(isolation.copyId, isolation);
-  return { label: args.label, members: new Set(members), copies: [...copies.values()] };
+  return {
+    label: args.label,
+    members: new Set(members),
+    copies: [...copies.values()],
+    isolating: sharedMode(args) === "isolate",
+  };
 }
 
 /**

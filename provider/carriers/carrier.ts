@@ -140,6 +140,11 @@ export interface NumberGroup {
   members: ReadonlySet<string>;
   /** The copies the group made before (its state): members that join later are moved onto them. */
   copies: readonly Isolation[];
+  /**
+   * The group isolates (`onShared: "isolate"`): its members move onto its copies, so they do not
+   * keep the objects a leaving member gives back.
+   */
+  isolating?: boolean;
 }
 
 /**

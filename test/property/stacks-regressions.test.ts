@@ -169,4 +169,14 @@ describe("stacks on shared Telnyx objects: what the model found", () => {
       ]),
     ]);
   });
+
+  it("a member leaving an object the set wrote with consent gives it back when the staying members isolate", async () => {
+    await replay([
+      new UpCommand("staging", [resource("fleet", [B, ON_IVR, CROSS], "update")], {
+        kind: "write-fails",
+        after: 0,
+      }),
+      new UpCommand("staging", [resource("fleet", [B, CROSS], "isolate", { version: 1 })]),
+    ]);
+  });
 });

@@ -560,7 +560,9 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
     const voiceKind = current.ids.connectionType ? VOICE_KINDS[current.ids.connectionType] : undefined;
     if (voiceKind && current.ids.connectionId) await settleAfter(voiceKind, current.ids.connectionId);
     if (current.ids.messagingProfileId) await settleAfter(MESSAGING_PROFILE, current.ids.messagingProfileId);
-    const leaving = options.group !== undefined && !options.group.members.has(phoneNumber);
+    // A member leaving gives way to the members that stay on an object, unless they move off it.
+    const leaving =
+      options.group !== undefined && !options.group.members.has(phoneNumber) && !options.group.isolating;
     for (const t of plan.targets) {
       await settleAfter(t.kind, t.id);
       const live = readFields(t.kind, await this.readObject(t.kind, t.id));
