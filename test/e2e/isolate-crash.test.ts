@@ -15,7 +15,9 @@ const B = "+13125550201";
 const ALONE = "+13125550202"; // on its own TeXML application: the other resource of kill point 3
 const URLS = { voiceUrl: "https://staging.example.com/voice", smsUrl: "https://staging.example.com/sms" };
 // The sandbox derives a created object's id from its name: the SMS copy's id is known in advance.
-const SMS_COPY = telnyxUuid("messaging_profile", `support-sms (${A})`, "created");
+// The sandbox derives ids from names: the seed's first profile, and a copy of it named for A.
+const SUPPORT_SMS = telnyxUuid("messaging_profile", "support-sms", "0");
+const SMS_COPY = telnyxUuid("messaging_profile", `support-sms (${A}) [copy of ${SUPPORT_SMS}]`, "created");
 
 const KILL_POINTS = [
   {

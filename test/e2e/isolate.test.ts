@@ -70,7 +70,7 @@ describe.skipIf(!binDir)('onShared: "isolate" under the engine', () => {
     expect(moved.messaging_profile_id).not.toBe(original.profile);
     expect(counts()).toEqual({ cca: before.cca + 1, profiles: before.profiles + 1 });
     expect(control().telnyxObject("call_control_applications", moved.connection_id!)).toMatchObject({
-      application_name: `support-app (${A})`,
+      application_name: `support-app (${A}) [copy of ${original.connection}]`,
       webhook_event_url: URLS.voiceUrl,
     });
     expect(number(B)).toEqual(neighbour.number);
@@ -123,7 +123,7 @@ describe.skipIf(!binDir)('onShared: "isolate" under the engine', () => {
     expectSuccess(await f.up(STACK), "up after the copy was deleted");
     const recopied = number(A).connection_id!;
     expect(control().telnyxObject("call_control_applications", recopied)).toMatchObject({
-      application_name: `support-app (${A})`,
+      application_name: `support-app (${A}) [copy of ${original.connection}]`,
       webhook_event_url: URLS.voiceUrl,
     });
     expect(counts()).toEqual({ cca: before.cca + 1, profiles: before.profiles + 1 });
@@ -158,7 +158,7 @@ describe.skipIf(!binDir)('onShared: "isolate" under the engine', () => {
     const copyId = number(TEXML).connection_id!;
     expect(copyId).not.toBe(original);
     expect(control().telnyxObject("texml_applications", copyId)).toMatchObject({
-      friendly_name: `ivr-texml (${TEXML})`,
+      friendly_name: `ivr-texml (${TEXML}) [copy of ${original}]`,
       voice_url: URLS.voiceUrl,
       voice_method: "get",
       status_callback: before.texml!.status_callback,
