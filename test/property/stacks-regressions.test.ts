@@ -179,4 +179,13 @@ describe("stacks on shared Telnyx objects: what the model found", () => {
       new UpCommand("staging", [resource("fleet", [B, CROSS], "isolate", { version: 1 })]),
     ]);
   });
+
+  it("a member's undo never moves it back onto a group copy another member deleted meanwhile (a race: tried 25 times)", async () => {
+    for (let i = 0; i < 25; i++)
+      await replay([
+        new UpCommand("qa", [resource("fleet", [TEXML, ON_SALES_QA, ON_SALES_QA2], "isolate")]),
+        new DestroyCommand("qa", { kind: "write-fails", after: 4 }),
+        new RefreshCommand("staging"),
+      ]);
+  });
 });

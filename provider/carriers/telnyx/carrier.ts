@@ -843,7 +843,14 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
         return {};
       },
       undo: async () => {
-        if (movedTo) await this.moveNumber(current, holds, copyId, () => undefined);
+        // Under the lock a member deleting the copy holds: never onto a copy deleted meanwhile
+        // (then the number stays on the original, which answers its previous webhooks).
+        const copyKey = `${kind.path}/${copyId}`;
+        if (movedTo)
+          await this.withObjectLock(`leave ${copyKey}`, async () => {
+            if (!this.deletedHere.has(copyKey))
+              await this.moveNumber(current, holds, copyId, () => undefined);
+          });
         movedTo = undefined;
         back.delete(copyId);
         const home = `${kind.path}/${copyId}`;
