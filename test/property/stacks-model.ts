@@ -164,8 +164,13 @@ export class Stack {
     );
   }
 
+  /**
+   * `pulumi up` as the README's projects run it (`refresh: always`): the state is read first, so
+   * changes made in the portal show as drift and are written back.
+   */
   async up(program: Program): Promise<void> {
     const p = this.providers();
+    await this.readState(p);
     await this.finishPendingDeletes(p);
     for (const decl of program) {
       const args = argsOf(this.name, decl);
@@ -208,7 +213,10 @@ export class Stack {
   }
 
   async refresh(): Promise<void> {
-    const p = this.providers();
+    await this.readState(this.providers());
+  }
+
+  private async readState(p: ReturnType<Stack["providers"]>): Promise<void> {
     for (const [name, entry] of [...this.resources]) {
       const read = await this.providerOf(p, entry).read(entry.id, entry.outs as never);
       if (!read.id) this.resources.delete(name);

@@ -4,7 +4,15 @@
  * destroyed. The two reproductions of the issue come first.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { DestroyCommand, quietWarnings, RefreshCommand, replay, resource, UpCommand } from "./stacks-model";
+import {
+  ConsoleEditCommand,
+  DestroyCommand,
+  quietWarnings,
+  RefreshCommand,
+  replay,
+  resource,
+  UpCommand,
+} from "./stacks-model";
 
 beforeAll(() => quietWarnings());
 
@@ -187,5 +195,13 @@ describe("stacks on shared Telnyx objects: what the model found", () => {
         new DestroyCommand("qa", { kind: "write-fails", after: 4 }),
         new RefreshCommand("staging"),
       ]);
+  });
+
+  it("a console edit of a number's own copy is written back by the next up (which refreshes first)", async () => {
+    await replay([
+      new UpCommand("staging", [resource("web0", [B], "isolate", { version: 1, withPassword: true })]),
+      new ConsoleEditCommand("staging", 0),
+      new UpCommand("staging", [resource("web0", [B], "isolate", { version: 1, withPassword: true })]),
+    ]);
   });
 });
