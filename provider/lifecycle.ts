@@ -172,7 +172,7 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     refuseIneffective(carrier, current, desired);
     refuseUnclearable(carrier, current, desired, args.onDelete);
     const differing = changesTowards(current.webhooks, desired);
-    const changes = planned(desired, differing, isolating(args));
+    const changes = planned(desired, differing, planningAll(args));
     // Before the journal and the first write: a refused switch leaves no trace.
     const preflight = await this.preflight(carrier.name, current, differing, args, member.preflights);
     // The originals are on disk before the first write: they survive a crash between two writes.
@@ -301,7 +301,7 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     const differing = changesTowards(current.webhooks, desired);
     // A new onShared decides afresh where every setting lives (an object written in place with
     // consent is given back before the number is isolated, or refused): all of them are planned.
-    const changes = planned(desired, differing, sharedMode(args) !== sharedMode(olds) || isolating(args));
+    const changes = planned(desired, differing, sharedMode(args) !== sharedMode(olds) || planningAll(args));
     // Only the declared URLs are probed: a setting going back to its previous value is not a choice.
     const switched = Object.fromEntries(Object.entries(differing).filter(([field]) => field in declared));
     const preflight = await this.preflight(carrier.name, current, switched, args, member.preflights);
@@ -642,13 +642,14 @@ function preflightMethod(field: WebhookField, args: CheckedArgs, current: Carrie
 }
 
 /**
- * With `onShared: "isolate"`, where a setting lives matters as much as its value: a value another
- * resource wrote on an object the number shares is not this one's to rely on (its destroy takes it
- * away). So every declared setting is planned, and the carrier writes none that is already the
- * number's own.
+ * With `onShared: "isolate"` or `"update"`, where a setting lives matters as much as its value: a
+ * value another resource wrote on an object the number shares is not this one's to rely on (its
+ * destroy takes it away). So every declared setting is planned: isolated, or claimed on the shared
+ * object (another resource of the run then gives way), and the carrier writes none that is already
+ * the number's own.
  */
-function isolating(args: CheckedArgs): boolean {
-  return sharedMode(args) === "isolate";
+function planningAll(args: CheckedArgs): boolean {
+  return sharedMode(args) !== "refuse";
 }
 
 /** What is planned: the settings that differ, or with `all`, every desired one. */

@@ -204,4 +204,12 @@ describe("stacks on shared Telnyx objects: what the model found", () => {
       new UpCommand("staging", [resource("web0", [B], "isolate", { version: 1, withPassword: true })]),
     ]);
   });
+
+  it("a number replaced by one whose object already holds its URL (consent): the old one's destroy leaves it", async () => {
+    await replay([
+      new UpCommand("staging", [resource("web0", [ON_IVR], "update")]),
+      new UpCommand("staging", [resource("web0", [CROSS], "update")], { kind: "dies", after: 1 }),
+      new RefreshCommand("staging"),
+    ]);
+  });
 });
