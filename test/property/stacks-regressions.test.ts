@@ -212,4 +212,16 @@ describe("stacks on shared Telnyx objects: what the model found", () => {
       new RefreshCommand("staging"),
     ]);
   });
+
+  it("a backup deleted earlier in a run does not stop the run making a new one for a later consent write", async () => {
+    await replay([
+      new UpCommand("staging", [resource("web0", [ON_IVR], "update")]),
+      new UpCommand("staging", [resource("web0", [CROSS], "update", { deleteBeforeReplace: true })], {
+        kind: "dies",
+        after: 1,
+      }),
+      new RefreshCommand("staging"),
+      new UpCommand("production", [resource("fleet", [ON_IVR_PROD], "isolate")], { kind: "dies", after: 8 }),
+    ]);
+  });
 });

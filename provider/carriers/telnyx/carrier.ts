@@ -1034,7 +1034,11 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
       const notes: string[] = [];
       for (const id of backups) {
         const backup = await this.readIfExists(kind, id);
-        if (backup && sameWebhooks(kind, readFields(kind, backup), answers)) await this.leaveCopy(kind, id);
+        if (!backup || !sameWebhooks(kind, readFields(kind, backup), answers)) continue;
+        await this.leaveCopy(kind, id);
+        // The original answers its originals again: for the rest of this run, that is what it
+        // answered before (not a value another resource of the run wrote and has given back).
+        this.firstRead.set(`${kind.path}/${originalId}`, original);
       }
       for (const id of kept) {
         const copy = await this.readIfExists(kind, id);
@@ -1237,6 +1241,8 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
     }
     this.objects.delete(`${kind.path}/${id}`);
     this.deletedHere.add(`${kind.path}/${id}`);
+    // Gone from the listing too: a backup deleted here must not stop this run making a new one.
+    (await this.indexes.peek(kind.path)?.catch(() => undefined))?.delete(id);
   }
 
   /** Numbers on an object read now (not from a cache), or `undefined` when the object is gone. */
