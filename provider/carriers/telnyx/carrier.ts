@@ -992,9 +992,11 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
         }
         return {};
       },
-      // A deleted copy cannot come back: this step runs after every move has succeeded.
       undo: async () => undefined,
       note: () => (notes.length ? notes.join("; ") : undefined),
+      // A deleted copy cannot come back: this runs after every move has succeeded, and a failure
+      // here undoes none of them (the next run deletes what is left).
+      final: true,
     };
   }
 
