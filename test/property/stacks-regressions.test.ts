@@ -224,4 +224,19 @@ describe("stacks on shared Telnyx objects: what the model found", () => {
       new UpCommand("production", [resource("fleet", [ON_IVR_PROD], "isolate")], { kind: "dies", after: 8 }),
     ]);
   });
+
+  it("a member on its group's copy that starts managing a field records the original's value, not the copy's", async () => {
+    await replay([
+      new UpCommand("qa", [resource("fleet", [TEXML], "isolate")]),
+      new UpCommand(
+        "qa",
+        [resource("fleet", [TEXML, ON_SALES_QA, ON_SALES_QA2], "isolate", { withFallback: true })],
+        {
+          kind: "dies",
+          after: 16,
+        },
+      ),
+      new DestroyCommand("staging"),
+    ]);
+  });
 });

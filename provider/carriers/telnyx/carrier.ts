@@ -202,11 +202,18 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
     };
     // What the objects answered before: a backup's webhooks when a resource wrote the object in
     // place with consent (any stack's), else the object as this process first read it.
+    // A number on a copy answered, before, what its original did (not the copy's values).
     const before = async (kind: ObjectKind, id: string) => {
-      const [backup] = options.originals ? await this.markedIds(kind, id, "original") : [];
-      // From the listing itself: a lookup costs no call per object.
-      const object = backup ? (await this.listedObjects(kind)).get(backup) : undefined;
-      return readFields(kind, object ?? this.firstRead.get(`${kind.path}/${id}`) ?? {});
+      if (options.originals && kind.copy) {
+        // From the listing itself: a lookup costs no call per object.
+        const listed = await this.listedObjects(kind);
+        const mark = markOf(listed.get(id)?.[kind.nameField]);
+        const originalId = mark?.role === "copy" ? mark.originalId : id;
+        const [backup] = await this.markedIds(kind, originalId, "original");
+        const object = backup ? listed.get(backup) : originalId !== id ? listed.get(originalId) : undefined;
+        if (object) return readFields(kind, object);
+      }
+      return readFields(kind, this.firstRead.get(`${kind.path}/${id}`) ?? {});
     };
     const webhooksBeforeThisRun: WebhookSettings = {
       ...UNSET_WEBHOOKS,
