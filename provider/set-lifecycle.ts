@@ -364,7 +364,6 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
     return sortedRecord(members);
   }
 
-  /** The arguments of one member, as `PhoneNumberWebhooks` would take them. */
   /**
    * Members that declare values of their own (entries of `numbers`) and share a carrier object
    * (Telnyx) would want two values on one object: refused before any member writes, naming each
@@ -408,6 +407,7 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
       );
   }
 
+  /** The arguments of one member, as `PhoneNumberWebhooks` would take them. */
   private memberArgs(args: CheckedSetArgs, phoneNumber: string): CheckedArgs {
     const memberArgs: CheckedArgs = { phoneNumber };
     for (const name of SHARED_ARG_NAMES)
