@@ -720,14 +720,8 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
     copyId: string,
     members: ReadonlySet<string>,
   ): Promise<TelnyxObject | undefined> {
-    const key = `${kind.path}/${copyId}`;
-    let copy: TelnyxObject;
-    try {
-      copy = await this.readObject(kind, copyId, { fresh: !this.writtenHere.has(key) });
-    } catch (error) {
-      if (error instanceof CarrierError && error.status === 404) return undefined;
-      throw error;
-    }
+    const copy = await this.readIfExists(kind, copyId);
+    if (!copy) return undefined;
     const on = await this.numbersOnFresh(kind, copyId);
     if (on === undefined || on.some((n) => !members.has(n))) return undefined;
     // Who is on it now: each member's move then adds itself.
