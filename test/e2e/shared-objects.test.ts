@@ -106,6 +106,23 @@ function declaredOver(start: Answers, urls: { voiceUrl: string; smsUrl: string }
 
 const output = (r: CliResult) => r.stdout + r.stderr;
 
+/** Staging holds +…201 and production +…200, both isolated; production's SMS URL is a secret. */
+async function initStacks(f: E2EFixture): Promise<void> {
+  await f.initStack("staging", [
+    { name: "line", phoneNumber: STAGING_NUMBER, ...STAGING_URLS, onShared: "isolate" },
+  ]);
+  await f.initStack("production", [
+    {
+      name: "line",
+      phoneNumber: PRODUCTION_NUMBER,
+      voiceUrl: PRODUCTION_URLS.voiceUrl,
+      smsUrl: "secret:productionSmsUrl",
+      onShared: "isolate",
+    },
+  ]);
+  await f.setSecret("production", "productionSmsUrl", PRODUCTION_URLS.smsUrl);
+}
+
 describe.skipIf(!binDir)("stacks on shared Telnyx objects (issue 18)", () => {
   for (const { order, title } of [
     { order: ["staging", "production"] as const, title: "destroyed in the natural order" },
@@ -143,19 +160,7 @@ describe.skipIf(!binDir)("stacks on shared Telnyx objects (issue 18)", () => {
           production: declaredOver(start.production, PRODUCTION_URLS),
         };
 
-        await f.initStack("staging", [
-          { name: "line", phoneNumber: STAGING_NUMBER, ...STAGING_URLS, onShared: "isolate" },
-        ]);
-        await f.initStack("production", [
-          {
-            name: "line",
-            phoneNumber: PRODUCTION_NUMBER,
-            voiceUrl: PRODUCTION_URLS.voiceUrl,
-            smsUrl: "secret:productionSmsUrl",
-            onShared: "isolate",
-          },
-        ]);
-        await f.setSecret("production", "productionSmsUrl", PRODUCTION_URLS.smsUrl);
+        await initStacks(f);
         const stagingRuns: CliResult[] = [];
         const holding = new Set<"staging" | "production">();
         // After every command: what each number answers, and the originals never written (the other
@@ -348,19 +353,7 @@ describe.skipIf(!binDir)("stacks on shared Telnyx objects (issue 18)", () => {
         staging: s.answers(STAGING_NUMBER),
       };
       const originals = s.originals;
-      await f.initStack("staging", [
-        { name: "line", phoneNumber: STAGING_NUMBER, ...STAGING_URLS, onShared: "isolate" },
-      ]);
-      await f.initStack("production", [
-        {
-          name: "line",
-          phoneNumber: PRODUCTION_NUMBER,
-          voiceUrl: PRODUCTION_URLS.voiceUrl,
-          smsUrl: "secret:productionSmsUrl",
-          onShared: "isolate",
-        },
-      ]);
-      await f.setSecret("production", "productionSmsUrl", PRODUCTION_URLS.smsUrl);
+      await initStacks(f);
 
       expectSuccess(await f.up("staging"), "up staging");
       const copies = {
