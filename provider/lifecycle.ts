@@ -244,12 +244,24 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
       return undefined;
     }
     const previous = stored.previousWebhooks ?? current.webhooks;
-    // The copies stay ours while the number is elsewhere (drift): destroy still deletes them.
-    const outs = buildOutputs(stored, carrier.name, current, previous, stored.isolated ?? []);
+    // The copies stay ours while the number is elsewhere (drift): destroy still deletes them. A
+    // copy only the journal names (a run that died after making it, before the state heard of it)
+    // joins them, so that the refreshed state moves the number back and deletes it too.
+    const journal = this.journal();
+    const journaled = await journal.entry(carrier.name, phoneNumber);
+    const outs = buildOutputs(
+      stored,
+      carrier.name,
+      current,
+      previous,
+      unionOfIsolations(stored.isolated ?? [], journaled?.isolated ?? []),
+    );
     if (stored.providerDetected) outs.providerDetected = true;
     if (stored.preflightResults) outs.preflightResults = stored.preflightResults;
-    // The state holds the copies (this read was given them): the journal's copy of them can go.
-    if (stored.isolated?.length) await this.journal().forget(carrier.name, phoneNumber);
+    // The state this read was given holds every copy the entry names: the entry can go. Else it
+    // stays (a preview's read writes no state) until an up or destroy uses it.
+    const inState = (i: Isolation) => stored.isolated?.some((s) => s.copyId === i.copyId);
+    if (journaled?.isolated.every(inState)) await journal.forget(carrier.name, phoneNumber);
     // Inputs mirror what was declared, with the live values of the managed settings, so a preview
     // shows drift as an update and nothing else; and the outputs an update keeps, which `check`
     // carries into the new inputs, so that a preview of an update knows them.

@@ -148,9 +148,9 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
     const shown: Record<string, WebhookChanges & { released?: true }> = {};
     const outcome = await this.forEachMember(args, stored, async (phoneNumber) => {
       const member = props.members[phoneNumber]!;
+      // The state holds the member now: a journal entry kept by the create that added it goes
+      // (once the state holds every copy it names).
       const refreshed = await this.numbers.refreshNumber(memberOutputs(args, phoneNumber, member));
-      // The state holds the member now: a journal entry kept by the create that added it can go.
-      if (refreshed) await this.numbers.journal().forget(refreshed.outs.provider, phoneNumber);
       if (!refreshed) {
         shown[phoneNumber] = { released: true };
         return undefined;

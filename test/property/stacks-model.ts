@@ -301,7 +301,7 @@ export class World {
   stacks: Record<StackName, Stack>;
   readonly sharedJournal = mkdtempSync(join(tmpdir(), "pwh-machine-"));
   env: Record<string, string>;
-  initial!: { answers: Map<string, Answers>; objects: Map<string, Answers>; count: number };
+  initial!: { answers: Map<string, Answers>; objects: Map<string, Answers> };
   /** The current operation runs under a fault that simulates the process dying. */
   dying = false;
   /**
@@ -325,7 +325,6 @@ export class World {
     this.initial = {
       answers: this.answersByNumber(),
       objects: this.originalObjects(),
-      count: this.objectCount(),
     };
   }
 
@@ -436,9 +435,12 @@ export class World {
     return objects;
   }
 
-  private objectCount(): number {
+  private nameOfObject(id: string): string {
     const t = this.sandbox.control.state().telnyx;
-    return t.call_control_applications.length + t.texml_applications.length + t.messaging_profiles.length;
+    const o = [...t.call_control_applications, ...t.texml_applications, ...t.messaging_profiles].find(
+      (x) => x.id === id,
+    );
+    return o ? `${nameOf(o)} (${id})` : id;
   }
 
   /**
@@ -530,10 +532,10 @@ export class World {
     }
     // 4. Every stack destroyed: every number, application and profile as it was; no copy left.
     if (stacks.every((s) => s.resources.size === 0 && s.pendingDeletes.length === 0)) {
-      const count = this.objectCount();
-      if (count !== this.initial.count)
+      const left = [...this.rawObjects().keys()].filter((id) => !this.initial.objects.has(id));
+      if (left.length)
         problems.push(
-          `4: ${count - this.initial.count} object(s) left behind after every stack was destroyed`,
+          `4: ${left.length} object(s) left behind after every stack was destroyed: ${left.map((id) => this.nameOfObject(id)).join(", ")}`,
         );
       for (const [id, before] of this.initial.objects) {
         const now = this.originalObjects().get(id);

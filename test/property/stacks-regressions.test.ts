@@ -239,4 +239,21 @@ describe("stacks on shared Telnyx objects: what the model found", () => {
       new DestroyCommand("staging"),
     ]);
   });
+
+  it("a copy made by an update that died is known to the refresh before the next up: destroy deletes it", async () => {
+    // The refresh used to forget the journal entry naming the copy; the next up then took the
+    // number's copy for its own object, and destroy left the copy behind.
+    for (const journalPerStack of [false, true])
+      await replay(
+        [
+          new UpCommand("qa", [resource("fleet", [TEXML], "update")]),
+          new UpCommand("qa", [resource("fleet", [TEXML, ON_SALES_QA, ON_SALES_QA2], "isolate")], {
+            kind: "dies",
+            after: 24,
+          }),
+          new DestroyCommand("staging"),
+        ],
+        { journalPerStack },
+      );
+  });
 });
