@@ -267,7 +267,10 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     // carries into the new inputs, so that a preview of an update knows them.
     const inputs: Record<string, unknown> = { phoneNumber, provider: carrier.name };
     if (stored.providerDetected) inputs.providerDetected = true;
-    for (const key of CARRIER_ID_KEYS) if (outs[key] !== undefined) inputs[key] = outs[key];
+    // Not the ids an isolating resource may change: `check` does not carry them (see keptFromState).
+    const isolating = stored.onShared === "isolate" ? isolatedIdKeys(carrier.name) : [];
+    for (const key of CARRIER_ID_KEYS)
+      if (outs[key] !== undefined && !isolating.includes(key)) inputs[key] = outs[key];
     Object.assign(inputs, liveDeclared(stored, current));
     if (stored.onDelete !== undefined) inputs.onDelete = stored.onDelete;
     if (stored.allowSharedUpdate !== undefined) inputs.allowSharedUpdate = stored.allowSharedUpdate;
@@ -577,7 +580,15 @@ function keptFromState(olds: Record<string, unknown>, news: Record<string, unkno
   if (declared !== undefined) delete stored.providerDetected;
   for (const name of Object.keys(stored))
     if (news[name] !== undefined && news[name] !== null) delete stored[name];
+  // An isolating update may move the number onto copies: the preview shows their ids as unknown.
+  const carrier = (declared ?? olds.provider) as CarrierName;
+  if (news.onShared === "isolate" || olds.onShared === "isolate")
+    for (const name of isolatedIdKeys(carrier)) delete stored[name];
   return stored as KeptOutputs;
+}
+
+function isolatedIdKeys(carrier: CarrierName): readonly string[] {
+  return carrierDescriptor(carrier)?.isolatedIdKeys ?? [];
 }
 
 /** True when the carrier was looked up rather than declared, now or when the state was written. */

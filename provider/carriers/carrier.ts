@@ -285,6 +285,11 @@ export interface CarrierDescriptor<
    * profiles), so members of one set can want two values on one object (`holders` says which).
    */
   readonly sharedObjects?: boolean;
+  /**
+   * The identifiers `onShared: "isolate"` may change (it moves the number onto copies): a preview
+   * of an isolating resource shows them as unknown rather than as the state has them.
+   */
+  readonly isolatedIdKeys?: readonly (keyof Ids & string)[];
   /** The keys `PhoneNumberWebhooksSet.select` takes for this carrier's numbers. */
   readonly selectors: Readonly<Record<string, SelectorKey>>;
   /**

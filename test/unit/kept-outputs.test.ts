@@ -98,6 +98,35 @@ describe("check carries forward what the state knows", () => {
     expect(noCarrier.inputs).toEqual({ phoneNumber: NUMBER, voiceUrl: "https://example.com/v2" });
   });
 
+  it("not the ids an isolating Telnyx resource may change: a preview shows them as unknown", async () => {
+    const telnyx = {
+      __provider: "serialized",
+      phoneNumber: "+13125550202",
+      provider: "telnyx",
+      voiceUrl: "https://example.com/voice",
+      phoneNumberId: "1373562792052722796",
+      connectionId: "1879119507771398823",
+      connectionType: "texml_application",
+      messagingProfileId: "15fc3175-d18d-4407-b7ce-f1bfacb6f3b9",
+    };
+    const next = { ...news, phoneNumber: telnyx.phoneNumber, provider: "telnyx" };
+    const kept = { phoneNumberId: telnyx.phoneNumberId, connectionType: telnyx.connectionType };
+    // Isolating now, or until now (switching back moves the number home).
+    for (const [olds, onShared] of [
+      [telnyx, "isolate"],
+      [{ ...telnyx, onShared: "isolate" }, "refuse"],
+    ] as const) {
+      const { inputs } = await provider.check(olds, { ...next, onShared });
+      expect(inputs).toEqual({ ...next, onShared, ...kept, __provider: undefined });
+    }
+    // Not isolating: every id, as the state has it.
+    const { inputs } = await provider.check(telnyx, { ...next, onShared: "update" });
+    expect(inputs).toMatchObject({
+      connectionId: telnyx.connectionId,
+      messagingProfileId: telnyx.messagingProfileId,
+    });
+  });
+
   it("never takes them from the program: declaring one is still not a property", async () => {
     const { failures } = await provider.check({}, { ...news, providerDetected: true, phoneNumberSid: "PNx" });
     expect(failures?.map((f) => f.property).sort()).toEqual(["phoneNumberSid", "providerDetected"]);

@@ -22,6 +22,7 @@ export const telnyxCarrier: CarrierDescriptor<"telnyx", TelnyxSettings, TelnyxId
   idKeys: ["phoneNumberId", "connectionId", "connectionType", "messagingProfileId"],
   selectors: TELNYX_SELECTORS,
   sharedObjects: true,
+  isolatedIdKeys: ["connectionId", "messagingProfileId"],
   loadSettings({ apiKey, baseUrl }) {
     if (!apiKey) return undefined;
     return { apiKey, baseUrl: carrierBaseUrl("telnyx:baseUrl", baseUrl ?? "https://api.telnyx.com/v2") };
