@@ -97,6 +97,8 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
       const stored = olds.members ?? {};
       const wanted = Object.keys(news.members);
       if (wanted.length !== Object.keys(stored).length || wanted.some((n) => !stored[n])) changes = true;
+      // A member whose join failed and that is no longer declared gets back what it had.
+      if (olds.failedToJoin?.some((n) => !stored[n])) changes = true;
       const listed = listedMembers(news.numbers);
       const before = listedMembers(olds.numbers);
       for (const phoneNumber of wanted) {
@@ -129,7 +131,11 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
       });
       return compactMember(args, outs);
     });
-    const outs = setOutputs(args, outcome.done);
+    const outs = setOutputs(
+      args,
+      outcome.done,
+      outcome.failed.map((f) => f.phoneNumber),
+    );
     const id = `${setCarrier(args) ?? "detected"}:${args.label}`;
     if (outcome.failed.length) throw partialFailure(id, outs, inputs, outcome.failed, members.length);
     return { id, outs };
@@ -166,7 +172,7 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
     // A read that fails for some members drops nothing: they keep what the state had.
     if (outcome.failed.length)
       throw new WebhookError(failureMessage("read", outcome.failed, stored.length), "carrier");
-    const outs = setOutputs(args, outcome.done);
+    const outs = setOutputs(args, outcome.done, props.failedToJoin);
     const inputs: Record<string, unknown> = { ...declaredArgs(args), members: sortedRecord(shown) };
     return { id, props: outs, inputs };
   }
@@ -179,7 +185,9 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
     const args = this.validated(news);
     const wanted = args.members;
     const stored = olds.members ?? {};
-    const all = [...new Set([...Object.keys(stored), ...Object.keys(wanted)])].sort();
+    // A member whose join failed before is retried if still declared, else given back what it had.
+    const unjoined = (olds.failedToJoin ?? []).filter((phoneNumber) => !stored[phoneNumber]);
+    const all = [...new Set([...Object.keys(stored), ...Object.keys(wanted), ...unjoined])].sort();
     await this.refuseConflictingValues(args, Object.keys(wanted));
     const group = groupOf(
       args,
@@ -195,6 +203,10 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
     const notes: string[] = [];
     const outcome = await this.forEachMember(args, all, async (phoneNumber) => {
       const member = stored[phoneNumber];
+      if (!member && !wanted[phoneNumber]) {
+        notes.push(...(await this.giveBackUnjoined(olds, phoneNumber, group)));
+        return undefined;
+      }
       if (!member) {
         const outs = await this.numbers.takeOver(this.memberArgs(args, phoneNumber), {
           group,
@@ -255,7 +267,11 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
         onShared: member.onShared ?? sharedMode(olds),
       });
     }
-    const outs = setOutputs(args, outcome.done);
+    const outs = setOutputs(
+      args,
+      outcome.done,
+      outcome.failed.map((f) => f.phoneNumber).filter((phoneNumber) => !stored[phoneNumber]),
+    );
     if (outcome.failed.length) throw partialFailure(id, outs, news, outcome.failed, all.length);
     return { outs };
   }
@@ -264,10 +280,15 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
   async delete(_id: string, props: SetOutputs): Promise<void> {
     const stored = props.members ?? {};
     const members = Object.keys(stored);
+    const unjoined = (props.failedToJoin ?? []).filter((phoneNumber) => !stored[phoneNumber]);
     const group = groupOf(props, members, Object.values(stored));
     const notes: string[] = [];
-    const outcome = await this.forEachMember(props, members, async (phoneNumber) => {
-      const member = stored[phoneNumber]!;
+    const outcome = await this.forEachMember(props, [...members, ...unjoined], async (phoneNumber) => {
+      const member = stored[phoneNumber];
+      if (!member) {
+        notes.push(...(await this.giveBackUnjoined(props, phoneNumber, group)));
+        return undefined;
+      }
       notes.push(
         ...(await this.numbers.restoreNumber(memberOutputs(props, phoneNumber, member), {
           group,
@@ -282,6 +303,37 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
         `${failureMessage("restore", outcome.failed, members.length)}. Every other member has its previous webhooks back; run \`pulumi destroy\` again to finish`,
         "carrier",
       );
+  }
+
+  /**
+   * A member whose join failed and that the set no longer declares (or destroys): what its journal
+   * entry recorded, it gets back, as a leaving member does (copies made for it deleted, an object
+   * written in place given back), and the entry goes. Nothing to do without an entry.
+   */
+  private async giveBackUnjoined(
+    olds: SetOutputs,
+    phoneNumber: string,
+    group: NumberGroup,
+  ): Promise<string[]> {
+    const notes: string[] = [];
+    for (const { provider, entry } of await this.journaled(olds, [phoneNumber])) {
+      const declared = memberSettings(olds, listedMembers(olds.numbers).get(phoneNumber));
+      const managed = WEBHOOK_FIELDS.filter((field) => declared[field] !== undefined);
+      const record: MemberState = {
+        ids: {},
+        webhooks: {},
+        previous: Object.fromEntries(managed.map((field) => [field, entry.webhooks[field]])),
+      };
+      if (entry.isolated.length) record.isolated = entry.isolated;
+      if (!setCarrier(olds)) record.provider = provider;
+      notes.push(
+        ...(await this.numbers.restoreNumber(memberOutputs(olds, phoneNumber, record), {
+          group,
+          previous: record.previous,
+        })),
+      );
+    }
+    return notes;
   }
 
   /**
@@ -594,21 +646,33 @@ function memberOutputs(
 
 /** The arguments as declared (what the outputs repeat), without the members. */
 function declaredArgs(args: Omit<CheckedSetArgs, "members">): Record<string, unknown> {
-  const { members: _members, memberCount: _count, message: _message, ...declared } = args as SetOutputs;
+  const {
+    members: _members,
+    memberCount: _count,
+    message: _message,
+    failedToJoin: _failed,
+    ...declared
+  } = args as SetOutputs;
   return declared;
 }
 
-function setOutputs(args: Omit<CheckedSetArgs, "members">, done: Record<string, MemberState>): SetOutputs {
+function setOutputs(
+  args: Omit<CheckedSetArgs, "members">,
+  done: Record<string, MemberState>,
+  failedToJoin: string[] = [],
+): SetOutputs {
   const members = sortedRecord(done);
   const count = Object.keys(members).length;
   const provider = setCarrier(args);
-  return {
+  const outs: SetOutputs = {
     ...declaredArgs(args),
     label: args.label,
     members,
     memberCount: count,
     message: `Successfully updated webhooks for ${count} number(s)${provider ? ` via ${provider}` : ""}`,
   };
+  if (failedToJoin.length) outs.failedToJoin = [...failedToJoin].sort();
+  return outs;
 }
 
 function sortedRecord<T>(record: Record<string, T>): Record<string, T> {

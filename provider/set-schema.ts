@@ -107,8 +107,13 @@ export type SetOutputs = Omit<CheckedSetArgs, "members"> & {
   memberCount: number;
   /** "Successfully updated webhooks for 1000 number(s) via twilio" */
   message: string;
+  /**
+   * Members whose join failed (not in `members`): their journal entries hold what they had. The
+   * next update retries the ones still declared and gives the others back what they had.
+   */
+  failedToJoin?: string[];
 };
-export const SET_OUTPUT_NAMES = ["members", "memberCount", "message"] as const;
+export const SET_OUTPUT_NAMES = ["members", "memberCount", "message", "failedToJoin"] as const;
 
 /** The carrier a set's numbers are at: declared, else the one whose keys `select` uses. */
 export function setCarrier(args: { provider?: unknown; select?: unknown }): CarrierName | undefined {

@@ -2,6 +2,7 @@
  * `PhoneNumberWebhooksSet` through its provider, against the sandbox and the real carrier SDKs:
  * members taken over, drift of one member, partial failure and recovery, destroy restoring all.
  */
+import { readdirSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PhoneNumberWebhooksSetProvider } from "../../provider/set-lifecycle";
 import type { CheckedSetArgs, SetOutputs } from "../../provider/set-schema";
@@ -407,6 +408,89 @@ describe("PhoneNumberWebhooksSet on Telnyx, where numbers share applications and
     await setProvider().delete(failure.id, outs as SetOutputs);
     for (const phone of PAIR) expect(app(phone)).toBe(shared);
     expect(h.sandbox.control.telnyxObject("call_control_applications", copy)).toBeUndefined();
+  });
+
+  it("a member whose join failed and that leaves the set is given back what its journal entry holds, and the entry goes", async () => {
+    const outsider = "+13125550203";
+    buyOnSupportApp(outsider);
+    const shared = app(PAIR[0]!);
+    const provider = setProvider();
+    const args = {
+      provider: "telnyx",
+      voiceUrl: VOICE,
+      smsUrl: SMS,
+      numbers: PAIR,
+      onShared: "isolate",
+      concurrency: 1,
+    };
+    const inputs = await checked(provider, args);
+    // The first member moves onto the set's copy, then neither its next move nor the move back
+    // goes through: its join fails, leaving it on the copy that only its journal entry names.
+    const first = h.sandbox.control.telnyxNumber(PAIR[0]!)!.id;
+    h.sandbox.control.injectFault({
+      carrier: "telnyx",
+      method: "PATCH",
+      path: new RegExp(`/phone_numbers/${first}(/messaging)?$`),
+      status: 400,
+      skip: 1,
+      times: Infinity,
+    });
+    const failure = (await provider
+      .create({ ...inputs, __provider: "stored" })
+      .catch((e: unknown) => e)) as Error & { id: string; properties: SetOutputs };
+    expect(failure.properties.failedToJoin).toEqual([PAIR[0]]);
+    expect(Object.keys(failure.properties.members)).toEqual([PAIR[1]]);
+    const copy = app(PAIR[0]!);
+    expect(copy).not.toBe(shared);
+    const entries = () => readdirSync(h.journalDir).filter((f) => f.endsWith(".json"));
+    expect(entries()).toContain(`telnyx-${PAIR[0]!.slice(1)}.json`);
+
+    // Removed from the program: the update gives it back (home, off the copy) and forgets it.
+    h.sandbox.control.clearFaults();
+    const remaining = await checked(setProvider(), { ...args, numbers: [PAIR[1]!] });
+    expect((await setProvider().diff(failure.id, failure.properties, remaining)).changes).toBe(true);
+    const { outs } = await setProvider().update(failure.id, failure.properties, remaining);
+    expect(outs!.failedToJoin).toBeUndefined();
+    expect(app(PAIR[0]!)).toBe(shared);
+    expect(app(PAIR[1]!)).toBe(copy);
+    expect(entries()).not.toContain(`telnyx-${PAIR[0]!.slice(1)}.json`);
+    await setProvider().delete(failure.id, outs as SetOutputs);
+    for (const phone of PAIR) expect(app(phone)).toBe(shared);
+    expect(h.sandbox.control.telnyxObject("call_control_applications", copy)).toBeUndefined();
+    expect(entries()).toEqual([]);
+  });
+
+  it("a destroy gives back a member whose join failed", async () => {
+    const outsider = "+13125550203";
+    buyOnSupportApp(outsider);
+    const shared = app(PAIR[0]!);
+    const counts = objectCounts();
+    const provider = setProvider();
+    const inputs = await checked(provider, {
+      provider: "telnyx",
+      voiceUrl: VOICE,
+      smsUrl: SMS,
+      numbers: PAIR,
+      onShared: "isolate",
+      concurrency: 1,
+    });
+    const first = h.sandbox.control.telnyxNumber(PAIR[0]!)!.id;
+    h.sandbox.control.injectFault({
+      carrier: "telnyx",
+      method: "PATCH",
+      path: new RegExp(`/phone_numbers/${first}(/messaging)?$`),
+      status: 400,
+      skip: 1,
+      times: Infinity,
+    });
+    const failure = (await provider
+      .create({ ...inputs, __provider: "stored" })
+      .catch((e: unknown) => e)) as Error & { id: string; properties: SetOutputs };
+    h.sandbox.control.clearFaults();
+    await setProvider().delete(failure.id, failure.properties);
+    for (const phone of PAIR) expect(app(phone)).toBe(shared);
+    expect(objectCounts()).toEqual(counts);
+    expect(readdirSync(h.journalDir).filter((f) => f.endsWith(".json"))).toEqual([]);
   });
 
   it("a create killed after a member was isolated: the next create moves every member onto that member's copies, not new ones", async () => {
