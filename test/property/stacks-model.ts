@@ -444,10 +444,6 @@ export class World {
   }
 
   /**
-   * Invariants 1 to 4, from what each number answers. Skipped while a stack is dirty (a failure or
-   * a console edit it has not converged from yet); the next check after its next success counts.
-   */
-  /**
    * Records who wrote objects with consent; after a successful `up` of `converged`, its resources
    * alone are the writers of the objects only they hold with consent now.
    */
@@ -466,6 +462,10 @@ export class World {
     }
   }
 
+  /**
+   * Invariants 1 to 4, from what each number answers. Skipped while a stack is dirty (a failure or
+   * a console edit it has not converged from yet); the next check after its next success counts.
+   */
   violations(): string[] {
     const stacks = Object.values(this.stacks);
     this.noteConsent();
