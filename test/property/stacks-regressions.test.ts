@@ -256,4 +256,19 @@ describe("stacks on shared Telnyx objects: what the model found", () => {
         { journalPerStack },
       );
   });
+
+  it("a number on the copy kept for it records what the copy holds as its previous webhooks, not nothing", async () => {
+    // The copy was made in the same run (by a destroy that could not give the original back): it
+    // had never been read, and its "webhooks before this run" came out empty.
+    await replay([
+      new UpCommand("staging", [resource("web0", [CROSS], "isolate"), resource("web1", [ON_IVR], "update")]),
+      new UpCommand("staging", [resource("web0", [B], "isolate")], { kind: "write-fails", after: 2 }),
+      new UpCommand("staging", [
+        resource("web0", [B], "isolate"),
+        resource("web1", [ON_IVR], "isolate"),
+        resource("fleet", [CROSS], "isolate"),
+      ]),
+      new UpCommand("staging", []),
+    ]);
+  });
 });

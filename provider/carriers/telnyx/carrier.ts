@@ -201,9 +201,10 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
       ...(profile ? readFields(MESSAGING_PROFILE, profile) : {}),
     };
     // What the objects answered before: a backup's webhooks when a resource wrote the object in
-    // place with consent (any stack's), else the object as this process first read it.
+    // place with consent (any stack's), else the object as this process first read it, or as it
+    // is when this process made it (a copy kept for the number holds what it answered).
     // A number on a copy answered, before, what its original did (not the copy's values).
-    const before = async (kind: ObjectKind, id: string) => {
+    const before = async (kind: ObjectKind, id: string, live: TelnyxObject) => {
       if (options.originals && kind.copy) {
         // From the listing itself: a lookup costs no call per object.
         const listed = await this.listedObjects(kind);
@@ -213,12 +214,12 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
         const object = backup ? listed.get(backup) : originalId !== id ? listed.get(originalId) : undefined;
         if (object) return readFields(kind, object);
       }
-      return readFields(kind, this.firstRead.get(`${kind.path}/${id}`) ?? {});
+      return readFields(kind, this.firstRead.get(`${kind.path}/${id}`) ?? live);
     };
     const webhooksBeforeThisRun: WebhookSettings = {
       ...UNSET_WEBHOOKS,
-      ...(voice && connectionId ? await before(voice.kind, connectionId) : {}),
-      ...(profile && profileId ? await before(MESSAGING_PROFILE, profileId) : {}),
+      ...(voice && connectionId ? await before(voice.kind, connectionId, voice.object) : {}),
+      ...(profile && profileId ? await before(MESSAGING_PROFILE, profileId, profile) : {}),
     };
     return {
       webhooksBeforeThisRun,
