@@ -42,6 +42,12 @@ const entrySchema = z.object({
    * this number shares learns the originals from here, when the state does not have them.
    */
   holders: z.record(z.string(), z.string()).optional(),
+  /**
+   * The set whose member's takeover wrote the entry (its label); none for a `PhoneNumberWebhooks`.
+   * A set gives a member whose join failed back what the entry holds only while the entry is still
+   * its own: another resource that took the number over since has made it its own.
+   */
+  takenBy: z.string().optional(),
 });
 type Entry = z.output<typeof entrySchema>;
 
@@ -50,6 +56,7 @@ export interface JournalEntry {
   webhooks: WebhookSettings;
   isolated: Isolation[];
   holders: Partial<Record<WebhookField, string>>;
+  takenBy?: string;
 }
 
 export class TakeoverJournal {
@@ -58,18 +65,31 @@ export class TakeoverJournal {
 
   /**
    * Returns the originals of a number: the journal's, if an earlier run recorded them and never
-   * finished, else `current`, which is recorded first. Must run before the first write.
+   * finished, else `current`, which is recorded first. Must run before the first write. `takenBy`
+   * names the set taking the number over (none for one number): the entry is its own from here.
    */
   async remember(
     carrier: string,
     phoneNumber: string,
     current: WebhookSettings,
     holders: Partial<Record<WebhookField, string>> = {},
+    takenBy?: string,
   ): Promise<{ webhooks: WebhookSettings; recovered: boolean; isolated: Isolation[] }> {
     if (!this.dir) return { webhooks: current, recovered: false, isolated: [] };
     const existing = await this.entry(carrier, phoneNumber);
-    if (existing) return { webhooks: existing.webhooks, isolated: existing.isolated, recovered: true };
-    await this.write(carrier, phoneNumber, current, [], holders);
+    if (existing) {
+      if (existing.takenBy !== takenBy)
+        await this.write(
+          carrier,
+          phoneNumber,
+          existing.webhooks,
+          existing.isolated,
+          existing.holders,
+          takenBy,
+        );
+      return { webhooks: existing.webhooks, isolated: existing.isolated, recovered: true };
+    }
+    await this.write(carrier, phoneNumber, current, [], holders, takenBy);
     return { webhooks: current, recovered: false, isolated: [] };
   }
 
@@ -90,7 +110,14 @@ export class TakeoverJournal {
     const byHolder = [...isolated, isolation].sort(
       (a, b) => Number(a.holds === "sms") - Number(b.holds === "sms"),
     );
-    await this.write(carrier, phoneNumber, existing?.webhooks ?? webhooks, byHolder, existing?.holders);
+    await this.write(
+      carrier,
+      phoneNumber,
+      existing?.webhooks ?? webhooks,
+      byHolder,
+      existing?.holders,
+      existing?.takenBy,
+    );
   }
 
   /** The whole entry of a number: its original webhooks and the copies made for it. */
@@ -101,6 +128,7 @@ export class TakeoverJournal {
           webhooks: parsed.webhooks as WebhookSettings,
           isolated: parsed.isolated ?? [],
           holders: parsed.holders ?? {},
+          ...(parsed.takenBy !== undefined && { takenBy: parsed.takenBy }),
         }
       : undefined;
   }
@@ -111,12 +139,14 @@ export class TakeoverJournal {
     webhooks: WebhookSettings,
     isolated: Isolation[],
     holders: Partial<Record<WebhookField, string>> = {},
+    takenBy?: string,
   ): Promise<void> {
     await mkdir(this.dir!, { recursive: true, mode: 0o700 });
     const path = this.path(carrier, phoneNumber);
     const entry: Entry = { phoneNumber, provider: carrier, recordedAt: new Date().toISOString(), webhooks };
     if (isolated.length) entry.isolated = isolated;
     if (Object.keys(holders).length) entry.holders = holders;
+    if (takenBy !== undefined) entry.takenBy = takenBy;
     // Write-then-rename, so a crash never leaves half an entry (a unique name per writer).
     const temporary = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
     await writeFile(temporary, JSON.stringify(entry, null, 2), { mode: 0o600 });

@@ -183,7 +183,13 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
       const key = holders[field] && originalKey(carrier.name, holders[field], field);
       if (key && member.originals?.has(key)) before[field] = member.originals.get(key)!;
     }
-    const previous = await journal.remember(carrier.name, args.phoneNumber, before, holders);
+    const previous = await journal.remember(
+      carrier.name,
+      args.phoneNumber,
+      before,
+      holders,
+      member.group?.label,
+    );
     let applied: Applied;
     try {
       applied = await applyChanges(carrier, current, changes, {

@@ -308,7 +308,8 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
   /**
    * A member whose join failed and that the set no longer declares (or destroys): what its journal
    * entry recorded, it gets back, as a leaving member does (copies made for it deleted, an object
-   * written in place given back), and the entry goes. Nothing to do without an entry.
+   * written in place given back), and the entry goes. Nothing to do without an entry, or with one
+   * another resource has taken since (the number is its own now).
    */
   private async giveBackUnjoined(
     olds: SetOutputs,
@@ -317,6 +318,7 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
   ): Promise<string[]> {
     const notes: string[] = [];
     for (const { provider, entry } of await this.journaled(olds, [phoneNumber])) {
+      if (entry.takenBy !== olds.label) continue;
       const declared = memberSettings(olds, listedMembers(olds.numbers).get(phoneNumber));
       const managed = WEBHOOK_FIELDS.filter((field) => declared[field] !== undefined);
       const record: MemberState = {

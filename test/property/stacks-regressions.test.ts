@@ -271,4 +271,11 @@ describe("stacks on shared Telnyx objects: what the model found", () => {
       new UpCommand("staging", []),
     ]);
   });
+
+  it("a number whose join to a set failed, declared on its own in the next up: the set's leave does not take it back", async () => {
+    await replay([
+      new UpCommand("staging", [resource("fleet", [B], "isolate")], { kind: "write-fails", after: 0 }),
+      new UpCommand("staging", [resource("web0", [B], "isolate")]),
+    ]);
+  });
 });

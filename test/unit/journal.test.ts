@@ -87,6 +87,20 @@ describe("TakeoverJournal", () => {
     expect(await journal.read(TWILIO, "+14155550101")).toEqual(ORIGINAL);
   });
 
+  it("records which set took the number, and a later takeover by another resource makes the entry its own", async () => {
+    const journal = new TakeoverJournal(dir);
+    await journal.remember(TELNYX, NUMBER, ORIGINAL, {}, "fleet");
+    expect((await journal.entry(TELNYX, NUMBER))?.takenBy).toBe("fleet");
+    // The set's own retry keeps it; a PhoneNumberWebhooks taking the number recovers the originals
+    // and the entry is no longer the set's.
+    expect((await journal.remember(TELNYX, NUMBER, HALF_WRITTEN, {}, "fleet")).webhooks).toEqual(ORIGINAL);
+    expect((await journal.entry(TELNYX, NUMBER))?.takenBy).toBe("fleet");
+    expect((await journal.remember(TELNYX, NUMBER, HALF_WRITTEN)).webhooks).toEqual(ORIGINAL);
+    const entry = await journal.entry(TELNYX, NUMBER);
+    expect(entry?.takenBy).toBeUndefined();
+    expect(entry?.webhooks).toEqual(ORIGINAL);
+  });
+
   it("keeps numbers and carriers apart", async () => {
     const journal = new TakeoverJournal(dir);
     await journal.remember(TWILIO, NUMBER, ORIGINAL);
