@@ -831,12 +831,10 @@ async function readBack(
     isolated = isolated.filter((i) => i.holds !== isolation.holds);
     if (direction === "isolated") isolated.push(isolation);
   }
-  const on = new Set(Object.values(number.ids));
+  // A copy the number is not on now (moved back by a destroy that died, or in the portal) stays
+  // recorded: only a restore deletes copies, and it must know every copy made.
   const order = (i: Isolation) => (i.holds === "voice" ? 0 : 1);
-  return {
-    number,
-    isolated: isolated.filter((i) => on.has(i.copyId)).sort((a, b) => order(a) - order(b)),
-  };
+  return { number, isolated: isolated.sort((a, b) => order(a) - order(b)) };
 }
 
 /** The copies of the state and of the journal (a run that died after making one), once each. */

@@ -278,4 +278,13 @@ describe("stacks on shared Telnyx objects: what the model found", () => {
       new UpCommand("staging", [resource("web0", [B], "isolate")]),
     ]);
   });
+
+  it("a copy a dying destroy moved the number off stays recorded: switching to update, then destroy, deletes it", async () => {
+    await replay([
+      new UpCommand("staging", [resource("fleet", [ON_IVR], "isolate")], { kind: "dies", after: 1 }),
+      new DestroyCommand("staging", { kind: "dies", after: 12 }),
+      new UpCommand("staging", [resource("fleet", [ON_IVR], "update")]),
+      new DestroyCommand("staging"),
+    ]);
+  });
 });
