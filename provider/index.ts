@@ -18,3 +18,17 @@ export { CarrierError, WebhookError, type WebhookErrorKind } from "./errors";
 export type { CarrierName } from "./carriers";
 export type { OnDelete } from "./schema";
 export type { WebhookSettings } from "./webhooks";
+export {
+  NUMBER_ENTRY_SCHEMA,
+  NUMBERS_FILE_SCHEMA,
+  numberArgs,
+  numbersFileJsonSchema,
+  parseNumberEntries,
+  readNumbersFile,
+  setMembers,
+  type NumberArgs,
+  type NumberDefaults,
+  type NumberEntry,
+  type SetDeclares,
+  type SetMember,
+} from "./numbers-file";

@@ -17,7 +17,6 @@ export function multiEnvironmentFiles(stacks: readonly string[]): Record<string,
       .replace(/^main: .*$/m, "main: index.ts")
       .replace(/^stackConfigDir: .*\n/m, ""),
     "index.ts": file("index.ts"),
-    "numbers.ts": file("numbers.ts"),
     "tsconfig.json": JSON.stringify({
       compilerOptions: {
         strict: true,

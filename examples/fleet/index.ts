@@ -10,9 +10,9 @@
  * that joins, leaves or drifted under `members`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { PhoneNumberWebhooksSet } from "pulumi-phone-webhooks";
+import { PhoneNumberWebhooksSet, readNumbersFile, setMembers, type SetDeclares } from "pulumi-phone-webhooks";
 import { z } from "zod";
 
 const config = new pulumi.Config();
@@ -21,34 +21,21 @@ if (!baseUrl.success) throw new Error(`Stack config baseUrl: ${baseUrl.error.iss
 const base = baseUrl.data.replace(/\/+$/, "");
 
 // A list in a file, not in stack config: thousands of numbers would overflow the environment
-// string the engine hands this program. Each entry: "+1…", or { phoneNumber, voiceUrl?, smsUrl? }.
-const entrySchema = z.union([
-  z.string(),
-  z.strictObject({ phoneNumber: z.string(), voiceUrl: z.string().optional(), smsUrl: z.string().optional() }),
-]);
+// string the engine hands this program. Each entry: "+1…", or { phoneNumber, voiceUrl?, … } (the
+// package's numbers file; one that does not parse, or breaks a rule, fails naming itself).
 const file = join(__dirname, `numbers.${pulumi.getStack()}.json`);
-
-/** The stack's numbers file, if it has one; a file that does not parse, or breaks a rule, fails naming itself. */
-function readNumbers(): Array<z.infer<typeof entrySchema>> {
-  if (!existsSync(file)) return [];
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(file, "utf8"));
-  } catch (error) {
-    throw new Error(`numbers file ${file}: ${(error as Error).message}`);
-  }
-  const entries = z.array(entrySchema).safeParse(parsed);
-  if (!entries.success) throw new Error(`numbers file ${file}: ${z.prettifyError(entries.error)}`);
-  return entries.data;
-}
-const listed = readNumbers();
+const entries = existsSync(file) ? readNumbersFile(file) : [];
 
 const prefix = config.get("twilioFriendlyNamePrefix");
-export const twilio = new PhoneNumberWebhooksSet("twilio-fleet", {
+const twilioSet: SetDeclares = {
   provider: "twilio",
   voiceUrl: `${base}/webhooks/voice`,
   smsUrl: `${base}/webhooks/sms`,
-  numbers: listed,
+};
+export const twilio = new PhoneNumberWebhooksSet("twilio-fleet", {
+  ...twilioSet,
+  // The file's Twilio entries, each with its own settings over the set's.
+  numbers: setMembers(entries, twilioSet, `numbers file ${file}`),
   select: prefix ? { friendlyNamePrefix: prefix } : undefined,
 }).memberCount;
 

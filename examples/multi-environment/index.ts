@@ -1,7 +1,9 @@
 /**
  * One program, one stack per environment. Each stack's config names its base URL and the data file
- * listing the numbers it owns (numbers.<stack>.yaml, see ./numbers.ts; a small stack may list them
- * in its config instead); `pulumi up` points every number's webhooks at that environment.
+ * listing the numbers it owns (numbers.<stack>.yaml, read by the package's `readNumbersFile`; a small
+ * stack may list them in its config instead); `pulumi up` points every number's webhooks at that
+ * environment, except where an entry gives URLs of its own or turns a side off (`voice: false`).
+ * `npx pulumi-phone-webhooks adopt` writes such a file from a live account.
  *
  *   pulumi stack select staging && pulumi up
  *   pulumi stack select production && pulumi up
@@ -12,30 +14,39 @@
  * other's; destroy moves them back and deletes the copies.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { PhoneNumberWebhooks } from "pulumi-phone-webhooks";
+import { resolve } from "node:path";
+import { numberArgs, parseNumberEntries, PhoneNumberWebhooks, readNumbersFile } from "pulumi-phone-webhooks";
 import { z } from "zod";
-import { NUMBERS_FILE_KEY, NUMBERS_KEY, stackNumbers } from "./numbers";
 
 const config = new pulumi.Config();
 const baseUrl = z.url({ protocol: /^https$/ }).safeParse(config.get("baseUrl"));
 if (!baseUrl.success) throw new Error(`Stack config baseUrl: ${baseUrl.error.issues[0]?.message}`);
-// A relative numbersFile is read from this program's folder, which holds the Pulumi.<stack>.yaml files.
-const numbers = stackNumbers({
-  numbers: config.getObject(NUMBERS_KEY),
-  numbersFile: config.get(NUMBERS_FILE_KEY),
-  baseDir: __dirname,
-});
 
+/**
+ * The stack's numbers: `numbersFile` names a data file beside the Pulumi.<stack>.yaml files (read
+ * from this program's folder); a small stack may list them in its config (`numbers`) instead. The
+ * engine hands a program its whole config in one environment variable, which Linux caps at 128 KiB:
+ * keep lists of more than a few hundred in a file. Both set is an error, not a precedence: one of
+ * the two lists would be ignored in silence.
+ */
+function stackNumbers() {
+  const file = config.get("numbersFile");
+  const list = config.getObject("numbers");
+  if (file !== undefined && list !== undefined)
+    throw new Error(
+      "Stack config sets both numbers and numbersFile: keep one. numbersFile names a file holding the list, for stacks too big for config.",
+    );
+  if (file !== undefined) return readNumbersFile(resolve(__dirname, file));
+  if (list === undefined)
+    throw new Error("Stack config sets neither numbers (a list) nor numbersFile (a file)");
+  return parseNumberEntries(list, "Stack config numbers");
+}
+const numbers = stackNumbers();
+
+// Every number's URLs come from the stack's base URL, unless its entry gives its own.
+const defaults = { voiceUrl: `${baseUrl.data}/webhooks/voice`, smsUrl: `${baseUrl.data}/webhooks/sms` };
 const resources = numbers.map(
-  (n) =>
-    new PhoneNumberWebhooks(`webhooks-${n.phoneNumber.replace("+", "")}`, {
-      phoneNumber: n.phoneNumber,
-      provider: n.provider,
-      voiceUrl: n.voice ? `${baseUrl.data}/webhooks/voice` : undefined,
-      smsUrl: n.sms ? `${baseUrl.data}/webhooks/sms` : undefined,
-      allowSharedUpdate: n.allowSharedUpdate,
-      onShared: n.onShared,
-    }),
+  (n) => new PhoneNumberWebhooks(`webhooks-${n.phoneNumber.replace("+", "")}`, numberArgs(n, defaults)),
 );
 
 export const messages = resources.map((r) => r.message);

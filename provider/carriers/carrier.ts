@@ -246,6 +246,8 @@ export interface Carrier<Ids extends CarrierIds = CarrierIds, Name extends strin
    * listing (shared with `find`), plus what a key needs beyond it (a Messaging Service's numbers).
    */
   select(selector: Selector, options?: { account?: string }): Promise<string[]>;
+  /** Every number of the account, E.164, sorted: the account's listing (shared with `find`). */
+  list(options?: { account?: string }): Promise<string[]>;
 }
 
 /** One setting of a carrier: a stack config key, then an environment variable. */

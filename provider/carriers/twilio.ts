@@ -330,6 +330,10 @@ class TwilioCarrier implements Carrier<TwilioIds, "twilio"> {
       .sort();
   }
 
+  async list(options: { account?: string } = {}): Promise<string[]> {
+    return [...(await this.account(options.account).directory.all()).keys()].sort();
+  }
+
   /** The numbers of the Messaging Service a selector names; one that does not exist says so. */
   private async selectedServiceNumbers(account: AccountView, serviceSid: string): Promise<Set<string>> {
     const messaging = (await this.messagingClient(account)).messaging.v1.services;

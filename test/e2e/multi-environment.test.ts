@@ -106,9 +106,9 @@ describe.skipIf(!binDir)("examples/multi-environment", () => {
     const result = await project.run(["up", "--yes", "--stack", "bad"]);
     expect(result.code).not.toBe(0);
     const output = result.stdout + result.stderr;
-    expect(output).toContain(`numbersFile ${join(project.dir, "numbers.bad.yaml")}: 1 problem(s):`);
+    expect(output).toContain(`numbers file ${join(project.dir, "numbers.bad.yaml")}: 1 problem(s):`);
     expect(output).toContain(
-      'entry 1 (+14155550101), onShared: Invalid option: expected one of "refuse"|"update"|"isolate"',
+      'entry 1 (+14155550101), onShared: onShared must be "refuse", "update" or "isolate" (got "isolated")',
     );
     expect(JSON.stringify(sandbox.control.state())).toBe(before);
   });

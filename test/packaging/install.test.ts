@@ -162,7 +162,14 @@ describe.skipIf(!binDir)("the packed package, installed beside the newest @pulum
   it("packs what users need and none of the sources, tests or scripts", () => {
     const paths = packed.files.map((f) => f.path);
     const needed = (path: string) =>
-      ["package.json", "README.md", "LICENSE", "sandbox/README.md", "docs/reliability.md"].includes(path) ||
+      [
+        "package.json",
+        "README.md",
+        "LICENSE",
+        "sandbox/README.md",
+        "docs/reliability.md",
+        "numbers-file.schema.json",
+      ].includes(path) ||
       /^dist\/(provider|sandbox)\/.+\.(js|d\.ts|js\.map)$/.test(path) ||
       /^sandbox\/seeds\/[^/]+\.json$/.test(path);
     expect(paths.filter((path) => !needed(path))).toEqual([]);

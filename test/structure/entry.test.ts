@@ -30,6 +30,8 @@ describe("the package entry point", () => {
     `);
     expect(result.exports).toEqual([
       "CarrierError",
+      "NUMBERS_FILE_SCHEMA",
+      "NUMBER_ENTRY_SCHEMA",
       "PHONE_NUMBER_WEBHOOKS_SET_TYPE",
       "PHONE_NUMBER_WEBHOOKS_TYPE",
       "PhoneNumberWebhooks",
@@ -37,6 +39,11 @@ describe("the package entry point", () => {
       "PhoneNumberWebhooksSet",
       "PhoneNumberWebhooksSetProvider",
       "WebhookError",
+      "numberArgs",
+      "numbersFileJsonSchema",
+      "parseNumberEntries",
+      "readNumbersFile",
+      "setMembers",
     ]);
     expect(result.sdkModules).toBe(0);
   });

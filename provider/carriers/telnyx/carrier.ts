@@ -267,6 +267,11 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
       .sort();
   }
 
+  /** Telnyx has no subaccounts: the credentials' account. */
+  async list(): Promise<string[]> {
+    return [...(await this.directory.all()).keys()].sort();
+  }
+
   holders(current: Pick<TelnyxCarrierNumber, "ids">): Partial<Record<WebhookField, string>> {
     // Voice settings live on the connection, SMS settings on the messaging profile.
     const { connectionId, messagingProfileId } = current.ids;
