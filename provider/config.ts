@@ -11,6 +11,7 @@ import { DEFAULT_JOURNAL_DIR } from "./journal";
 import { DEFAULT_PREFLIGHT_TIMEOUT_MS } from "./preflight";
 import { ALLOW_PRIVATE_HOSTS_KEY } from "./reachability";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry";
+import { nearest } from "./spelling";
 
 export interface Settings {
   /** Each carrier that has credentials, with its own settings (see its descriptor). */
@@ -126,3 +127,58 @@ export function missingCredentials(name: CarrierName): string {
 export const NO_CREDENTIALS =
   `No carrier credentials: set ${CARRIERS.map((c) => c.credentials.config).join(", or ")}, with \`pulumi config set --secret\`; ` +
   `or the environment variables ${CARRIERS.map((c) => c.credentials.env).join(" and ")}`;
+
+/**
+ * The keys of the stack configuration the provider was given, when the host says: Pulumi's
+ * dynamic-provider host hands `configure` a `Config` over the whole stack configuration, kept as
+ * `rawConfig` (it has no public way to list it). `undefined` when it does not have one.
+ */
+export function configKeys(config: ConfigSource): string[] | undefined {
+  const parsed = z.object({ rawConfig: z.record(z.string(), z.unknown()) }).safeParse(config);
+  return parsed.success ? Object.keys(parsed.data.rawConfig) : undefined;
+}
+
+/** `twilio:authToken` → [`twilio`, `authToken`]. */
+const splitKey = (key: string): [string, string] => {
+  const colon = key.indexOf(":");
+  return colon < 0 ? ["", key] : [key.slice(0, colon), key.slice(colon + 1)];
+};
+
+/**
+ * Warnings for the stack config keys this package would silently ignore. Its own namespace
+ * (`phoneWebhooks:`) is its alone: every key it does not read is named, with the nearest it does.
+ * The carriers' namespaces (`twilio:`, `telnyx:`, from the registry) are shared with other Pulumi
+ * providers, whose keys are none of ours: there (and anywhere else) only a near miss of a key of
+ * ours is named: one letter off, or the same letters in another case (`twilio:authtoken`).
+ */
+export function settingWarnings(keys: readonly string[]): string[] {
+  const own = Object.values(PACKAGE_SETTINGS).map((s) => s.config);
+  const [ownNamespace] = splitKey(own[0]!);
+  const carrierKeys = CARRIERS.flatMap((c) => Object.values<CarrierSetting>(c.settings).map((s) => s.config));
+  const carrierNamespaces = new Set(carrierKeys.map((k) => splitKey(k)[0]));
+  const known = new Set([...own, ...carrierKeys]);
+  const warnings: string[] = [];
+  for (const key of keys) {
+    if (known.has(key)) continue;
+    const [namespace, name] = splitKey(key);
+    if (namespace === ownNamespace) {
+      const near = nearest(
+        name,
+        own.map((k) => splitKey(k)[1]),
+      );
+      warnings.push(
+        `Stack config ${key} is not a setting of pulumi-phone-webhooks and is ignored: ` +
+          (near ? `did you mean ${ownNamespace}:${near}?` : `its settings are ${own.join(", ")}`),
+      );
+      continue;
+    }
+    // Elsewhere (a carrier's namespace, or ours spelt in another case), only a near miss.
+    const near = nearest(key, [...known], 1);
+    if (!near) continue;
+    const shared = carrierNamespaces.has(namespace)
+      ? ` (other Pulumi providers share the ${namespace}: namespace: if one of them reads ${key}, ignore this)`
+      : "";
+    warnings.push(`Stack config ${key} is not read by pulumi-phone-webhooks: did you mean ${near}?${shared}`);
+  }
+  return warnings;
+}

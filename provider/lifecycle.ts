@@ -15,7 +15,16 @@ import {
   type WriteStep,
 } from "./carriers/carrier";
 import { CARRIER_ID_KEYS, CARRIER_NAMES, carrierDescriptor, listNames, type CarrierName } from "./carriers";
-import { loadSettings, missingCredentials, NO_CREDENTIALS, type ConfigSource, type Settings } from "./config";
+import {
+  configKeys,
+  loadSettings,
+  missingCredentials,
+  NO_CREDENTIALS,
+  settingWarnings,
+  type ConfigSource,
+  type Settings,
+} from "./config";
+import { warn, warnOnce } from "./engine-log";
 import { notFoundMessage, successMessage, updateFailed, WebhookError } from "./errors";
 import { TakeoverJournal } from "./journal";
 import { preflightRefusal, preflightUrl, type PreflightOptions } from "./preflight";
@@ -102,6 +111,8 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
   constructor(private readonly options: ProviderOptions = {}) {}
 
   async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
+    // First: a misspelt key is often why the settings below fail ("set twilio:authToken").
+    for (const warning of settingWarnings(configKeys(req.config) ?? [])) await warnOnce(warning);
     const settings = loadSettings(req.config, this.options.env);
     // The host configures once per distinct serialized provider: keep carriers (their caches and
     // locks) unless the settings really changed.
@@ -846,15 +857,8 @@ function unionOfIsolations(stored: Isolation[], journaled: Isolation[]): Isolati
 /** What a failure that left changes behind asks for. */
 const CONVERGE = "run `pulumi up` again to converge";
 
-/** A warning in the engine's log (the Pulumi CLI shows it), else on stderr. */
-export async function warn(message: string): Promise<void> {
-  try {
-    const pulumi = await import("@pulumi/pulumi");
-    await pulumi.log.warn(message);
-  } catch {
-    process.stderr.write(`warning: ${message}\n`);
-  }
-}
+/** A warning in the engine's output (see engine-log.ts), else on stderr. */
+export { warn };
 
 async function undoSteps(done: WriteStep[]): Promise<string[]> {
   const problems: string[] = [];
