@@ -6,7 +6,7 @@
  * one module plus one line there.
  */
 import { z } from "zod";
-import { WebhookError } from "../errors";
+import { CarrierError, WebhookError } from "../errors";
 import type { RetryPolicy } from "../retry";
 import type { WebhookChanges, WebhookField, WebhookSettings } from "../webhooks";
 
@@ -350,4 +350,27 @@ export function refuseOverridden(phoneNumber: string, values: WebhookChanges, ov
     `${entries.map((e) => `${e.fields.join(", ")} would have no effect: ${phoneNumber} ${e.reason}`).join("; ")}. ${remedies.join(" ")}`,
     "conflict",
   );
+}
+
+/**
+ * A carrier's refusal of the credentials (HTTP 401, or 403: not allowed with them), naming the
+ * settings to check, as config key and environment variable, after what the carrier said:
+ * `… failed (HTTP 401): Authenticate (Twilio error 20003). Twilio did not accept the credentials:
+ * check twilio:accountSid and twilio:authToken (or TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN)`.
+ * Any other error is returned as it is.
+ */
+export function withCredentialsHint(
+  error: unknown,
+  carrier: string,
+  settings: readonly CarrierSetting[],
+): unknown {
+  if (!(error instanceof CarrierError) || (error.status !== 401 && error.status !== 403)) return error;
+  const name = carrier.charAt(0).toUpperCase() + carrier.slice(1);
+  const refused =
+    error.status === 401
+      ? `${name} did not accept the credentials`
+      : `${name} refused this with these credentials`;
+  const list = (names: string[]) => names.join(" and ");
+  const hint = `${refused}: check ${list(settings.map((s) => s.config))} (or ${list(settings.map((s) => s.env))})`;
+  return new CarrierError(error.carrier, error.call, error.status, `${error.reason}. ${hint}`, "credentials");
 }

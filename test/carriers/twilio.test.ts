@@ -199,6 +199,30 @@ describe("Twilio lifecycle", () => {
     expect(String(error)).not.toContain(h.env.TWILIO_AUTH_TOKEN);
   });
 
+  it("names the settings to check when Twilio refuses the credentials, after what Twilio said", async () => {
+    const wrongToken = h.provider({ TWILIO_AUTH_TOKEN: "0".repeat(32) });
+    const error = await wrongToken
+      .create({ phoneNumber: PLAIN, voiceUrl: VOICE, provider: "twilio" })
+      .catch((e: Error) => e);
+    expect((error as Error).message).toBe(
+      "twilio list IncomingPhoneNumbers failed (HTTP 401): Authenticate (Twilio error 20003). Twilio did not accept " +
+        "the credentials: check twilio:accountSid and twilio:authToken (or TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN)",
+    );
+    // With an API key, its settings are the ones to check.
+    const wrongSecret = h.provider({
+      TWILIO_AUTH_TOKEN: undefined,
+      TWILIO_API_KEY: h.sandbox.control.state().twilio!.api_keys![0]!.sid,
+      TWILIO_API_SECRET: "wrong",
+    });
+    const keyError = await wrongSecret
+      .create({ phoneNumber: PLAIN, voiceUrl: VOICE, provider: "twilio" })
+      .catch((e: Error) => e);
+    expect(String(keyError)).toContain(
+      "check twilio:accountSid and twilio:apiKey and twilio:apiSecret (or TWILIO_ACCOUNT_SID and TWILIO_API_KEY and TWILIO_API_SECRET)",
+    );
+    expect(String(keyError)).not.toContain("wrong");
+  });
+
   it("undoes a write the carrier applied but that turned out ineffective (an application attached since)", async () => {
     const before = live(PLAIN);
     const { provider, result } = await create({ phoneNumber: PLAIN, voiceUrl: VOICE });
