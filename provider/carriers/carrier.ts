@@ -234,6 +234,17 @@ export interface Carrier<Ids extends CarrierIds = CarrierIds, Name extends strin
     changes: WebhookChanges,
     options: WriteOptions,
   ): Promise<WriteStep[]>;
+  /**
+   * The refusals `planWrites` would make for `changes`, found without writing or making anything:
+   * what a preview reports (see `check` in lifecycle.ts). Reads as planning does, from the same
+   * caches; it may record what planning records for the run (a Telnyx number's claims on shared
+   * fields), never anything at the carrier.
+   */
+  checkWrites(
+    current: CarrierNumber<Ids>,
+    changes: WebhookChanges,
+    options: Omit<WriteOptions, "restoring" | "onCopyMade">,
+  ): Promise<void>;
   /** Fields this number cannot have emptied (a required field on its carrier object). */
   unclearableFields(current: CarrierNumber<Ids>): UnclearableFields;
   /**

@@ -305,6 +305,15 @@ class TwilioCarrier implements Carrier<TwilioIds, "twilio"> {
     ];
   }
 
+  /** Planning only builds the one POST: its refusals are the dry run, and nothing is sent. */
+  async checkWrites(
+    current: TwilioNumber,
+    changes: WebhookChanges,
+    options: Omit<WriteOptions, "restoring" | "onCopyMade">,
+  ): Promise<void> {
+    await this.planWrites(current, changes, options);
+  }
+
   /**
    * One listing of the account (shared with `find`: the members' lookups that follow cost nothing),
    * plus, for `messagingServiceSid`, one list of that service's numbers.
