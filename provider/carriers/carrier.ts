@@ -237,8 +237,7 @@ export interface Carrier<Ids extends CarrierIds = CarrierIds, Name extends strin
   /**
    * The refusals `planWrites` would make for `changes`, found without writing or making anything:
    * what a preview reports (see `check` in lifecycle.ts). Reads as planning does, from the same
-   * caches; it may record what planning records for the run (a Telnyx number's claims on shared
-   * fields), never anything at the carrier.
+   * caches; leaves nothing behind, at the carrier or in what the run's writes go by.
    */
   checkWrites(
     current: CarrierNumber<Ids>,
