@@ -24,6 +24,12 @@ export interface Settings {
   /** Every resource of the stack probes a new webhook URL before switching a number to it. */
   preflight: boolean;
   preflightTimeoutMs: number;
+  /**
+   * `check` asks the carriers what `pulumi up` would refuse (default `true`): the number, the
+   * credentials, overrides and shared objects. The drift command turns it off: it reports what
+   * differs, and a released number or a new override is drift there, not a failure.
+   */
+  previewChecks: boolean;
 }
 
 /** The package's own settings: a stack config key, then an environment variable. */
@@ -52,6 +58,11 @@ export const PACKAGE_SETTINGS = {
     config: "phoneWebhooks:preflight",
     env: "PHONE_WEBHOOKS_PREFLIGHT",
     help: "probe a new webhook URL before switching a number to it, for every resource of the stack",
+  },
+  previewChecks: {
+    config: "phoneWebhooks:previewChecks",
+    env: "PHONE_WEBHOOKS_PREVIEW_CHECKS",
+    help: "false: check validates the arguments only, and asks no carrier what pulumi up would refuse (the drift command sets it)",
   },
   preflightTimeoutMs: {
     config: "phoneWebhooks:preflightTimeoutMs",
@@ -85,9 +96,10 @@ export function loadSettings(
     if (result.success) return result.data;
     throw new WebhookError(result.error.issues[0]?.message ?? `${setting.config} is invalid`, "credentials");
   };
-  const readBoolean = (setting: CarrierSetting): boolean => {
+  const readBoolean = (setting: CarrierSetting, fallback = false): boolean => {
     const value = read(setting)?.toLowerCase();
-    if (value === undefined || value === "false") return false;
+    if (value === undefined) return fallback;
+    if (value === "false") return false;
     if (value === "true") return true;
     throw new WebhookError(
       `${setting.config} must be true or false (got ${JSON.stringify(value)})`,
@@ -114,6 +126,7 @@ export function loadSettings(
     journalDir: journal === "off" ? undefined : (journal ?? DEFAULT_JOURNAL_DIR),
     allowPrivateHosts: readBoolean(PACKAGE_SETTINGS.allowPrivateHosts),
     preflight: readBoolean(PACKAGE_SETTINGS.preflight),
+    previewChecks: readBoolean(PACKAGE_SETTINGS.previewChecks, true),
     preflightTimeoutMs: readMilliseconds(PACKAGE_SETTINGS.preflightTimeoutMs) ?? DEFAULT_PREFLIGHT_TIMEOUT_MS,
   };
 }

@@ -21,7 +21,6 @@ interface EngineLogClient {
 }
 
 let engine: Promise<EngineLogClient | undefined> | undefined;
-const warnedOnce = new Set<string>();
 
 /** A warning in the engine's output, else on stderr. */
 export async function warn(message: string): Promise<void> {
@@ -37,13 +36,6 @@ export async function warn(message: string): Promise<void> {
   } catch {
     process.stderr.write(`warning: ${message}\n`);
   }
-}
-
-/** `warn`, once per process for the same message (every resource's `check` may find the same thing). */
-export async function warnOnce(message: string): Promise<void> {
-  if (warnedOnce.has(message)) return;
-  warnedOnce.add(message);
-  await warn(message);
 }
 
 /**

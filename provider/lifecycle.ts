@@ -9,6 +9,8 @@ import {
   type Carrier,
   type CarrierIds,
   type CarrierNumber,
+  type CheckFailure,
+  type FindOptions,
   type Isolation,
   type NumberGroup,
   type NumberMove,
@@ -24,7 +26,7 @@ import {
   type ConfigSource,
   type Settings,
 } from "./config";
-import { warn, warnOnce } from "./engine-log";
+import { warn } from "./engine-log";
 import { notFoundMessage, successMessage, updateFailed, WebhookError } from "./errors";
 import { TakeoverJournal } from "./journal";
 import { preflightRefusal, preflightUrl, type PreflightOptions } from "./preflight";
@@ -107,12 +109,14 @@ export function originalKey(carrier: string, holder: string, field: WebhookField
 export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvider {
   private settings?: Settings;
   private readonly carriers = new Map<CarrierName, Promise<NamedCarrier>>();
+  /** Warnings given by this provider (one per process under the engine): each is given once. */
+  private readonly warned = new Set<string>();
 
   constructor(private readonly options: ProviderOptions = {}) {}
 
   async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
     // First: a misspelt key is often why the settings below fail ("set twilio:authToken").
-    for (const warning of settingWarnings(configKeys(req.config) ?? [])) await warnOnce(warning);
+    for (const warning of settingWarnings(configKeys(req.config) ?? [])) await this.warnOnce(warning);
     const settings = loadSettings(req.config, this.options.env);
     // The host configures once per distinct serialized provider: keep carriers (their caches and
     // locks) unless the settings really changed.
@@ -123,13 +127,136 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
   /**
    * Validates the arguments, then carries forward from the stored inputs the outputs an update
    * keeps (see `keptFromState`): a preview of an update shows the checked inputs as its outputs.
+   * Then asks the carrier what `up` would refuse (see `previewNumber`), since `check` is what runs
+   * in a preview: the refusal is the failure, in `up`'s words. The carrier and identifiers found
+   * join the inputs where they are not yet, as `read` gives them: the refresh right after a create
+   * finds no difference.
    */
   async check(
     olds: Record<string, unknown> | undefined,
     news: Record<string, unknown>,
   ): Promise<pulumi.dynamic.CheckResult> {
     const checked = checkArgs(news, { allowPrivateHosts: this.allowPrivateHosts() });
-    return { ...checked, inputs: { ...checked.inputs, ...keptFromState(olds ?? {}, news) } };
+    const kept = keptFromState(olds ?? {}, news);
+    const inputs = { ...checked.inputs, ...kept };
+    if (checked.failures.length) return { inputs, failures: checked.failures };
+    const found = await this.checkAtCarrier(olds ?? {}, inputs);
+    if ("failure" in found) return { inputs, failures: [found.failure] };
+    return { inputs: { ...inputs, ...found.kept }, failures: [] };
+  }
+
+  /**
+   * `check`'s questions to the carrier, when there is something to ask: a new number, or changed
+   * arguments (an unchanged resource is not updated, so `up` refuses nothing for it), with every
+   * value that locates the number known. With no carrier credentials at all (a pipeline that
+   * previews without secrets), warns once and asks nothing; a declared carrier without them fails.
+   */
+  private async checkAtCarrier(
+    olds: Record<string, unknown>,
+    inputs: Record<string, unknown>,
+  ): Promise<{ kept: KeptOutputs } | { failure: CheckFailure }> {
+    if (!changedFromState(olds, inputs)) return { kept: {} };
+    if ([inputs.phoneNumber, inputs.provider, inputs.accountSid].some(isUnknown)) return { kept: {} };
+    const provider = inputs.provider as CarrierName | undefined;
+    const ask = await this.askCarriers(provider);
+    if (typeof ask === "string")
+      return { failure: { property: provider ? "provider" : "phoneNumber", reason: ask } };
+    if (!ask) return { kept: {} };
+    const declared = provider !== undefined;
+    const args = Object.fromEntries(
+      Object.entries(inputs).filter(([key]) => !KEPT_NON_ARGUMENTS.includes(key)),
+    ) as CheckedArgs;
+    try {
+      const { carrier, current } = await this.previewNumber(args);
+      const kept: Record<string, unknown> = {};
+      if (!provider) Object.assign(kept, { provider: carrier.name, providerDetected: true });
+      // An isolating resource's objects may become copies: `read` leaves them out too.
+      if (sharedMode(args) !== "isolate")
+        for (const key of CARRIER_ID_KEYS)
+          if (current.ids[key] !== undefined && inputs[key] === undefined) kept[key] = current.ids[key];
+      return { kept: kept as KeptOutputs };
+    } catch (error) {
+      const credentials = error instanceof WebhookError && error.kind === "credentials";
+      return {
+        failure: { property: credentials && declared ? "provider" : "phoneNumber", reason: messageOf(error) },
+      };
+    }
+  }
+
+  /** `warn`, once: every resource's `check` (or `configure`) may find the same thing. */
+  async warnOnce(message: string): Promise<void> {
+    if (this.warned.has(message)) return;
+    this.warned.add(message);
+    await warn(message);
+  }
+
+  /**
+   * Whether some carrier has credentials. Settings that fail to load count as some: the operation
+   * that needs them reports why.
+   */
+  hasCredentials(): boolean {
+    try {
+      return Object.keys(this.loadedSettings().carriers).length > 0;
+    } catch {
+      return true;
+    }
+  }
+
+  /**
+   * Whether `check` asks the carriers what `up` would refuse, for a resource at `provider` (or one
+   * to detect): `true`; `false` when `phoneWebhooks:previewChecks` is off, or no carrier has
+   * credentials at all (warned once per process: a pipeline may preview without secrets); or, as
+   * a string, the failure `up` would give: settings that do not load, a declared carrier without
+   * credentials while others have them.
+   */
+  async askCarriers(provider?: CarrierName): Promise<boolean | string> {
+    let settings: Settings;
+    try {
+      settings = this.loadedSettings();
+    } catch (error) {
+      return messageOf(error);
+    }
+    if (!settings.previewChecks) return false;
+    if (Object.keys(settings.carriers).length === 0) {
+      await this.warnOnce(CARRIER_CHECKS_SKIPPED);
+      return false;
+    }
+    if (provider && settings.carriers[provider] === undefined) return missingCredentials(provider);
+    return true;
+  }
+
+  /**
+   * What `up` would refuse for one number, found without writing anything: not in the account (or
+   * not visible to these credentials), credentials missing or refused, in both carriers' accounts,
+   * a declared setting something overrides, `onDelete: "clear"` of a required field, a setting
+   * the number's carrier object cannot hold, a shared object without consent. The same find (with
+   * routing), refusals and planning as `takeOver` and `converge`, through the same caches, so the
+   * same words; throws the refusal. A set asks it for each member, with its group.
+   */
+  async previewNumber(
+    args: CheckedArgs,
+    member: Pick<MemberOptions, "group"> = {},
+  ): Promise<{ carrier: NamedCarrier; current: CarrierNumber }> {
+    const { carrier, current } = await this.locate(args, { account: args.accountSid, routing: true });
+    const desired = managedSettings(args);
+    refuseIneffective(carrier, current, desired);
+    refuseUnclearable(carrier, current, desired, args.onDelete);
+    // A value not known yet cannot be planned with (it would be claimed as a value of its own).
+    const unknown = [...Object.values(desired), args.onShared, args.allowSharedUpdate].some(isUnknown);
+    if (unknown) return { carrier, current };
+    const changes = changesTowards(current.webhooks, desired);
+    if (Object.keys(changes).length === 0) return { carrier, current };
+    const mode = sharedMode(args);
+    try {
+      await carrier.checkWrites(current, changes, {
+        allowSharedUpdate: mode === "update",
+        isolate: mode === "isolate",
+        group: member.group,
+      });
+    } catch (error) {
+      throw updateFailed(args.phoneNumber, carrier.name, error);
+    }
+    return { carrier, current };
   }
 
   async diff(
@@ -523,11 +650,16 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     return carrier;
   }
 
-  /** Finds the number at its carrier, detecting the carrier when `provider` is not given. */
-  private async locate(args: CheckedArgs): Promise<{ carrier: NamedCarrier; current: CarrierNumber }> {
+  /**
+   * Finds the number at its carrier, detecting the carrier when `provider` is not given. By
+   * default as a takeover does: with routing, and what the number answered before any resource of
+   * this package wrote it (`originals`); `check` asks without the originals.
+   */
+  private async locate(
+    args: CheckedArgs,
+    options: FindOptions = { account: args.accountSid, routing: true, originals: true },
+  ): Promise<{ carrier: NamedCarrier; current: CarrierNumber }> {
     const { phoneNumber } = args;
-    // A takeover records what the number answered before any resource of this package wrote it.
-    const options = { account: args.accountSid, routing: true, originals: true };
     if (args.provider) {
       const carrier = await this.carrier(args.provider);
       const current = await carrier.find(phoneNumber, options);
@@ -567,6 +699,32 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
 const KEPT_NON_ARGUMENTS: readonly string[] = KEPT_OUTPUT_NAMES.filter(
   (name) => !(ARG_NAMES as readonly string[]).includes(name),
 );
+
+/** The warning of a preview without any carrier credentials (once per provider process). */
+export const CARRIER_CHECKS_SKIPPED =
+  "Carrier checks skipped: no carrier credentials are set, so the preview checked the arguments only. " +
+  "Whether each number is in the account, the credentials work, and no shared object or override refuses " +
+  `the change is checked by pulumi up (${NO_CREDENTIALS.replace(/^No carrier credentials: /, "")})`;
+
+/**
+ * Whether the arguments differ from the stored inputs in what an update would act on (or there
+ * are none: a create). An unchanged resource is not updated: `up` refuses nothing for it.
+ */
+function changedFromState(olds: Record<string, unknown>, inputs: Record<string, unknown>): boolean {
+  if (olds.phoneNumber === undefined) return true;
+  const same = (name: string) => JSON.stringify(olds[name] ?? null) === JSON.stringify(inputs[name] ?? null);
+  const args = (value: Record<string, unknown>) =>
+    value as Pick<CheckedArgs, "onShared" | "allowSharedUpdate">;
+  return (
+    !["phoneNumber", "provider", "accountSid", ...WEBHOOK_FIELDS].every(same) ||
+    (olds.onDelete ?? "restore") !== (inputs.onDelete ?? "restore") ||
+    sharedMode(args(olds)) !== sharedMode(args(inputs))
+  );
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
 
 /**
  * What `check` carries forward from the stored inputs (where `read` and every update put them)
