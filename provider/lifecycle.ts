@@ -101,6 +101,15 @@ export interface MemberOptions {
   previous?: Partial<WebhookSettings>;
 }
 
+/** How `previewNumber` asks about one number. */
+export interface PreviewOptions {
+  /**
+   * Also plan the writes (default `true`). Not for an isolating number already taken over: its
+   * plan depends on the copies its state records, which `check` does not see.
+   */
+  plan?: boolean;
+}
+
 /** The key of `MemberOptions.originals`: a setting of an object a carrier's numbers may share. */
 export function originalKey(carrier: string, holder: string, field: WebhookField): string {
   return `${carrier} ${holder} ${field}`;
@@ -140,7 +149,7 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     const kept = keptFromState(olds ?? {}, news);
     const inputs = { ...checked.inputs, ...kept };
     if (checked.failures.length) return { inputs, failures: checked.failures };
-    const found = await this.checkAtCarrier(olds ?? {}, inputs);
+    const found = await this.checkAtCarrier(olds ?? {}, inputs, sameNumber(olds ?? {}, news));
     if ("failure" in found) return { inputs, failures: [found.failure] };
     return { inputs: { ...inputs, ...found.kept }, failures: [] };
   }
@@ -148,12 +157,13 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
   /**
    * `check`'s questions to the carrier, when there is something to ask: a new number, or changed
    * arguments (an unchanged resource is not updated, so `up` refuses nothing for it), with every
-   * value that locates the number known. With no carrier credentials at all (a pipeline that
+   * value that locates the number known. `existing`: the state has the number (same carrier). With no carrier credentials at all (a pipeline that
    * previews without secrets), warns once and asks nothing; a declared carrier without them fails.
    */
   private async checkAtCarrier(
     olds: Record<string, unknown>,
     inputs: Record<string, unknown>,
+    existing: boolean,
   ): Promise<{ kept: KeptOutputs } | { failure: CheckFailure }> {
     if (!changedFromState(olds, inputs)) return { kept: {} };
     if ([inputs.phoneNumber, inputs.provider, inputs.accountSid].some(isUnknown)) return { kept: {} };
@@ -166,8 +176,12 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     const args = Object.fromEntries(
       Object.entries(inputs).filter(([key]) => !KEPT_NON_ARGUMENTS.includes(key)),
     ) as CheckedArgs;
+    // An isolating number already taken over is planned with the copies its state records, which
+    // `check` cannot see (a copy deleted in the portal leaves it on no object): up re-isolates it.
     try {
-      const { carrier, current } = await this.previewNumber(args);
+      const { carrier, current } = await this.previewNumber(args, {
+        plan: !(existing && sharedMode(args) === "isolate"),
+      });
       const kept: Record<string, unknown> = {};
       if (!provider) Object.assign(kept, { provider: carrier.name, providerDetected: true });
       // An isolating resource's objects may become copies: `read` leaves them out too.
@@ -235,7 +249,7 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
    */
   async previewNumber(
     args: CheckedArgs,
-    member: Pick<MemberOptions, "group"> = {},
+    member: Pick<MemberOptions, "group"> & PreviewOptions = {},
   ): Promise<{ carrier: NamedCarrier; current: CarrierNumber }> {
     const { carrier, current } = await this.locate(args, { account: args.accountSid, routing: true });
     const desired = managedSettings(args);
@@ -243,7 +257,7 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     refuseUnclearable(carrier, current, desired, args.onDelete);
     // A value not known yet cannot be planned with (it would be claimed as a value of its own).
     const unknown = [...Object.values(desired), args.onShared, args.allowSharedUpdate].some(isUnknown);
-    if (unknown) return { carrier, current };
+    if (unknown || member.plan === false) return { carrier, current };
     const changes = changesTowards(current.webhooks, desired);
     if (Object.keys(changes).length === 0) return { carrier, current };
     const mode = sharedMode(args);
@@ -719,6 +733,16 @@ function changedFromState(olds: Record<string, unknown>, inputs: Record<string, 
     !["phoneNumber", "provider", "accountSid", ...WEBHOOK_FIELDS].every(same) ||
     (olds.onDelete ?? "restore") !== (inputs.onDelete ?? "restore") ||
     sharedMode(args(olds)) !== sharedMode(args(inputs))
+  );
+}
+
+/** The stored inputs are of the same number at the same carrier: an update, not a create or replacement. */
+function sameNumber(olds: Record<string, unknown>, news: Record<string, unknown>): boolean {
+  const provider = news.provider ?? undefined;
+  return (
+    olds.phoneNumber !== undefined &&
+    olds.phoneNumber === news.phoneNumber &&
+    (provider === undefined || olds.provider === undefined || provider === olds.provider)
   );
 }
 

@@ -111,8 +111,12 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
     const members = Object.keys(wanted);
     const acted = actedOn(olds, args, wanted);
     const group = groupOf(args, members, []);
+    // A member already isolated is planned with the set's copies, which `check` does not see.
+    const before = olds.members && typeof olds.members === "object" ? olds.members : {};
+    const isolating = sharedMode(args) === "isolate";
     const outcome = await this.forEachMember(args, acted, async (phoneNumber) => {
-      await this.numbers.previewNumber(this.memberArgs(args, phoneNumber), { group });
+      const plan = !(isolating && phoneNumber in before);
+      await this.numbers.previewNumber(this.memberArgs(args, phoneNumber), { group, plan });
       return undefined;
     });
     if (!outcome.failed.length) return undefined;

@@ -211,6 +211,27 @@ describe("what check asks, and when", () => {
     }
   });
 
+  it("an isolated number whose copy was deleted in the portal passes: up isolates it again from its state", async () => {
+    const provider = h.provider();
+    const args = { phoneNumber: SHARED_A, voiceUrl: VOICE, onShared: "isolate" };
+    const { inputs } = await provider.check({}, args);
+    const { id, outs } = await provider.create(inputs as never);
+    const copy = h.sandbox.control.telnyxNumber(SHARED_A)!.connection_id!;
+    const deleted = await fetch(`${h.env.TELNYX_BASE_URL}/call_control_applications/${copy}`, {
+      method: "DELETE",
+      headers: { Authorization: `Bearer ${h.env.TELNYX_API_KEY}` },
+    });
+    expect(deleted.status).toBeLessThan(300);
+    const next = h.provider();
+    const read = await next.read(id, outs!);
+    const changed = { ...args, voiceUrl: `${VOICE}/v2` };
+    const checked = await next.check(read.inputs, changed);
+    expect(checked.failures).toEqual([]);
+    const { outs: updated } = await next.update(id, read.props, checked.inputs as never);
+    expect(updated!.webhooks.voiceUrl).toBe(`${VOICE}/v2`);
+    await next.delete(id, updated!);
+  });
+
   it("reads through up's caches: many numbers checked one at a time (as the engine does) list the account once", async () => {
     const provider = h.provider();
     h.sandbox.control.clearLog();
