@@ -184,10 +184,11 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
       });
       const kept: Record<string, unknown> = {};
       if (!provider) Object.assign(kept, { provider: carrier.name, providerDetected: true });
-      // An isolating resource's objects may become copies: `read` leaves them out too.
+      // As `read` gives them: those set, and none of an isolating resource (its objects may
+      // become copies).
       if (sharedMode(args) !== "isolate")
         for (const key of CARRIER_ID_KEYS)
-          if (current.ids[key] !== undefined && inputs[key] === undefined) kept[key] = current.ids[key];
+          if (typeof current.ids[key] === "string" && inputs[key] === undefined) kept[key] = current.ids[key];
       return { kept: kept as KeptOutputs };
     } catch (error) {
       const credentials = error instanceof WebhookError && error.kind === "credentials";
@@ -425,10 +426,11 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     // carries into the new inputs, so that a preview of an update knows them.
     const inputs: Record<string, unknown> = { phoneNumber, provider: carrier.name };
     if (stored.providerDetected) inputs.providerDetected = true;
-    // Not the ids an isolating resource may change: `check` does not carry them (see keptFromState).
+    // Those set (a null carries nothing, and costs state), and not the ids an isolating resource
+    // may change: `check` does not carry them (see keptFromState).
     const isolating = stored.onShared === "isolate" ? isolatedIdKeys(carrier.name) : [];
     for (const key of CARRIER_ID_KEYS)
-      if (outs[key] !== undefined && !isolating.includes(key)) inputs[key] = outs[key];
+      if (typeof outs[key] === "string" && !isolating.includes(key)) inputs[key] = outs[key];
     Object.assign(inputs, liveDeclared(stored, current));
     if (stored.onDelete !== undefined) inputs.onDelete = stored.onDelete;
     if (stored.allowSharedUpdate !== undefined) inputs.allowSharedUpdate = stored.allowSharedUpdate;
