@@ -72,8 +72,9 @@ describe("Twilio lifecycle", () => {
   });
 
   it("sees a change made in the console as drift, in both props and inputs", async () => {
-    const { provider, result } = await create({ phoneNumber: PLAIN, voiceUrl: VOICE, smsUrl: SMS });
+    const { result } = await create({ phoneNumber: PLAIN, voiceUrl: VOICE, smsUrl: SMS });
     h.sandbox.control.editTwilioNumber(PLAIN, { voice_url: "https://console.example.com/hijack" });
+    const provider = h.provider(); // the next operation: what the last one found is not fresh
     const read = await provider.read(result.id, result.outs!);
     expect(read.id).toBe(result.id);
     expect(read.props.webhooks.voiceUrl).toBe("https://console.example.com/hijack");
@@ -119,8 +120,9 @@ describe("Twilio lifecycle", () => {
   });
 
   it("drops a number deleted out of band from the state, and deleting it then succeeds", async () => {
-    const { provider, result } = await create({ phoneNumber: PLAIN, voiceUrl: VOICE });
+    const { result } = await create({ phoneNumber: PLAIN, voiceUrl: VOICE });
     h.sandbox.control.deleteNumber("twilio", PLAIN);
+    const provider = h.provider(); // the next operation
     expect(await provider.read(result.id, result.outs!)).toEqual({});
     await expect(provider.delete(result.id, result.outs!)).resolves.toBeUndefined();
   });
