@@ -108,6 +108,8 @@ export interface PreviewOptions {
    * plan depends on the copies its state records, which `check` does not see.
    */
   plan?: boolean;
+  /** Plan every declared setting, not only those that differ: the number's onShared changed. */
+  planAll?: boolean;
 }
 
 /** The key of `MemberOptions.originals`: a setting of an object a carrier's numbers may share. */
@@ -181,6 +183,7 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     try {
       const { carrier, current } = await this.previewNumber(args, {
         plan: !(existing && sharedMode(args) === "isolate"),
+        planAll: existing && sharedMode(olds as CheckedArgs) !== sharedMode(args),
       });
       const kept: Record<string, unknown> = {};
       if (!provider) Object.assign(kept, { provider: carrier.name, providerDetected: true });
@@ -259,7 +262,9 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     // A value not known yet cannot be planned with (it would be claimed as a value of its own).
     const unknown = [...Object.values(desired), args.onShared, args.allowSharedUpdate].some(isUnknown);
     if (unknown || member.plan === false) return { carrier, current };
-    const changes = changesTowards(current.webhooks, desired);
+    // What takeOver and converge plan: the settings that differ, or every one (see `planned`).
+    const all = planningAll(args) || member.planAll === true;
+    const changes = planned(desired, changesTowards(current.webhooks, desired), all);
     if (Object.keys(changes).length === 0) return { carrier, current };
     const mode = sharedMode(args);
     try {

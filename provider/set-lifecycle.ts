@@ -110,13 +110,28 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
     if (!ask) return undefined;
     const members = Object.keys(wanted);
     const acted = actedOn(olds, args, wanted);
+    if (!acted.length) return undefined;
+    // Members that want two values on one object: refused before any member is asked, as by `up`
+    // (planning alone would find it or not, depending on which members plan at the same time).
+    try {
+      await this.refuseConflictingValues(args, members);
+    } catch (error) {
+      if (error instanceof WebhookError && error.kind === "conflict") return error.message;
+      throw error;
+    }
     const group = groupOf(args, members, []);
-    // A member already isolated is planned with the set's copies, which `check` does not see.
+    // A member already in the set: isolating, its plan depends on the set's copies, which `check`
+    // does not see; a new onShared plans every setting, as its update will.
     const before = olds.members && typeof olds.members === "object" ? olds.members : {};
     const isolating = sharedMode(args) === "isolate";
+    const modeChanged = sharedMode(olds as Partial<CheckedSetArgs>) !== sharedMode(args);
     const outcome = await this.forEachMember(args, acted, async (phoneNumber) => {
-      const plan = !(isolating && phoneNumber in before);
-      await this.numbers.previewNumber(this.memberArgs(args, phoneNumber), { group, plan });
+      const existing = phoneNumber in before;
+      await this.numbers.previewNumber(this.memberArgs(args, phoneNumber), {
+        group,
+        plan: !(isolating && existing),
+        planAll: existing && modeChanged,
+      });
       return undefined;
     });
     if (!outcome.failed.length) return undefined;
