@@ -10,7 +10,6 @@ import {
   type CarrierIds,
   type CarrierNumber,
   type CheckFailure,
-  type FindOptions,
   type Isolation,
   type NumberGroup,
   type NumberMove,
@@ -159,8 +158,9 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
   /**
    * `check`'s questions to the carrier, when there is something to ask: a new number, or changed
    * arguments (an unchanged resource is not updated, so `up` refuses nothing for it), with every
-   * value that locates the number known. `existing`: the state has the number (same carrier). With no carrier credentials at all (a pipeline that
-   * previews without secrets), warns once and asks nothing; a declared carrier without them fails.
+   * value that locates the number known. `existing`: the state has the number (same carrier).
+   * With no carrier credentials at all (a pipeline that previews without secrets), warns once and
+   * asks nothing; a declared carrier without them fails.
    */
   private async checkAtCarrier(
     olds: Record<string, unknown>,
@@ -255,7 +255,8 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     args: CheckedArgs,
     member: Pick<MemberOptions, "group"> & PreviewOptions = {},
   ): Promise<{ carrier: NamedCarrier; current: CarrierNumber }> {
-    const { carrier, current } = await this.locate(args, { account: args.accountSid, routing: true });
+    // Found as `takeOver` finds it (a takeover's options; `converge` asks the same of the state's).
+    const { carrier, current } = await this.locate(args);
     const desired = managedSettings(args);
     refuseIneffective(carrier, current, desired);
     refuseUnclearable(carrier, current, desired, args.onDelete);
@@ -671,16 +672,11 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     return carrier;
   }
 
-  /**
-   * Finds the number at its carrier, detecting the carrier when `provider` is not given. By
-   * default as a takeover does: with routing, and what the number answered before any resource of
-   * this package wrote it (`originals`); `check` asks without the originals.
-   */
-  private async locate(
-    args: CheckedArgs,
-    options: FindOptions = { account: args.accountSid, routing: true, originals: true },
-  ): Promise<{ carrier: NamedCarrier; current: CarrierNumber }> {
+  /** Finds the number at its carrier, detecting the carrier when `provider` is not given. */
+  private async locate(args: CheckedArgs): Promise<{ carrier: NamedCarrier; current: CarrierNumber }> {
     const { phoneNumber } = args;
+    // A takeover records what the number answered before any resource of this package wrote it.
+    const options = { account: args.accountSid, routing: true, originals: true };
     if (args.provider) {
       const carrier = await this.carrier(args.provider);
       const current = await carrier.find(phoneNumber, options);
