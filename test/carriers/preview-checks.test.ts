@@ -45,48 +45,13 @@ async function refusedBoth(provider: PhoneNumberWebhooksProvider, args: Record<s
 }
 
 describe("check reports what up would refuse, in up's words, and writes nothing", () => {
-  it("a number in no account: declared carrier, and detected", async () => {
-    const declared = await refusedBoth(h.provider(), {
-      phoneNumber: MISSING,
-      provider: "twilio",
-      voiceUrl: VOICE,
-    });
-    expect(declared.failures).toEqual([
-      { property: "phoneNumber", reason: `Phone number ${MISSING} not found in twilio account` },
-    ]);
-    expect(declared.error.message).toBe(declared.failures[0]!.reason);
+  it("a number in no account, its carrier to detect: both accounts searched", async () => {
     const detected = await refusedBoth(h.provider(), { phoneNumber: MISSING, voiceUrl: VOICE });
     expect(detected.failures).toEqual([
       { property: "phoneNumber", reason: `Phone number ${MISSING} not found in twilio or telnyx account` },
     ]);
     expect(detected.error.message).toBe(detected.failures[0]!.reason);
   });
-
-  it("a declared carrier without credentials while another has them", async () => {
-    const provider = h.provider({ TELNYX_API_KEY: undefined });
-    const { failures, error } = await refusedBoth(provider, {
-      phoneNumber: ALONE,
-      provider: "telnyx",
-      smsUrl: SMS,
-    });
-    expect(failures).toEqual([{ property: "provider", reason: error.message }]);
-    expect(error.message).toMatch(/^No telnyx credentials: set telnyx:apiKey /);
-  });
-
-  it("credentials the carrier refuses, naming the settings to check", async () => {
-    const provider = h.provider({ TWILIO_AUTH_TOKEN: "0".repeat(32) });
-    const { failures, error } = await refusedBoth(provider, {
-      phoneNumber: PLAIN,
-      provider: "twilio",
-      voiceUrl: VOICE,
-    });
-    expect(failures).toEqual([{ property: "provider", reason: error.message }]);
-    expect(error.message).toContain(
-      "(HTTP 401): Authenticate (Twilio error 20003). Twilio did not accept the credentials",
-    );
-    expect(error.message).toContain("check twilio:accountSid and twilio:authToken");
-  });
-
   it("credentials that do not load (a token without its account SID)", async () => {
     const provider = h.provider({ TWILIO_ACCOUNT_SID: undefined });
     const { failures } = await provider.check(
@@ -100,6 +65,42 @@ describe("check reports what up would refuse, in up's words, and writes nothing"
       },
     ]);
   });
+
+  it.each([
+    ["twilio", { TWILIO_AUTH_TOKEN: "0".repeat(32) }, "twilio:accountSid and twilio:authToken"],
+    ["telnyx", { TELNYX_API_KEY: "KEY_not_the_sandbox_one" }, "telnyx:apiKey"],
+  ] as const)(
+    "on %s: a number not in the account, refused credentials, credentials missing",
+    async (carrier, wrong, settings) => {
+      const args = {
+        phoneNumber: carrier === "twilio" ? MISSING : "+13125550299",
+        provider: carrier,
+        smsUrl: SMS,
+      };
+      const missing = await refusedBoth(h.provider(), args);
+      expect(missing.failures).toEqual([
+        {
+          property: "phoneNumber",
+          reason: `Phone number ${args.phoneNumber} not found in ${carrier} account`,
+        },
+      ]);
+      expect(missing.error.message).toBe(missing.failures[0]!.reason);
+      const refused = await refusedBoth(h.provider(wrong), {
+        ...args,
+        phoneNumber: carrier === "twilio" ? PLAIN : ALONE,
+      });
+      expect(refused.failures).toEqual([{ property: "provider", reason: refused.error.message }]);
+      expect(refused.error.message).toMatch(/\(HTTP 401\): .+ did not accept the credentials: check /);
+      expect(refused.error.message).toContain(settings);
+      const other =
+        carrier === "twilio"
+          ? { TWILIO_ACCOUNT_SID: undefined, TWILIO_AUTH_TOKEN: undefined }
+          : { TELNYX_API_KEY: undefined };
+      const none = await refusedBoth(h.provider(other), args);
+      expect(none.failures).toEqual([{ property: "provider", reason: none.error.message }]);
+      expect(none.error.message).toMatch(new RegExp(`^No ${carrier} credentials: set ${carrier}:`));
+    },
+  );
 
   it("a Twilio voice application that makes the declared voice URL a no-op", async () => {
     const app = h.sandbox.control.twilioNumber(WITH_APP)!.voice_application_sid;
