@@ -187,11 +187,13 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
       });
       const kept: Record<string, unknown> = {};
       if (!provider) Object.assign(kept, { provider: carrier.name, providerDetected: true });
-      // As `read` gives them: those set, and none of an isolating resource (its objects may
-      // become copies).
-      if (sharedMode(args) !== "isolate")
-        for (const key of CARRIER_ID_KEYS)
-          if (typeof current.ids[key] === "string" && inputs[key] === undefined) kept[key] = current.ids[key];
+      // As `read` gives them: those set, and not the ids an isolating resource (or one that was
+      // until now) may change, which `keptFromState` does not carry either.
+      const isolating =
+        sharedMode(args) === "isolate" || olds.onShared === "isolate" ? isolatedIdKeys(carrier.name) : [];
+      for (const key of CARRIER_ID_KEYS)
+        if (typeof current.ids[key] === "string" && inputs[key] === undefined && !isolating.includes(key))
+          kept[key] = current.ids[key];
       return { kept: kept as KeptOutputs };
     } catch (error) {
       const credentials = error instanceof WebhookError && error.kind === "credentials";
