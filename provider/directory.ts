@@ -42,6 +42,12 @@ export class NumberDirectory<T> {
   private listing?: { at: number; byNumber: Map<string, T> };
   private inFlightListing?: Promise<Map<string, T>>;
   private batch: Pending<T>[] = [];
+  /**
+   * Numbers found one by one, until they go stale as a listing does: `check` finds a number (the
+   * engine checks resources one at a time), then the create or update of the same operation
+   * finds it again.
+   */
+  private readonly singles = new Map<string, { at: number; entry: T }>();
   /** Numbers looked up one by one so far in this process. */
   private singleLookups = 0;
   private timer?: NodeJS.Timeout;
@@ -54,6 +60,8 @@ export class NumberDirectory<T> {
   find(phoneNumber: string): Promise<T | undefined> {
     const fresh = this.freshListing();
     if (fresh) return Promise.resolve(fresh.get(phoneNumber));
+    const single = this.singles.get(phoneNumber);
+    if (single && Date.now() - single.at < this.options.ttlMs) return Promise.resolve(single.entry);
     return new Promise((resolve, reject) => {
       this.batch.push({ phoneNumber, resolve, reject });
       this.timer ??= setTimeout(() => void this.flush(), this.options.batchWindowMs);
@@ -78,7 +86,10 @@ export class NumberDirectory<T> {
 
   /** Records what a write answered, so the cached view stays true. */
   update(entry: T): void {
-    this.listing?.byNumber.set(this.source.phoneNumberOf(entry), entry);
+    const phoneNumber = this.source.phoneNumberOf(entry);
+    this.listing?.byNumber.set(phoneNumber, entry);
+    const single = this.singles.get(phoneNumber);
+    if (single) single.entry = entry;
   }
 
   private async flush(): Promise<void> {
@@ -108,7 +119,10 @@ export class NumberDirectory<T> {
         try {
           // Filters can match partially: only an exact match counts.
           const entries = await this.source.listOne(p.phoneNumber);
-          p.resolve(entries.find((e) => this.source.phoneNumberOf(e) === p.phoneNumber));
+          const found = entries.find((e) => this.source.phoneNumberOf(e) === p.phoneNumber);
+          // A number not found is asked again: it may be bought before the next lookup.
+          if (found) this.singles.set(p.phoneNumber, { at: Date.now(), entry: found });
+          p.resolve(found);
         } catch (error) {
           p.reject(error);
         }

@@ -28,8 +28,9 @@ export class CarrierError extends WebhookError {
     readonly call: string,
     readonly status: number | undefined,
     readonly reason: string,
+    kind: WebhookErrorKind = "carrier",
   ) {
-    super(`${carrier} ${call} failed${status ? ` (HTTP ${status})` : ""}: ${reason}`, "carrier");
+    super(`${carrier} ${call} failed${status ? ` (HTTP ${status})` : ""}: ${reason}`, kind);
     this.name = "CarrierError";
   }
 }

@@ -9,13 +9,23 @@ import {
   type Carrier,
   type CarrierIds,
   type CarrierNumber,
+  type CheckFailure,
   type Isolation,
   type NumberGroup,
   type NumberMove,
   type WriteStep,
 } from "./carriers/carrier";
 import { CARRIER_ID_KEYS, CARRIER_NAMES, carrierDescriptor, listNames, type CarrierName } from "./carriers";
-import { loadSettings, missingCredentials, NO_CREDENTIALS, type ConfigSource, type Settings } from "./config";
+import {
+  configKeys,
+  loadSettings,
+  missingCredentials,
+  NO_CREDENTIALS,
+  settingWarnings,
+  type ConfigSource,
+  type Settings,
+} from "./config";
+import { warn } from "./engine-log";
 import { notFoundMessage, successMessage, updateFailed, WebhookError } from "./errors";
 import { TakeoverJournal } from "./journal";
 import { preflightRefusal, preflightUrl, type PreflightOptions } from "./preflight";
@@ -90,6 +100,17 @@ export interface MemberOptions {
   previous?: Partial<WebhookSettings>;
 }
 
+/** How `previewNumber` asks about one number. */
+export interface PreviewOptions {
+  /**
+   * Also plan the writes (default `true`). Not for an isolating number already taken over: its
+   * plan depends on the copies its state records, which `check` does not see.
+   */
+  plan?: boolean;
+  /** Plan every declared setting, not only those that differ: the number's onShared changed. */
+  planAll?: boolean;
+}
+
 /** The key of `MemberOptions.originals`: a setting of an object a carrier's numbers may share. */
 export function originalKey(carrier: string, holder: string, field: WebhookField): string {
   return `${carrier} ${holder} ${field}`;
@@ -98,10 +119,14 @@ export function originalKey(carrier: string, holder: string, field: WebhookField
 export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvider {
   private settings?: Settings;
   private readonly carriers = new Map<CarrierName, Promise<NamedCarrier>>();
+  /** Warnings given by this provider (one per process under the engine): each is given once. */
+  private readonly warned = new Set<string>();
 
   constructor(private readonly options: ProviderOptions = {}) {}
 
   async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
+    // First: a misspelt key is often why the settings below fail ("set twilio:authToken").
+    for (const warning of settingWarnings(configKeys(req.config) ?? [])) await this.warnOnce(warning);
     const settings = loadSettings(req.config, this.options.env);
     // The host configures once per distinct serialized provider: keep carriers (their caches and
     // locks) unless the settings really changed.
@@ -112,13 +137,149 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
   /**
    * Validates the arguments, then carries forward from the stored inputs the outputs an update
    * keeps (see `keptFromState`): a preview of an update shows the checked inputs as its outputs.
+   * Then asks the carrier what `up` would refuse (see `previewNumber`), since `check` is what runs
+   * in a preview: the refusal is the failure, in `up`'s words. The carrier and identifiers found
+   * join the inputs where they are not yet, as `read` gives them: the refresh right after a create
+   * finds no difference.
    */
   async check(
     olds: Record<string, unknown> | undefined,
     news: Record<string, unknown>,
   ): Promise<pulumi.dynamic.CheckResult> {
     const checked = checkArgs(news, { allowPrivateHosts: this.allowPrivateHosts() });
-    return { ...checked, inputs: { ...checked.inputs, ...keptFromState(olds ?? {}, news) } };
+    const kept = keptFromState(olds ?? {}, news);
+    const inputs = { ...checked.inputs, ...kept };
+    if (checked.failures.length) return { inputs, failures: checked.failures };
+    const found = await this.checkAtCarrier(olds ?? {}, inputs, sameNumber(olds ?? {}, news));
+    if ("failure" in found) return { inputs, failures: [found.failure] };
+    return { inputs: { ...inputs, ...found.kept }, failures: [] };
+  }
+
+  /**
+   * `check`'s questions to the carrier, when there is something to ask: a new number, or changed
+   * arguments (an unchanged resource is not updated, so `up` refuses nothing for it), with every
+   * value that locates the number known. `existing`: the state has the number (same carrier).
+   * With no carrier credentials at all (a pipeline that previews without secrets), warns once and
+   * asks nothing; a declared carrier without them fails.
+   */
+  private async checkAtCarrier(
+    olds: Record<string, unknown>,
+    inputs: Record<string, unknown>,
+    existing: boolean,
+  ): Promise<{ kept: KeptOutputs } | { failure: CheckFailure }> {
+    if (!changedFromState(olds, inputs)) return { kept: {} };
+    if ([inputs.phoneNumber, inputs.provider, inputs.accountSid].some(isUnknown)) return { kept: {} };
+    const provider = inputs.provider as CarrierName | undefined;
+    const ask = await this.askCarriers(provider);
+    if (typeof ask === "string")
+      return { failure: { property: provider ? "provider" : "phoneNumber", reason: ask } };
+    if (!ask) return { kept: {} };
+    const declared = provider !== undefined;
+    const args = Object.fromEntries(
+      Object.entries(inputs).filter(([key]) => !KEPT_NON_ARGUMENTS.includes(key)),
+    ) as CheckedArgs;
+    // An isolating number already taken over is planned with the copies its state records, which
+    // `check` cannot see (a copy deleted in the portal leaves it on no object): up re-isolates it.
+    try {
+      const { carrier, current } = await this.previewNumber(args, {
+        plan: !(existing && sharedMode(args) === "isolate"),
+        planAll: existing && sharedMode(olds as CheckedArgs) !== sharedMode(args),
+      });
+      const kept: Record<string, unknown> = {};
+      if (!provider) Object.assign(kept, { provider: carrier.name, providerDetected: true });
+      // As `read` gives them: those set, and not the ids an isolating resource (or one that was
+      // until now) may change, which `keptFromState` does not carry either.
+      const isolating =
+        sharedMode(args) === "isolate" || olds.onShared === "isolate" ? isolatedIdKeys(carrier.name) : [];
+      for (const key of CARRIER_ID_KEYS)
+        if (typeof current.ids[key] === "string" && inputs[key] === undefined && !isolating.includes(key))
+          kept[key] = current.ids[key];
+      return { kept: kept as KeptOutputs };
+    } catch (error) {
+      const credentials = error instanceof WebhookError && error.kind === "credentials";
+      return {
+        failure: { property: credentials && declared ? "provider" : "phoneNumber", reason: messageOf(error) },
+      };
+    }
+  }
+
+  /** `warn`, once: every resource's `check` (or `configure`) may find the same thing. */
+  async warnOnce(message: string): Promise<void> {
+    if (this.warned.has(message)) return;
+    this.warned.add(message);
+    await warn(message);
+  }
+
+  /**
+   * Whether some carrier has credentials. Settings that fail to load count as some: the operation
+   * that needs them reports why.
+   */
+  hasCredentials(): boolean {
+    try {
+      return Object.keys(this.loadedSettings().carriers).length > 0;
+    } catch {
+      return true;
+    }
+  }
+
+  /**
+   * Whether `check` asks the carriers what `up` would refuse, for a resource at `provider` (or one
+   * to detect): `true`; `false` when `phoneWebhooks:previewChecks` is off, or no carrier has
+   * credentials at all (warned once per process: a pipeline may preview without secrets); or, as
+   * a string, the failure `up` would give: settings that do not load, a declared carrier without
+   * credentials while others have them.
+   */
+  async askCarriers(provider?: CarrierName): Promise<boolean | string> {
+    let settings: Settings;
+    try {
+      settings = this.loadedSettings();
+    } catch (error) {
+      return messageOf(error);
+    }
+    if (!settings.previewChecks) return false;
+    if (Object.keys(settings.carriers).length === 0) {
+      await this.warnOnce(CARRIER_CHECKS_SKIPPED);
+      return false;
+    }
+    if (provider && settings.carriers[provider] === undefined) return missingCredentials(provider);
+    return true;
+  }
+
+  /**
+   * What `up` would refuse for one number, found without writing anything: not in the account (or
+   * not visible to these credentials), credentials missing or refused, in both carriers' accounts,
+   * a declared setting something overrides, `onDelete: "clear"` of a required field, a setting
+   * the number's carrier object cannot hold, a shared object without consent. The same find (with
+   * routing), refusals and planning as `takeOver` and `converge`, through the same caches, so the
+   * same words; throws the refusal. A set asks it for each member, with its group.
+   */
+  async previewNumber(
+    args: CheckedArgs,
+    member: Pick<MemberOptions, "group"> & PreviewOptions = {},
+  ): Promise<{ carrier: NamedCarrier; current: CarrierNumber }> {
+    // Found as `takeOver` finds it (a takeover's options; `converge` asks the same of the state's).
+    const { carrier, current } = await this.locate(args);
+    const desired = managedSettings(args);
+    refuseIneffective(carrier, current, desired);
+    refuseUnclearable(carrier, current, desired, args.onDelete);
+    // A value not known yet cannot be planned with (it would be claimed as a value of its own).
+    const unknown = [...Object.values(desired), args.onShared, args.allowSharedUpdate].some(isUnknown);
+    if (unknown || member.plan === false) return { carrier, current };
+    // What takeOver and converge plan: the settings that differ, or every one (see `planned`).
+    const all = planningAll(args) || member.planAll === true;
+    const changes = planned(desired, changesTowards(current.webhooks, desired), all);
+    if (Object.keys(changes).length === 0) return { carrier, current };
+    const mode = sharedMode(args);
+    try {
+      await carrier.checkWrites(current, changes, {
+        allowSharedUpdate: mode === "update",
+        isolate: mode === "isolate",
+        group: member.group,
+      });
+    } catch (error) {
+      throw updateFailed(args.phoneNumber, carrier.name, error);
+    }
+    return { carrier, current };
   }
 
   async diff(
@@ -273,10 +434,11 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     // carries into the new inputs, so that a preview of an update knows them.
     const inputs: Record<string, unknown> = { phoneNumber, provider: carrier.name };
     if (stored.providerDetected) inputs.providerDetected = true;
-    // Not the ids an isolating resource may change: `check` does not carry them (see keptFromState).
+    // Those set (a null carries nothing, and costs state), and not the ids an isolating resource
+    // may change: `check` does not carry them (see keptFromState).
     const isolating = stored.onShared === "isolate" ? isolatedIdKeys(carrier.name) : [];
     for (const key of CARRIER_ID_KEYS)
-      if (outs[key] !== undefined && !isolating.includes(key)) inputs[key] = outs[key];
+      if (typeof outs[key] === "string" && !isolating.includes(key)) inputs[key] = outs[key];
     Object.assign(inputs, liveDeclared(stored, current));
     if (stored.onDelete !== undefined) inputs.onDelete = stored.onDelete;
     if (stored.allowSharedUpdate !== undefined) inputs.allowSharedUpdate = stored.allowSharedUpdate;
@@ -556,6 +718,42 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
 const KEPT_NON_ARGUMENTS: readonly string[] = KEPT_OUTPUT_NAMES.filter(
   (name) => !(ARG_NAMES as readonly string[]).includes(name),
 );
+
+/** The warning of a preview without any carrier credentials (once per provider process). */
+export const CARRIER_CHECKS_SKIPPED =
+  "Carrier checks skipped: no carrier credentials are set, so the preview checked the arguments only. " +
+  "Whether each number is in the account, the credentials work, and no shared object or override refuses " +
+  `the change is checked by pulumi up (${NO_CREDENTIALS.replace(/^No carrier credentials: /, "")})`;
+
+/**
+ * Whether the arguments differ from the stored inputs in what an update would act on (or there
+ * are none: a create). An unchanged resource is not updated: `up` refuses nothing for it.
+ */
+function changedFromState(olds: Record<string, unknown>, inputs: Record<string, unknown>): boolean {
+  if (olds.phoneNumber === undefined) return true;
+  const same = (name: string) => JSON.stringify(olds[name] ?? null) === JSON.stringify(inputs[name] ?? null);
+  const args = (value: Record<string, unknown>) =>
+    value as Pick<CheckedArgs, "onShared" | "allowSharedUpdate">;
+  return (
+    !["phoneNumber", "provider", "accountSid", ...WEBHOOK_FIELDS].every(same) ||
+    (olds.onDelete ?? "restore") !== (inputs.onDelete ?? "restore") ||
+    sharedMode(args(olds)) !== sharedMode(args(inputs))
+  );
+}
+
+/** The stored inputs are of the same number at the same carrier: an update, not a create or replacement. */
+function sameNumber(olds: Record<string, unknown>, news: Record<string, unknown>): boolean {
+  const provider = news.provider ?? undefined;
+  return (
+    olds.phoneNumber !== undefined &&
+    olds.phoneNumber === news.phoneNumber &&
+    (provider === undefined || olds.provider === undefined || provider === olds.provider)
+  );
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
 
 /**
  * What `check` carries forward from the stored inputs (where `read` and every update put them)
@@ -846,15 +1044,8 @@ function unionOfIsolations(stored: Isolation[], journaled: Isolation[]): Isolati
 /** What a failure that left changes behind asks for. */
 const CONVERGE = "run `pulumi up` again to converge";
 
-/** A warning in the engine's log (the Pulumi CLI shows it), else on stderr. */
-export async function warn(message: string): Promise<void> {
-  try {
-    const pulumi = await import("@pulumi/pulumi");
-    await pulumi.log.warn(message);
-  } catch {
-    process.stderr.write(`warning: ${message}\n`);
-  }
-}
+/** A warning in the engine's output (see engine-log.ts), else on stderr. */
+export { warn };
 
 async function undoSteps(done: WriteStep[]): Promise<string[]> {
   const problems: string[] = [];

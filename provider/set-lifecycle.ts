@@ -11,7 +11,9 @@ import type { CarrierIds, Isolation, NumberGroup } from "./carriers/carrier";
 import { CARRIER_ID_KEYS, CARRIER_NAMES, carrierDescriptor, type CarrierName } from "./carriers";
 import type { JournalEntry } from "./journal";
 import { WebhookError } from "./errors";
+import { NO_CREDENTIALS } from "./config";
 import {
+  CARRIER_CHECKS_SKIPPED,
   originalKey,
   sharedProvider,
   warn,
@@ -63,23 +65,77 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
 
   /**
    * Validates the arguments, then finds the members: the listed numbers, and the account's
-   * numbers `select` matches now (so numbers bought since the last run join at this one).
+   * numbers `select` matches now (so numbers bought since the last run join at this one). Then
+   * asks the carrier what `up` would refuse for the members it would act on (see
+   * `previewRefusals`): a preview names them.
    */
   async check(
-    _olds: Record<string, unknown> | undefined,
+    olds: Record<string, unknown> | undefined,
     news: Record<string, unknown>,
   ): Promise<pulumi.dynamic.CheckResult> {
     const checked = checkSetArgs(news, { allowPrivateHosts: this.numbers.allowPrivateHosts() });
     if (checked.failures.length) return checked;
     const inputs = checked.inputs as Omit<CheckedSetArgs, "members">;
+    let members: CheckedSetArgs["members"];
     try {
-      return { inputs: { ...inputs, members: await this.findMembers(inputs) }, failures: [] };
+      members = await this.findMembers(inputs);
     } catch (error) {
       // A selector naming nothing in the account is the argument's failure; a carrier that fails
       // or refuses the credentials is the operation's.
       if (!(error instanceof WebhookError && error.message.startsWith("select"))) throw error;
       return { inputs: checked.inputs, failures: [{ property: "select", reason: error.message }] };
     }
+    const args = { ...inputs, members };
+    const refused = await this.previewRefusals(olds ?? {}, args);
+    // No property: the failure names its members, and the engine would print the whole list.
+    return { inputs: args, failures: refused ? [{ property: "", reason: refused }] : [] };
+  }
+
+  /**
+   * What `up` would refuse for the members it would act on: those that join, and those whose
+   * settings changed since the stored inputs (or every member, when the set's own did; after a
+   * refresh, a member whose live values differ). Each is asked as one `PhoneNumberWebhooks` would
+   * be (`previewNumber`, with the set as its group), `concurrency` at a time; the failures read as
+   * an `up`'s partial failure does, member by member, in the same words. `undefined`: nothing.
+   */
+  private async previewRefusals(
+    olds: Record<string, unknown>,
+    args: CheckedSetArgs,
+  ): Promise<string | undefined> {
+    const wanted = args.members;
+    if (typeof wanted === "string" || SHARED_ARG_NAMES.some((name) => isUnknown(args[name])))
+      return undefined;
+    const ask = await this.numbers.askCarriers(setCarrier(args));
+    if (typeof ask === "string") return ask;
+    if (!ask) return undefined;
+    const members = Object.keys(wanted);
+    const acted = actedOn(olds, args, wanted);
+    if (!acted.length) return undefined;
+    // Members that want two values on one object: refused before any member is asked, as by `up`
+    // (planning alone would find it or not, depending on which members plan at the same time).
+    try {
+      await this.refuseConflictingValues(args, members);
+    } catch (error) {
+      if (error instanceof WebhookError && error.kind === "conflict") return error.message;
+      throw error;
+    }
+    const group = groupOf(args, members, []);
+    // A member already in the set: isolating, its plan depends on the set's copies, which `check`
+    // does not see; a new onShared plans every setting, as its update will.
+    const before = olds.members && typeof olds.members === "object" ? olds.members : {};
+    const isolating = sharedMode(args) === "isolate";
+    const modeChanged = sharedMode(olds as Partial<CheckedSetArgs>) !== sharedMode(args);
+    const outcome = await this.forEachMember(args, acted, async (phoneNumber) => {
+      const existing = phoneNumber in before;
+      await this.numbers.previewNumber(this.memberArgs(args, phoneNumber), {
+        group,
+        plan: !(isolating && existing),
+        planAll: existing && modeChanged,
+      });
+      return undefined;
+    });
+    if (!outcome.failed.length) return undefined;
+    return failureMessage("apply", outcome.failed, members.length, "would fail to");
   }
 
   async diff(_id: string, olds: SetOutputs, news: CheckedSetArgs): Promise<pulumi.dynamic.DiffResult> {
@@ -410,6 +466,11 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
     if (args.select) {
       const values = [args.select, ...Object.values(args.select), args.provider, args.accountSid];
       if (values.some(isUnknown)) return UNKNOWN;
+      // A preview without any credentials (a pipeline without secrets) passes, members not known.
+      if (!this.numbers.hasCredentials()) {
+        await this.numbers.warnOnce(CARRIER_CHECKS_SKIPPED);
+        return UNKNOWN;
+      }
       const provider = setCarrier(args)!;
       const carrier = await this.numbers.carrier(provider);
       for (const phoneNumber of await carrier.select(args.select, { account: args.accountSid }))
@@ -484,8 +545,11 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
         "invalid",
       );
     const members = inputs.members;
-    if (members === undefined || typeof members === "string" || members === null)
+    if (members === undefined || typeof members === "string" || members === null) {
+      // `check` could not select them without credentials: that is what to fix.
+      if (!this.numbers.hasCredentials()) throw new WebhookError(NO_CREDENTIALS, "credentials");
       throw new WebhookError("the set's members are not known: run `pulumi up` again", "invalid");
+    }
     return {
       ...(checked.inputs as Omit<CheckedSetArgs, "members">),
       members: members as Record<string, WebhookChanges>,
@@ -681,8 +745,48 @@ function sortedRecord<T>(record: Record<string, T>): Record<string, T> {
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
 }
 
+/**
+ * The members a change of the set acts on: every one when the set's own arguments changed (or it
+ * is new), else those that join and those whose own settings, or live values shown after a
+ * refresh, differ from the stored inputs.
+ */
+function actedOn(
+  olds: Record<string, unknown>,
+  args: CheckedSetArgs,
+  wanted: Record<string, WebhookChanges>,
+): string[] {
+  const members = Object.keys(wanted);
+  const shown = olds.members;
+  if (!shown || typeof shown !== "object") return members;
+  const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  const stored = olds as Partial<CheckedSetArgs>;
+  const compared = SHARED_ARG_NAMES.filter(
+    (name) => !["preflight", "onDelete", "onShared", "allowSharedUpdate"].includes(name),
+  );
+  if (
+    !compared.every((name) => same(olds[name], args[name])) ||
+    (stored.onDelete ?? "restore") !== (args.onDelete ?? "restore") ||
+    sharedMode(stored) !== sharedMode(args)
+  )
+    return members;
+  const listedBefore = listedMembers(stored.numbers);
+  const listed = listedMembers(args.numbers);
+  const before = shown as Record<string, unknown>;
+  return members.filter(
+    (phoneNumber) =>
+      !(phoneNumber in before) ||
+      !same(before[phoneNumber], wanted[phoneNumber]) ||
+      !same(listedBefore.get(phoneNumber), listed.get(phoneNumber)),
+  );
+}
+
 /** "3 of 1000 numbers failed to update: +1…: reason; …" */
-function failureMessage(operation: string, failed: MemberFailure[], total: number): string {
+function failureMessage(
+  operation: string,
+  failed: MemberFailure[],
+  total: number,
+  verb = "failed to",
+): string {
   const shown = failed
     .slice(0, REASONS_SHOWN)
     .map((f) => (f.reason.includes(f.phoneNumber) ? f.reason : `${f.phoneNumber}: ${f.reason}`))
@@ -690,7 +794,7 @@ function failureMessage(operation: string, failed: MemberFailure[], total: numbe
     .map((reason) => reason.replace(/\.+$/, ""));
   const rest = failed.slice(REASONS_SHOWN).map((f) => f.phoneNumber);
   const more = rest.length ? `; and ${rest.length} more: ${rest.join(", ")}` : "";
-  return `${failed.length} of ${total} number(s) failed to ${operation}: ${shown.join("; ")}${more}`;
+  return `${failed.length} of ${total} number(s) ${verb} ${operation}: ${shown.join("; ")}${more}`;
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   type ArgumentName,
   type CheckedArgs,
 } from "./schema";
+import { didYouMean } from "./spelling";
 import { carrierRules, checkProperties, MISSING_WEBHOOK, type CheckOptions } from "./validation";
 import { recordOf, redactUrl, WEBHOOK_FIELDS, type WebhookChanges, type WebhookField } from "./webhooks";
 
@@ -174,7 +175,10 @@ export function checkSetArgs(
   const failures: CheckFailure[] = [];
   for (const [key, value] of Object.entries(news))
     if (key !== "__provider" && key !== "members" && !SET_ARG_NAMES.includes(key) && value != null)
-      failures.push({ property: key, reason: `"${key}" is not a property of PhoneNumberWebhooksSet` });
+      failures.push({
+        property: key,
+        reason: `"${key}" is not a property of PhoneNumberWebhooksSet${didYouMean(key, SET_ARG_NAMES)}`,
+      });
 
   const shared = checkProperties(news, SHARED_ARG_NAMES, options);
   const inputs: Record<string, unknown> = shared.inputs;
@@ -292,7 +296,7 @@ function checkNumbers(
       )
         failures.push({
           property: `${at}.${key}`,
-          reason: `${at}: "${key}" is not a setting a member can declare (${WEBHOOK_FIELDS.join(", ")})`,
+          reason: `${at}: "${key}" is not a setting a member can declare${didYouMean(key, WEBHOOK_FIELDS)} (${WEBHOOK_FIELDS.join(", ")})`,
         });
     const own = checkProperties(fields, WEBHOOK_FIELDS, options, `${at}.`);
     failures.push(
@@ -345,7 +349,7 @@ function checkSelect(news: Record<string, unknown>): Checked<Record<string, stri
         reason:
           owner && descriptor
             ? `select.${key} selects ${owner.name} numbers, but provider is "${descriptor.name}" (${every})`
-            : `select.${key} is not a selector key (${every})`,
+            : `select.${key} is not a selector key${didYouMean(key, CARRIERS.flatMap(keysOf))} (${every})`,
       });
       continue;
     }

@@ -6,6 +6,7 @@
 import type { CheckFailure } from "./carriers/carrier";
 import { CARRIERS } from "./carriers";
 import { unreachableHostReason } from "./reachability";
+import { didYouMean } from "./spelling";
 import { ARG_NAMES, ARGUMENT_SCHEMAS, isUnknown, type ArgumentName } from "./schema";
 import { URL_FIELDS } from "./webhooks";
 
@@ -41,7 +42,7 @@ export function checkArgs(
       if (value !== undefined && value !== null)
         failures.push({
           property: key,
-          reason: `"${key}" is not a property of PhoneNumberWebhooks`,
+          reason: `"${key}" is not a property of PhoneNumberWebhooks${didYouMean(key, ARG_NAMES)}`,
         });
     }
   }

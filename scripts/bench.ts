@@ -1,8 +1,9 @@
 /**
  * `npm run bench` (issues 6 and 11): the real Pulumi engine against the local carrier sandbox with
  * injected latency, for N numbers split across Twilio and Telnyx (Telnyx numbers grouped ~10 per
- * application and messaging profile). Per N and variant: up from scratch, `preview --refresh
- * --expect-no-changes`, up with 10% of the URLs changed, destroy. Per phase: wall time, the
+ * application and messaging profile). Per N and variant: a preview of the creates, up from
+ * scratch, `preview --refresh --expect-no-changes`, a preview and an up with 10% of the URLs
+ * changed, destroy. Per phase: wall time, the
  * latency floor, carrier calls by endpoint, state size, the dynamic provider's peak RSS.
  *
  * Two variants of the same workload, each on a sandbox seeded alike: "per-number" (one
@@ -135,9 +136,16 @@ const PAGE_MAX: Record<Carrier, number> = { twilio: 1000, telnyx: 250 };
 const PAGE_DEFAULT: Record<Carrier, number> = { twilio: 50, telnyx: 20 };
 const LIST_ENDPOINT = /IncomingPhoneNumbers\.json$|\/phone_numbers(\/messaging)?$/;
 const UP = ["up", "--yes", "--skip-preview"];
+/**
+ * The two plain previews measure what the preview's checks cost (issue 19): every create is
+ * planned, then 10% of the numbers change; `check` asks the carriers what up would refuse, and
+ * nothing else in a preview reads them.
+ */
 const PHASES: Phase[] = [
+  { name: "preview", args: ["preview"], chain: 1 },
   { name: "up", args: UP, chain: 2, measureState: true },
   { name: "preview --refresh", args: ["preview", "--refresh", "--expect-no-changes"], chain: 1 },
+  { name: "preview 10% changed", args: ["preview"], chain: 1 },
   { name: "up 10% changed", args: UP, chain: 2, measureState: true },
   { name: "destroy", args: ["destroy", "--yes", "--skip-preview"], chain: 2 },
 ];
@@ -929,17 +937,17 @@ async function main(): Promise<void> {
       `Latency ${latencyMs} ms per carrier request; engine parallelism P=${parallelism} (the default \`pulumi up --help\` shows); set concurrency K=${setConcurrency}; Telnyx groups of ${groupSize}.`,
     );
     console.log(
-      `Variants, each on a sandbox seeded alike: per-number (one PhoneNumberWebhooks per number, N <= ${PER_NUMBER_MAX}); set (one PhoneNumberWebhooksSet per carrier, Telnyx with onShared: "update"; phase 3 changes the same numbers by per-member overrides).`,
+      `Variants, each on a sandbox seeded alike: per-number (one PhoneNumberWebhooks per number, N <= ${PER_NUMBER_MAX}); set (one PhoneNumberWebhooksSet per carrier, Telnyx with onShared: "update"; the 10% changed phases change the same numbers by per-member overrides).`,
     );
     for (const line of skipped) console.log(`SKIP ${line}`);
     const skipCheckpoints = process.env["PULUMI_SKIP_CHECKPOINTS"];
     if (skipCheckpoints)
       console.log(`PULUMI_SKIP_CHECKPOINTS=${skipCheckpoints}: the engine saves no state between steps.`);
     console.log(
-      "up and destroy run with --skip-preview; phase 3 changes every 10th Twilio number's URLs and every 10th Telnyx group's.",
+      "up and destroy run with --skip-preview; the 10% changed phases change every 10th Twilio number's URLs and every 10th Telnyx group's. The plain previews' reads are what the preview's checks cost: nothing else in a preview reads the carriers.",
     );
     console.log(
-      "per-number floor = max(ceil(carrier calls / P), per-resource chain) × latency; chain = 1 for the refresh preview (read), 2 otherwise (read, then write). ratio = wall / floor.",
+      "per-number floor = max(ceil(carrier calls / P), per-resource chain) × latency; chain = 1 for the previews (read), 2 otherwise (read, then write). ratio = wall / floor.",
     );
     console.log(
       "set floor = max over carriers of max(ceil(that carrier's calls / K), chain + the listing's pages when it listed) × latency: each carrier's set runs beside the other, K members at a time.\n",

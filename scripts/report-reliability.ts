@@ -242,7 +242,7 @@ async function main(): Promise<void> {
   md.push("## What is tried", "");
   md.push(
     "- **Targets**: " + matrix.targets.map((t) => t.description).join("; ") + ".",
-    "- **Steps**: create (voiceUrl and smsUrl), read, update (voiceUrl changed), delete (restore the previous webhooks). " +
+    "- **Steps**: create (voiceUrl and smsUrl), read, update (voiceUrl changed), delete (restore the previous webhooks); a create or update of one number begins with its `check`, which asks the carrier what the step would refuse, as under the engine. " +
       "Each runs on a fresh provider (a new process, as far as caches go) from the state clean runs leave: the seed for create, " +
       "the state after a clean create (carrier and takeover journal) for the others.",
     "- **Calls**: each step's calls are found by a clean dry run (listed at the end). Every call is a case: the fault is aimed at " +

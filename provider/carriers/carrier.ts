@@ -6,7 +6,7 @@
  * one module plus one line there.
  */
 import { z } from "zod";
-import { WebhookError } from "../errors";
+import { CarrierError, WebhookError } from "../errors";
 import type { RetryPolicy } from "../retry";
 import type { WebhookChanges, WebhookField, WebhookSettings } from "../webhooks";
 
@@ -234,6 +234,16 @@ export interface Carrier<Ids extends CarrierIds = CarrierIds, Name extends strin
     changes: WebhookChanges,
     options: WriteOptions,
   ): Promise<WriteStep[]>;
+  /**
+   * The refusals `planWrites` would make for `changes`, found without writing or making anything:
+   * what a preview reports (see `check` in lifecycle.ts). Reads as planning does, from the same
+   * caches; leaves nothing behind, at the carrier or in what the run's writes go by.
+   */
+  checkWrites(
+    current: CarrierNumber<Ids>,
+    changes: WebhookChanges,
+    options: Omit<WriteOptions, "restoring" | "onCopyMade">,
+  ): Promise<void>;
   /** Fields this number cannot have emptied (a required field on its carrier object). */
   unclearableFields(current: CarrierNumber<Ids>): UnclearableFields;
   /**
@@ -350,4 +360,27 @@ export function refuseOverridden(phoneNumber: string, values: WebhookChanges, ov
     `${entries.map((e) => `${e.fields.join(", ")} would have no effect: ${phoneNumber} ${e.reason}`).join("; ")}. ${remedies.join(" ")}`,
     "conflict",
   );
+}
+
+/**
+ * A carrier's refusal of the credentials (HTTP 401, or 403: not allowed with them), naming the
+ * settings to check, as config key and environment variable, after what the carrier said:
+ * `… failed (HTTP 401): Authenticate (Twilio error 20003). Twilio did not accept the credentials:
+ * check twilio:accountSid and twilio:authToken (or TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN)`.
+ * Any other error is returned as it is.
+ */
+export function withCredentialsHint(
+  error: unknown,
+  carrier: string,
+  settings: readonly CarrierSetting[],
+): unknown {
+  if (!(error instanceof CarrierError) || (error.status !== 401 && error.status !== 403)) return error;
+  const name = carrier.charAt(0).toUpperCase() + carrier.slice(1);
+  const refused =
+    error.status === 401
+      ? `${name} did not accept the credentials`
+      : `${name} refused this with these credentials`;
+  const list = (names: string[]) => names.join(" and ");
+  const hint = `${refused}: check ${list(settings.map((s) => s.config))} (or ${list(settings.map((s) => s.env))})`;
+  return new CarrierError(error.carrier, error.call, error.status, `${error.reason}. ${hint}`, "credentials");
 }

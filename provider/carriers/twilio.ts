@@ -25,6 +25,7 @@ import {
   carrierSettings,
   type Carrier,
   type CarrierDescriptor,
+  type CarrierSetting,
   type CarrierNumber,
   type FindOptions,
   parseSelector,
@@ -35,6 +36,7 @@ import {
   type UnclearableFields,
   type WriteOptions,
   type WriteStep,
+  withCredentialsHint,
 } from "./carrier";
 import type { BaseUrlRequestClient } from "./twilio-request-client";
 
@@ -303,6 +305,15 @@ class TwilioCarrier implements Carrier<TwilioIds, "twilio"> {
     ];
   }
 
+  /** Planning only builds the one POST: its refusals are the dry run, and nothing is sent. */
+  async checkWrites(
+    current: TwilioNumber,
+    changes: WebhookChanges,
+    options: Omit<WriteOptions, "restoring" | "onCopyMade">,
+  ): Promise<void> {
+    await this.planWrites(current, changes, options);
+  }
+
   /**
    * One listing of the account (shared with `find`: the members' lookups that follow cost nothing),
    * plus, for `messagingServiceSid`, one list of that service's numbers.
@@ -465,8 +476,16 @@ class TwilioCarrier implements Carrier<TwilioIds, "twilio"> {
             "of its parent account (API keys act on their own account only), or the subaccount's own credentials",
           "credentials",
         );
-      throw error;
+      throw withCredentialsHint(error, "twilio", this.credentialSettings());
     }
+  }
+
+  /** The settings the credentials in use come from: the Auth Token's, or the API key's. */
+  private credentialSettings(): CarrierSetting[] {
+    const usesApiKey = this.settings.username !== this.settings.accountSid;
+    return usesApiKey
+      ? [SETTINGS.accountSid, SETTINGS.apiKey, SETTINGS.apiSecret]
+      : [SETTINGS.accountSid, SETTINGS.authToken];
   }
 }
 

@@ -14,6 +14,7 @@ import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { z } from "zod";
+import { PACKAGE_SETTINGS } from "../config";
 import {
   errorDiagnostics,
   extractDrift,
@@ -97,7 +98,12 @@ export async function runDrift(argv: readonly string[], io: DriftIo): Promise<nu
   const events: DriftEngineEvent[] = [];
   let report: DriftReport;
   try {
-    const stack = await LocalWorkspace.selectStack({ stackName: args.stack, workDir: resolve(args.cwd) });
+    const stack = await LocalWorkspace.selectStack(
+      { stackName: args.stack, workDir: resolve(args.cwd) },
+      // Drift is what differs: a released number or a new override is drift (exit 2) here, not
+      // the refusal a preview reports for `up` (see `phoneWebhooks:previewChecks`).
+      { envVars: { [PACKAGE_SETTINGS.previewChecks.env]: "false" } },
+    );
     await stack.preview({
       refresh: true,
       onEvent: (event) => events.push(event as DriftEngineEvent),

@@ -67,6 +67,17 @@ describe("Telnyx lifecycle", () => {
     expect(profile(SHARED_A).webhook_url).toBe(before.sms);
   });
 
+  it("names the setting to check when Telnyx refuses the API key, after what Telnyx said", async () => {
+    const error = await h
+      .provider({ TELNYX_API_KEY: "KEY_not_the_sandbox_one" })
+      .create({ phoneNumber: ALONE, provider: "telnyx", smsUrl: SMS })
+      .catch((e: Error) => e);
+    expect((error as Error).message).toMatch(
+      /^telnyx list phone_numbers failed \(HTTP 401\): .+\. Telnyx did not accept the credentials: check telnyx:apiKey \(or TELNYX_API_KEY\)$/,
+    );
+    expect(String(error)).not.toContain("KEY_not_the_sandbox_one");
+  });
+
   it("changes a shared connection with allowSharedUpdate and reports who shares it", async () => {
     const provider = h.provider();
     const { outs } = await provider.create({

@@ -72,8 +72,9 @@ describe("Twilio lifecycle", () => {
   });
 
   it("sees a change made in the console as drift, in both props and inputs", async () => {
-    const { provider, result } = await create({ phoneNumber: PLAIN, voiceUrl: VOICE, smsUrl: SMS });
+    const { result } = await create({ phoneNumber: PLAIN, voiceUrl: VOICE, smsUrl: SMS });
     h.sandbox.control.editTwilioNumber(PLAIN, { voice_url: "https://console.example.com/hijack" });
+    const provider = h.provider(); // the next operation: what the last one found is not fresh
     const read = await provider.read(result.id, result.outs!);
     expect(read.id).toBe(result.id);
     expect(read.props.webhooks.voiceUrl).toBe("https://console.example.com/hijack");
@@ -119,8 +120,9 @@ describe("Twilio lifecycle", () => {
   });
 
   it("drops a number deleted out of band from the state, and deleting it then succeeds", async () => {
-    const { provider, result } = await create({ phoneNumber: PLAIN, voiceUrl: VOICE });
+    const { result } = await create({ phoneNumber: PLAIN, voiceUrl: VOICE });
     h.sandbox.control.deleteNumber("twilio", PLAIN);
+    const provider = h.provider(); // the next operation
     expect(await provider.read(result.id, result.outs!)).toEqual({});
     await expect(provider.delete(result.id, result.outs!)).resolves.toBeUndefined();
   });
@@ -197,6 +199,30 @@ describe("Twilio lifecycle", () => {
       .catch((e: Error) => e);
     expect(String(error)).toMatch(/HTTP 401/);
     expect(String(error)).not.toContain(h.env.TWILIO_AUTH_TOKEN);
+  });
+
+  it("names the settings to check when Twilio refuses the credentials, after what Twilio said", async () => {
+    const wrongToken = h.provider({ TWILIO_AUTH_TOKEN: "0".repeat(32) });
+    const error = await wrongToken
+      .create({ phoneNumber: PLAIN, voiceUrl: VOICE, provider: "twilio" })
+      .catch((e: Error) => e);
+    expect((error as Error).message).toBe(
+      "twilio list IncomingPhoneNumbers failed (HTTP 401): Authenticate (Twilio error 20003). Twilio did not accept " +
+        "the credentials: check twilio:accountSid and twilio:authToken (or TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN)",
+    );
+    // With an API key, its settings are the ones to check.
+    const wrongSecret = h.provider({
+      TWILIO_AUTH_TOKEN: undefined,
+      TWILIO_API_KEY: h.sandbox.control.state().twilio!.api_keys![0]!.sid,
+      TWILIO_API_SECRET: "wrong",
+    });
+    const keyError = await wrongSecret
+      .create({ phoneNumber: PLAIN, voiceUrl: VOICE, provider: "twilio" })
+      .catch((e: Error) => e);
+    expect(String(keyError)).toContain(
+      "check twilio:accountSid and twilio:apiKey and twilio:apiSecret (or TWILIO_ACCOUNT_SID and TWILIO_API_KEY and TWILIO_API_SECRET)",
+    );
+    expect(String(keyError)).not.toContain("wrong");
   });
 
   it("undoes a write the carrier applied but that turned out ineffective (an application attached since)", async () => {

@@ -142,6 +142,19 @@ describe.skipIf(!binDir)("the drift command", () => {
     expect((await run("--cwd", f.project.dir)).code).toBe(0);
   });
 
+  it("exits 2, not 1, for a number released at the carrier, which a preview would refuse to create", async () => {
+    f.sandbox.control.deleteNumber("telnyx", "+13125550202");
+    const preview = await f.preview(STACK);
+    expect(preview.code).not.toBe(0);
+    expect(preview.stdout).toMatch(/Phone number \+13125550202 not found in twilio or telnyx account/);
+    const r = await run("--cwd", f.project.dir);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.report.drift).toEqual([
+      expect.objectContaining({ resource: "sms", phoneNumber: "+13125550202", op: "create" }),
+    ]);
+    expectNoSecrets(r.stdout, r.stderr, JSON.stringify(r.report));
+  });
+
   it("exits 1, not 2, when the carrier is down", async () => {
     f.sandbox.control.injectFault({ status: 503, times: Infinity, carrier: "twilio" });
     try {

@@ -160,13 +160,25 @@ describe.skipIf(!binDir)("PhoneNumberWebhooksSet under the real engine", () => {
     expectSuccess(await said.of(f.preview(STACK, "--expect-no-changes")), "pulumi preview after recovery");
   });
 
-  it("5. a member released at the carrier is shown as released, and leaves once no longer listed", async () => {
+  it("5. a listed member released at the carrier: the preview says up would fail it; it leaves once no longer listed", async () => {
     const released = FLEET[11]!;
     f.sandbox.control.deleteNumber("twilio", released);
+    // The drift command reports it as released (drift); a preview says why up would fail it.
     const preview = await said.of(f.preview(STACK, "--diff"));
-    expectSuccess(preview, "pulumi preview --diff");
-    // Listed, so still in the set's arguments: an update of the member (`~`), as the README draws it.
-    expect(preview.stdout).toMatch(new RegExp(`~ \\${released}\\s*: \\{\\s*- released\\s*: true\\s*\\}`));
+    expect(preview.code).not.toBe(0);
+    expect(preview.stdout + preview.stderr).toContain(
+      `resource 'twilio-fleet' has a problem: 1 of 12 number(s) would fail to apply: Phone number ${released} not found in twilio account`,
+    );
+    // Without the carrier checks (as the drift command previews), the refresh's view of it:
+    // listed, so still in the set's arguments, an update of the member (`~`), as the README draws it.
+    f.project.env.PHONE_WEBHOOKS_PREVIEW_CHECKS = "false";
+    try {
+      const drift = await said.of(f.preview(STACK, "--diff"));
+      expectSuccess(drift, "pulumi preview --diff without the carrier checks");
+      expect(drift.stdout).toMatch(new RegExp(`~ \\${released}\\s*: \\{\\s*- released\\s*: true\\s*\\}`));
+    } finally {
+      delete f.project.env.PHONE_WEBHOOKS_PREVIEW_CHECKS;
+    }
     await f.declareSets(STACK, sets(VOICE_2, FLEET.slice(0, 11)));
     expectSuccess(await said.of(f.up(STACK)), "pulumi up without the released number");
     const members = (await setState("twilio-fleet")).outputs.members as Record<string, unknown>;

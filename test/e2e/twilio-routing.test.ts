@@ -62,20 +62,23 @@ describe.skipIf(!binDir)("Twilio Messaging Services and subaccounts under the re
     expectSuccess(await run(f.preview(STACK, "--expect-no-changes")), "preview after up");
   });
 
-  it("shows a number that joined an overriding Messaging Service as a change, and up says why", async () => {
+  it("a number that joined an overriding Messaging Service: the preview says why up would fail, and up fails so", async () => {
     f.sandbox.control.addNumberToMessagingService("marketing", MAIN);
+    const sid = f.sandbox.control.twilioMessagingService("marketing")!.sid;
+    const reason = `smsUrl would have no effect: ${MAIN} is in Messaging Service ${sid} ("marketing"), whose use_inbound_webhook_on_number is false`;
     const preview = await run(f.preview(STACK, "--diff"));
-    expectSuccess(preview, "pulumi preview --diff");
-    expect(preview.stdout).toMatch(/1 to update/);
-    expect(preview.stdout).toContain(SERVICE_URL); // what answers now, as the live smsUrl
-    expect((await run(f.preview(STACK, "--expect-no-changes"))).code).not.toBe(0);
+    expect(preview.code).not.toBe(0);
+    // The refresh shows what overrides it; the check, what up would say.
+    expect(preview.stdout).toContain(
+      `smsUrl        : "Messaging Service ${sid} (use_inbound_webhook_on_number: false)"`,
+    );
+    expect(preview.stdout + preview.stderr).toContain(
+      `resource 'main-line': property phoneNumber value {${MAIN}} has a problem: Failed to update webhooks for ${MAIN} via twilio: ${reason}`,
+    );
 
     const up = await run(f.up(STACK));
     expect(up.code).not.toBe(0);
-    const sid = f.sandbox.control.twilioMessagingService("marketing")!.sid;
-    expect(up.stdout + up.stderr).toContain(
-      `smsUrl would have no effect: ${MAIN} is in Messaging Service ${sid} ("marketing"), whose use_inbound_webhook_on_number is false`,
-    );
+    expect(up.stdout + up.stderr).toContain(reason);
     expect(f.sandbox.control.twilioNumber(MAIN)!.sms_url).toBe(SMS);
   });
 

@@ -6,7 +6,9 @@
  * For each target (a carrier and a number) and each lifecycle step, a clean dry run records the
  * step's carrier calls in order. Every (step, call, fault, variant) is then a case: the step runs
  * again from the same starting state, on a fresh provider, with the fault aimed at exactly that call
- * (same method and path; `skip` lets the earlier calls to the same endpoint through).
+ * (same method and path; `skip` lets the earlier calls to the same endpoint through). A create or
+ * update of one number begins with its `check`, as under the engine: `check` asks the carrier what
+ * the step would refuse, its calls are the step's first, and its failure is the step's.
  *
  * Variants:
  * - transient: the call fails once. The step must succeed, end where the clean run ends, and
@@ -451,18 +453,27 @@ async function runStep(
   const { target, step, id, props } = plan;
   switch (step) {
     case "create": {
-      const { inputs } = await provider.check({}, target.args);
+      const inputs = checkedOrFailed(await provider.check({}, target.args));
       return provider.create(inputs as unknown as CheckedArgs);
     }
     case "read":
       return provider.read(id, props);
     case "update": {
-      const { inputs } = await provider.check(props, updateArgs(target));
+      const inputs = checkedOrFailed(await provider.check(props, updateArgs(target)));
       return provider.update(id, props!, inputs as unknown as CheckedArgs);
     }
     case "delete":
       return provider.delete(id, props!);
   }
+}
+
+/**
+ * The checked inputs, or `check`'s failures as the step's error: the engine stops there (check asks
+ * the carrier what the step would refuse, so a fault on its calls fails the step).
+ */
+function checkedOrFailed(result: { inputs?: unknown; failures?: Array<{ reason: string }> }): unknown {
+  if (result.failures?.length) throw new Error(result.failures.map((f) => f.reason).join("; "));
+  return result.inputs;
 }
 
 /** The inputs a set's `check` makes before the step (create: from nothing; update: over the state). */

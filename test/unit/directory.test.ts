@@ -65,6 +65,33 @@ describe("NumberDirectory", () => {
     await expect(found).resolves.toEqual(ACCOUNT[0]);
   });
 
+  it("answers a number found one by one again without a call until ttlMs has passed, with what a write answered", async () => {
+    const source = fakeSource();
+    const directory = new NumberDirectory(source, OPTIONS);
+    const first = directory.find("+14155550100");
+    await passWindow();
+    await expect(first).resolves.toEqual(ACCOUNT[0]);
+    await expect(directory.find("+14155550100")).resolves.toEqual(ACCOUNT[0]);
+    const written = { ...ACCOUNT[0]!, voiceUrl: "https://written.example.com" };
+    directory.update(written);
+    await expect(directory.find("+14155550100")).resolves.toEqual(written);
+    expect(source.listOne).toHaveBeenCalledTimes(1);
+    // A number not found is asked again.
+    for (const _ of [1, 2]) {
+      const missing = directory.find("+19995550000");
+      await passWindow();
+      await expect(missing).resolves.toBeUndefined();
+    }
+    expect(source.listOne).toHaveBeenCalledTimes(3);
+    await vi.advanceTimersByTimeAsync(OPTIONS.ttlMs);
+    const stale = directory.find("+14155550100");
+    await passWindow();
+    await stale;
+    // Stale: asked again (the fourth lookup of the process, so the account is listed).
+    expect(source.listOne).toHaveBeenCalledTimes(3);
+    expect(source.listAll).toHaveBeenCalledTimes(1);
+  });
+
   it("looks a few numbers up one by one, in a single batch", async () => {
     const source = fakeSource();
     const directory = new NumberDirectory(source, OPTIONS);
@@ -111,7 +138,7 @@ describe("NumberDirectory", () => {
 
     // A filter that matches only partially answers "not found", not the partial match.
     source.listOne.mockResolvedValueOnce([longer]);
-    const partial = directory.find("+14155550100");
+    const partial = new NumberDirectory(source, OPTIONS).find("+14155550100");
     await passWindow();
     await expect(partial).resolves.toBeUndefined();
   });

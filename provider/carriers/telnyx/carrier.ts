@@ -479,6 +479,26 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
     return steps;
   }
 
+  /**
+   * The preview's dry run: `planWrites` itself, whose steps are dropped unrun. Planning writes
+   * nothing (every write, copy and move is in a step), so this refuses exactly what it refuses: a
+   * shared object without consent, a field the object cannot hold, a SIP connection to isolate.
+   * It reads as planning does (cached). The claims planning records on shared fields are
+   * withdrawn: they are no write's (an undo would keep another number's write for them).
+   */
+  async checkWrites(
+    current: TelnyxCarrierNumber,
+    changes: WebhookChanges,
+    options: Omit<WriteOptions, "restoring" | "onCopyMade">,
+  ): Promise<void> {
+    const held = this.claims.heldBy(current.phoneNumber);
+    try {
+      await this.planWrites(current, changes, options);
+    } finally {
+      this.claims.withdrawSince(current.phoneNumber, held);
+    }
+  }
+
   /** The write that gives an object back what this resource wrote on it (see `givenBack`), if any. */
   private async giveBackStep(
     phoneNumber: string,

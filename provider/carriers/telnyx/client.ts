@@ -6,6 +6,8 @@ import Telnyx from "telnyx";
 import { z } from "zod";
 import { CarrierError, parseCarrierResponse, WebhookError } from "../../errors";
 import { describeNetworkError, isNetworkError, retryingFetch, type RetryPolicy } from "../../retry";
+import { withCredentialsHint } from "../carrier";
+import { TELNYX_SETTINGS } from "./settings";
 
 export interface TelnyxSettings {
   apiKey: string;
@@ -102,7 +104,8 @@ export class TelnyxClient {
     try {
       return await run();
     } catch (error) {
-      throw toCarrierError(call, error);
+      // A refused key names where it came from.
+      throw withCredentialsHint(toCarrierError(call, error), "telnyx", [TELNYX_SETTINGS.apiKey]);
     }
   }
 }

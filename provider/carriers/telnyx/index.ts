@@ -3,17 +3,15 @@
  * (`carrier.ts`: caches, locks and writes; `client.ts`: the SDK; `kinds.ts`: the objects that hold
  * webhooks; `planning.ts`: which objects a change writes) loads only when the factory runs.
  */
-import { carrierBaseUrl, carrierSettings, type CarrierDescriptor } from "../carrier";
+import { carrierBaseUrl, type CarrierDescriptor } from "../carrier";
 import type { TelnyxSettings } from "./client";
 import { SMS_METHOD_ON_TELNYX, type TelnyxIds } from "./kinds";
 import { TELNYX_SELECTORS } from "./selectors";
+import { TELNYX_SETTINGS } from "./settings";
 
 export type { TelnyxIds, TelnyxSettings };
 
-const SETTINGS = carrierSettings("telnyx", {
-  apiKey: "an API v2 key (secret)",
-  baseUrl: "the API's base URL (default https://api.telnyx.com/v2): a proxy or the sandbox",
-});
+const SETTINGS = TELNYX_SETTINGS;
 
 export const telnyxCarrier: CarrierDescriptor<"telnyx", TelnyxSettings, TelnyxIds, keyof typeof SETTINGS> = {
   name: "telnyx",

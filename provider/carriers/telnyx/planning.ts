@@ -181,6 +181,25 @@ export class SharedClaims {
     }
   }
 
+  /** The claims `phoneNumber` holds now, by key: what a dry run of planning leaves in place. */
+  heldBy(phoneNumber: string): Set<string> {
+    const held = new Set<string>();
+    for (const [key, claim] of this.claims) if (claim.phoneNumbers.has(phoneNumber)) held.add(key);
+    return held;
+  }
+
+  /**
+   * Withdraws the claims `phoneNumber` made since it held `before` (see `heldBy`): a dry run's
+   * claims are no write's, and must not keep another number's write in place on its undo.
+   */
+  withdrawSince(phoneNumber: string, before: ReadonlySet<string>): void {
+    for (const [key, claim] of this.claims) {
+      if (before.has(key) || !claim.phoneNumbers.has(phoneNumber)) continue;
+      claim.phoneNumbers.delete(phoneNumber);
+      if (claim.phoneNumbers.size === 0) this.claims.delete(key);
+    }
+  }
+
   /** Whether a number of this run other than `phoneNumber` declares `field` of this object with `value`. */
   claimedByOthers(
     phoneNumber: string,
