@@ -13,6 +13,7 @@ import { parseDocument } from "yaml";
 import { z } from "zod";
 import type { CarrierName } from "./carriers";
 import { ARGUMENT_SCHEMAS, type CheckedArgs } from "./schema";
+import { didYouMean } from "./spelling";
 import { isVoiceField, WEBHOOK_FIELDS, type WebhookField } from "./webhooks";
 
 const VOICE_FIELDS = WEBHOOK_FIELDS.filter(isVoiceField);
@@ -67,6 +68,8 @@ const entryObjectSchema = z
             });
   });
 
+const ENTRY_KEYS = Object.keys(entryObjectSchema.shape);
+
 /** One entry: `"+1…"` alone, or `{ phoneNumber, …arguments, voice?, sms? }`. */
 export const NUMBER_ENTRY_SCHEMA = z
   .union([ARGUMENT_SCHEMAS.phoneNumber, entryObjectSchema])
@@ -108,10 +111,15 @@ function entryIssues(entry: unknown): Array<{ field?: string; message: string }>
     return [{ message: 'must be "+1…" or { phoneNumber: "+1…", … }' }];
   const parsed = entryObjectSchema.safeParse(entry);
   if (parsed.success) return [];
-  return parsed.error.issues.map((issue) => ({
-    field: issue.path.length ? issue.path.join(".") : undefined,
-    message: issue.message,
-  }));
+  return parsed.error.issues.flatMap((issue) =>
+    // A misspelt key gets the nearest known one, as a resource's unknown property does.
+    issue.code === "unrecognized_keys"
+      ? issue.keys.map((key) => ({
+          field: key,
+          message: `"${key}" is not a key of a numbers file entry${didYouMean(key, ENTRY_KEYS)}`,
+        }))
+      : [{ field: issue.path.length ? issue.path.join(".") : undefined, message: issue.message }],
+  );
 }
 
 /**

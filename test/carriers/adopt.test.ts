@@ -301,6 +301,8 @@ describe("adopt --check", () => {
     const result = await adopt(["--check", bad]);
     expect(result.code).toBe(1);
     expect(result.err).toContain(`numbers file ${bad}: 1 problem(s):`);
-    expect(result.err).toContain('entry 0 (+14155550000): Unrecognized key: "voiceURL"');
+    expect(result.err).toContain(
+      'entry 0 (+14155550000), voiceURL: "voiceURL" is not a key of a numbers file entry; did you mean "voiceUrl"?',
+    );
   });
 });

@@ -76,7 +76,7 @@ describe.skipIf(!binDir)("examples/fleet", () => {
     expect(await failure('["+14155550100",]')).toMatch(new RegExp(`numbers file ${file}: .*JSON`));
     const misspelt = await failure('[{ "phoneNumber": "+14155550100", "voiceURL": "https://x.example" }]');
     expect(misspelt).toContain(`numbers file ${file}: `);
-    expect(misspelt).toContain('Unrecognized key: "voiceURL"');
+    expect(misspelt).toContain('"voiceURL" is not a key of a numbers file entry; did you mean "voiceUrl"?');
     expect(JSON.stringify(sandbox.control.state())).toBe(before);
   });
 });

@@ -163,7 +163,7 @@ describe("reading a numbers file", () => {
       `numbers file ${path}: 8 problem(s):`,
       '  entry 1 (+14155550101), onShared: onShared must be "refuse", "update" or "isolate" (got "isolated")',
       "  entry 2, phoneNumber: phoneNumber is required: the number in E.164 format, like +14155551234",
-      '  entry 3 (+14155550103): Unrecognized key: "onshared"',
+      '  entry 3 (+14155550103), onshared: "onshared" is not a key of a numbers file entry; did you mean "onShared"?',
       "  entry 4 (+14155550100), phoneNumber: +14155550100 is already entry 0",
       "  entry 5 (+14155550105), voice: voice must be true or false",
       '  entry 6 (+14155550106), voiceUrl: Invalid URL format for voiceUrl: must be an absolute https:// URL with a host; webhooks are HTTPS only (got "http://a.example/voice")',
