@@ -9,7 +9,6 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { z } from "zod";
 import type { Carrier, CarrierNumber, Selector } from "../carriers/carrier";
@@ -22,6 +21,7 @@ import {
   type Settings,
 } from "../config";
 import { readNumbersFile, type NumberEntry } from "../numbers-file";
+import { parseCommandLine, type CommandIo } from "./command-line";
 import { setCarrier } from "../set-schema";
 import { redactText, type WebhookField } from "../webhooks";
 import {
@@ -82,40 +82,27 @@ export type AdoptArgs = z.infer<typeof argsSchema>;
 
 /** Parses the command line after `adopt`; throws an Error with a usage message on bad input. */
 export function parseAdoptArgs(argv: readonly string[]): AdoptArgs | "help" {
-  let values: Record<string, unknown>;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        provider: { type: "string" },
-        select: { type: "string", multiple: true },
-        account: { type: "string" },
-        stack: { type: "string", short: "s" },
-        cwd: { type: "string", short: "C" },
-        out: { type: "string", short: "o" },
-        check: { type: "string" },
-        concurrency: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new Error(`${(error as Error).message}\n\n${ADOPT_USAGE}`);
-  }
-  if (values.help) return "help";
-  delete values.help;
-  const parsed = argsSchema.safeParse(values);
-  if (!parsed.success) throw new Error(`${parsed.error.issues[0]!.message}\n\n${ADOPT_USAGE}`);
-  if (parsed.data.check && parsed.data.out)
+  const parsed = parseCommandLine(
+    argv,
+    {
+      provider: { type: "string" },
+      select: { type: "string", multiple: true },
+      account: { type: "string" },
+      stack: { type: "string", short: "s" },
+      cwd: { type: "string", short: "C" },
+      out: { type: "string", short: "o" },
+      check: { type: "string" },
+      concurrency: { type: "string" },
+    },
+    argsSchema,
+    ADOPT_USAGE,
+  );
+  if (parsed !== "help" && parsed.check && parsed.out)
     throw new Error(`--check reads a file and --out writes one: give one of them\n\n${ADOPT_USAGE}`);
-  return parsed.data;
+  return parsed;
 }
 
-export interface AdoptIo {
-  out: (text: string) => void;
-  err: (text: string) => void;
-}
+export type AdoptIo = CommandIo;
 
 export interface AdoptOptions {
   /** Where credentials come from without --stack (default `process.env`). */

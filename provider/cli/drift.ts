@@ -11,10 +11,10 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { z } from "zod";
 import { PACKAGE_SETTINGS } from "../config";
+import { parseCommandLine, type CommandIo } from "./command-line";
 import {
   errorDiagnostics,
   extractDrift,
@@ -52,33 +52,15 @@ export type DriftArgs = z.infer<typeof argsSchema>;
 
 /** Parses the command line after `drift`; throws an Error with a usage message on bad input. */
 export function parseDriftArgs(argv: readonly string[]): DriftArgs | "help" {
-  let values: Record<string, unknown>;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        stack: { type: "string", short: "s" },
-        cwd: { type: "string", short: "C" },
-        json: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new Error(`${(error as Error).message}\n\n${DRIFT_USAGE}`);
-  }
-  if (values.help) return "help";
-  delete values.help;
-  const parsed = argsSchema.safeParse(values);
-  if (!parsed.success) throw new Error(`${parsed.error.issues[0]!.message}\n\n${DRIFT_USAGE}`);
-  return parsed.data;
+  return parseCommandLine(
+    argv,
+    { stack: { type: "string", short: "s" }, cwd: { type: "string", short: "C" }, json: { type: "string" } },
+    argsSchema,
+    DRIFT_USAGE,
+  );
 }
 
-export interface DriftIo {
-  out: (text: string) => void;
-  err: (text: string) => void;
-}
+export type DriftIo = CommandIo;
 
 /** Runs the check and returns the exit code. Never throws. */
 export async function runDrift(argv: readonly string[], io: DriftIo): Promise<number> {

@@ -414,11 +414,14 @@ describe("PhoneNumberWebhooksSet on Telnyx, where numbers share applications and
     expect(h.sandbox.control.telnyxObject("call_control_applications", copy)).toBeUndefined();
   });
 
-  it("a member whose join failed and that leaves the set is given back what its journal entry holds, and the entry goes", async () => {
-    const outsider = "+13125550203";
-    buyOnSupportApp(outsider);
+  /**
+   * An isolating set of the pair, with +…203 also on their objects, whose create fails for the
+   * first member: it moves onto the set's copy, then neither its next move nor the move back goes
+   * through, leaving it on the copy that only its journal entry names. The second joins.
+   */
+  async function createFailingFirstJoin() {
+    buyOnSupportApp("+13125550203");
     const shared = app(PAIR[0]!);
-    const provider = setProvider();
     const args = {
       provider: "telnyx",
       voiceUrl: VOICE,
@@ -427,9 +430,8 @@ describe("PhoneNumberWebhooksSet on Telnyx, where numbers share applications and
       onShared: "isolate",
       concurrency: 1,
     };
+    const provider = setProvider();
     const inputs = await checked(provider, args);
-    // The first member moves onto the set's copy, then neither its next move nor the move back
-    // goes through: its join fails, leaving it on the copy that only its journal entry names.
     const first = h.sandbox.control.telnyxNumber(PAIR[0]!)!.id;
     h.sandbox.control.injectFault({
       carrier: "telnyx",
@@ -442,59 +444,41 @@ describe("PhoneNumberWebhooksSet on Telnyx, where numbers share applications and
     const failure = (await provider
       .create({ ...inputs, __provider: "stored" })
       .catch((e: unknown) => e)) as Error & { id: string; properties: SetOutputs };
+    h.sandbox.control.clearFaults();
+    return { shared, args, failure };
+  }
+  const journalEntries = () => readdirSync(h.journalDir).filter((f) => f.endsWith(".json"));
+
+  it("a member whose join failed and that leaves the set is given back what its journal entry holds, and the entry goes", async () => {
+    const { shared, args, failure } = await createFailingFirstJoin();
     expect(failure.properties.failedToJoin).toEqual([PAIR[0]]);
     expect(Object.keys(failure.properties.members)).toEqual([PAIR[1]]);
     const copy = app(PAIR[0]!);
     expect(copy).not.toBe(shared);
-    const entries = () => readdirSync(h.journalDir).filter((f) => f.endsWith(".json"));
-    expect(entries()).toContain(`telnyx-${PAIR[0]!.slice(1)}.json`);
+    expect(journalEntries()).toContain(`telnyx-${PAIR[0]!.slice(1)}.json`);
 
     // Removed from the program: the update gives it back (home, off the copy) and forgets it.
-    h.sandbox.control.clearFaults();
     const remaining = await checked(setProvider(), { ...args, numbers: [PAIR[1]!] });
     expect((await setProvider().diff(failure.id, failure.properties, remaining)).changes).toBe(true);
     const { outs } = await setProvider().update(failure.id, failure.properties, remaining);
     expect(outs!.failedToJoin).toBeUndefined();
     expect(app(PAIR[0]!)).toBe(shared);
     expect(app(PAIR[1]!)).toBe(copy);
-    expect(entries()).not.toContain(`telnyx-${PAIR[0]!.slice(1)}.json`);
+    expect(journalEntries()).not.toContain(`telnyx-${PAIR[0]!.slice(1)}.json`);
     await setProvider().delete(failure.id, outs as SetOutputs);
     for (const phone of PAIR) expect(app(phone)).toBe(shared);
     expect(h.sandbox.control.telnyxObject("call_control_applications", copy)).toBeUndefined();
-    expect(entries()).toEqual([]);
+    expect(journalEntries()).toEqual([]);
   });
 
   it("a destroy gives back a member whose join failed", async () => {
-    const outsider = "+13125550203";
-    buyOnSupportApp(outsider);
-    const shared = app(PAIR[0]!);
     const counts = objectCounts();
-    const provider = setProvider();
-    const inputs = await checked(provider, {
-      provider: "telnyx",
-      voiceUrl: VOICE,
-      smsUrl: SMS,
-      numbers: PAIR,
-      onShared: "isolate",
-      concurrency: 1,
-    });
-    const first = h.sandbox.control.telnyxNumber(PAIR[0]!)!.id;
-    h.sandbox.control.injectFault({
-      carrier: "telnyx",
-      method: "PATCH",
-      path: new RegExp(`/phone_numbers/${first}(/messaging)?$`),
-      status: 400,
-      skip: 1,
-      times: Infinity,
-    });
-    const failure = (await provider
-      .create({ ...inputs, __provider: "stored" })
-      .catch((e: unknown) => e)) as Error & { id: string; properties: SetOutputs };
-    h.sandbox.control.clearFaults();
+    const { shared, failure } = await createFailingFirstJoin();
+    expect(failure.properties.failedToJoin).toEqual([PAIR[0]]);
     await setProvider().delete(failure.id, failure.properties);
     for (const phone of PAIR) expect(app(phone)).toBe(shared);
     expect(objectCounts()).toEqual(counts);
-    expect(readdirSync(h.journalDir).filter((f) => f.endsWith(".json"))).toEqual([]);
+    expect(journalEntries()).toEqual([]);
   });
 
   it("a create killed after a member was isolated: the next create moves every member onto that member's copies, not new ones", async () => {

@@ -1,0 +1,37 @@
+/** What the subcommands share: where they write, and how their command line is read. */
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import type { z } from "zod";
+
+/** Where a subcommand writes: its report (stdout) and its progress and errors (stderr). */
+export interface CommandIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+/**
+ * Parses a subcommand's command line with `options`, then `schema`; `"help"` for `--help`.
+ * Throws an Error whose message ends with `usage` on bad input.
+ */
+export function parseCommandLine<Schema extends z.ZodType>(
+  argv: readonly string[],
+  options: NonNullable<ParseArgsConfig["options"]>,
+  schema: Schema,
+  usage: string,
+): z.output<Schema> | "help" {
+  let values: Record<string, unknown>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: { ...options, help: { type: "boolean", short: "h" } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n\n${usage}`);
+  }
+  if (values.help) return "help";
+  delete values.help;
+  const parsed = schema.safeParse(values);
+  if (!parsed.success) throw new Error(`${parsed.error.issues[0]!.message}\n\n${usage}`);
+  return parsed.data;
+}
