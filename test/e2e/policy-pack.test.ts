@@ -27,7 +27,14 @@ const CONFIG = {
 
 const CLEAN: NumberDeclaration[] = [
   { name: "voice", phoneNumber: "+14155550100", voiceUrl: "https://prod.example.com/voice" },
-  { name: "sms", phoneNumber: "+13125550200", smsUrl: "https://prod.example.com/sms", onDelete: "restore" },
+  // On a profile it shares with +…201: isolated (the preview's checks refuse it without consent).
+  {
+    name: "sms",
+    phoneNumber: "+13125550200",
+    smsUrl: "https://prod.example.com/sms",
+    onDelete: "restore",
+    onShared: "isolate",
+  },
 ];
 
 const VIOLATING: NumberDeclaration[] = [
