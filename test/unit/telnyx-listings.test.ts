@@ -11,12 +11,12 @@ const PAGE = 250;
 const TTL = 30_000;
 
 /** A list of `count` profiles served in pages of 250, counting the pages asked for. */
-function fakeClient(count: number, item: (i: number) => Record<string, unknown> = profile) {
+function fakeClient(count: number, item: (i: number) => Record<string, unknown> = profile, pageMs = 0) {
   const items = Array.from({ length: count }, (_, i) => item(i));
   const pages: number[] = [];
   const listPage = async (_call: string, _path: string, _query: Record<string, string>, page: number) => {
     pages.push(page);
-    await Promise.resolve();
+    await new Promise((resolve) => setTimeout(resolve, pageMs));
     const data = items.slice((page - 1) * PAGE, page * PAGE);
     const totalPages = Math.ceil(items.length / PAGE);
     return { items: data, last: page >= totalPages || data.length === 0, totalPages };
@@ -82,6 +82,17 @@ describe("ObjectListings", () => {
     const found = await Promise.all(["p300", "p560"].map((x) => l.lookup(MESSAGING_PROFILE, x)));
     expect(found.map(id)).toEqual(["p300", "p560"]);
     expect(pages).toEqual([1, 2, 3]);
+  });
+
+  it("goes on from a first page that answered while a later batch waited", async () => {
+    const { client, pages } = fakeClient(400, profile, 20); // 2 pages, each taking 20 ms
+    const l = listings(client);
+    const onFirst = Promise.all(["p1", "p2"].map((x) => l.lookup(MESSAGING_PROFILE, x)));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const onSecond = Promise.all(["p300", "p301"].map((x) => l.lookup(MESSAGING_PROFILE, x)));
+    expect((await onFirst).map(id)).toEqual(["p1", "p2"]);
+    expect((await onSecond).map(id)).toEqual(["p300", "p301"]);
+    expect(pages).toEqual([1, 2]);
   });
 
   it("fetches a few objects alone when the listing has more pages, and lists once they add up", async () => {

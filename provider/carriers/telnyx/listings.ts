@@ -27,6 +27,8 @@ export type Listed = { object: TelnyxObject; at: number } | "absent" | "unlisted
 interface FirstPage extends Listing {
   pages: number;
   complete: boolean;
+  /** When its answer came. */
+  readAt: number;
 }
 
 interface Pending {
@@ -144,13 +146,12 @@ export class ObjectListings {
       return answers;
     }
     const singles = this.singlesOf(kind);
+    const began = Date.now();
     let first = this.firstPages.peek(kind.path);
-    let readNow = false;
     if (!first) {
       // One object is one call either way.
       if (singles.size + ids.length < 2) return this.fetchAlone(kind, ids, answers);
       first = this.firstPages.get(kind.path, () => this.readFirstPage(kind));
-      readNow = true;
     }
     const page = await first;
     const rest: string[] = [];
@@ -160,10 +161,12 @@ export class ObjectListings {
     }
     if (!rest.length) return answers;
     if (singles.size + rest.length < page.pages - 1) return this.fetchAlone(kind, rest, answers);
-    // The rest of the listing goes on from the page just read; a page read earlier is read again,
-    // since objects made or deleted since then shift the pages (one could be skipped).
+    // The rest of the listing goes on from a first page that answered while this batch waited (as
+    // fresh as one read now); one read earlier is read again, since objects made or deleted since
+    // shift the pages (one could be skipped).
+    const justRead = page.readAt >= began;
     const listing = await this.listing(kind, () =>
-      readNow ? this.listWhole(kind, page) : this.listWhole(kind),
+      justRead ? this.listWhole(kind, page) : this.listWhole(kind),
     );
     for (const id of rest) answers.set(id, answer(listing, id, true));
     return answers;
@@ -196,6 +199,7 @@ export class ObjectListings {
       // Without a count, a full page says only that there is at least one more.
       pages: page.last ? 1 : Math.max(page.totalPages ?? 2, 2),
       complete: page.last,
+      readAt: Date.now(),
     };
     if (first.complete) this.whole.set(kind.path, { at, byId: new Map(first.byId) }, at);
     return first;
