@@ -33,6 +33,8 @@ interface FirstPage extends Listing {
 
 interface Pending {
   id: string;
+  /** When it was asked for (before it waited for a first page in flight). */
+  since: number;
   resolve: (listed: Listed) => void;
   reject: (error: unknown) => void;
 }
@@ -78,6 +80,7 @@ export class ObjectListings {
    * that page (with those fetched one by one so far) are at least as many as its remaining pages.
    */
   async lookup(kind: ObjectKind, id: string): Promise<Listed> {
+    const since = Date.now();
     const whole = this.whole.peek(kind.path);
     if (whole) return answer(await whole, id, true);
     const first = this.firstPages.peek(kind.path);
@@ -89,7 +92,7 @@ export class ObjectListings {
     if (this.singlesOf(kind).has(id)) return "unlisted";
     return new Promise((resolve, reject) => {
       const pending = this.pending.get(kind.path) ?? [];
-      pending.push({ id, resolve, reject });
+      pending.push({ id, since, resolve, reject });
       this.pending.set(kind.path, pending);
       if (!this.timers.has(kind.path))
         this.timers.set(
@@ -130,6 +133,7 @@ export class ObjectListings {
       const answers = await this.decide(
         kind,
         [...new Set(batch.map((p) => p.id))].filter((id) => !this.singlesOf(kind).has(id)),
+        Math.min(...batch.map((p) => p.since)),
       );
       for (const p of batch) p.resolve(answers.get(p.id) ?? "unlisted");
     } catch (error) {
@@ -137,7 +141,8 @@ export class ObjectListings {
     }
   }
 
-  private async decide(kind: ObjectKind, ids: string[]): Promise<Map<string, Listed>> {
+  /** `askedSince`: when the batch's first lookup was asked. */
+  private async decide(kind: ObjectKind, ids: string[], askedSince: number): Promise<Map<string, Listed>> {
     const answers = new Map<string, Listed>();
     const whole = this.whole.peek(kind.path);
     if (whole) {
@@ -146,7 +151,6 @@ export class ObjectListings {
       return answers;
     }
     const singles = this.singlesOf(kind);
-    const began = Date.now();
     let first = this.firstPages.peek(kind.path);
     if (!first) {
       // One object is one call either way.
@@ -162,9 +166,9 @@ export class ObjectListings {
     if (!rest.length) return answers;
     if (singles.size + rest.length < page.pages - 1) return this.fetchAlone(kind, rest, answers);
     // The rest of the listing goes on from a first page that answered while this batch waited (as
-    // fresh as one read now); one read earlier is read again, since objects made or deleted since
-    // shift the pages (one could be skipped).
-    const justRead = page.readAt >= began;
+    // fresh as one read for it); one read earlier is read again, since objects made or deleted
+    // since shift the pages (one could be skipped).
+    const justRead = page.readAt >= askedSince;
     const listing = await this.listing(kind, () =>
       justRead ? this.listWhole(kind, page) : this.listWhole(kind),
     );
