@@ -163,8 +163,29 @@ export class ReadCache<T> {
     return value;
   }
 
-  set(key: string, value: T): void {
-    this.entries.set(key, { at: Date.now(), value: Promise.resolve(value) });
+  /**
+   * Like `get`, for a value that may be older than its load (taken from a listing read earlier):
+   * the entry ages from when the value was true, so it never answers past the TTL of its source.
+   */
+  getAsOf(key: string, load: () => Promise<{ value: T; at?: number }>): Promise<T> {
+    let loaded: Promise<{ value: T; at?: number }> | undefined;
+    const value = this.get(key, () => {
+      loaded = load();
+      return loaded.then((l) => l.value);
+    });
+    void loaded?.then(
+      ({ at }) => {
+        const entry = this.entries.get(key);
+        if (at !== undefined && entry?.value === value) entry.at = Math.min(entry.at, at);
+      },
+      () => undefined,
+    );
+    return value;
+  }
+
+  /** `at`: when the value was true (default now). */
+  set(key: string, value: T, at: number = Date.now()): void {
+    this.entries.set(key, { at, value: Promise.resolve(value) });
   }
 
   delete(key: string): void {

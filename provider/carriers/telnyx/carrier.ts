@@ -62,10 +62,14 @@ import {
   type TelnyxIds,
   type TelnyxObject,
 } from "./kinds";
+import { ObjectListings } from "./listings";
 import { TELNYX_SELECTORS } from "./selectors";
 import { refuseSharedWithoutConsent, SharedClaims, writeTargets, type WriteTarget } from "./planning";
 
 const CACHE_TTL_MS = 30_000;
+
+/** The voice kinds whose listings say which connections are theirs. */
+const LISTED_VOICE_KINDS = [VOICE_KINDS.call_control_application!, VOICE_KINDS.texml_application!];
 
 type TelnyxCarrierNumber = CarrierNumber<TelnyxIds>;
 
@@ -159,13 +163,17 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
   private readonly backFrom = new Map<string, string[]>();
   /** Members moving onto each owner's copy now (by owner copy key): it is not deleted under them. */
   private readonly onTheWay = new Map<string, number>();
-  /** The objects of each kind that can be copied (their names carry the markers), listed once per operation. */
-  private readonly indexes = new ReadCache<Map<string, TelnyxObject>>(CACHE_TTL_MS);
+  /**
+   * The listings of the kinds that can be copied, read once per operation: they answer the reads
+   * of those objects, and their names carry the markers.
+   */
+  private readonly listings: ObjectListings;
   /** Objects this process deleted: a second member leaving a group's copy does not delete it again. */
   private readonly deletedHere = new Set<string>();
 
   constructor(settings: TelnyxSettings, retry: RetryPolicy) {
     this.client = new TelnyxClient(settings, retry);
+    this.listings = new ObjectListings(this.client, { ttlMs: CACHE_TTL_MS, batchWindowMs: 1 });
     const call = "list phone_numbers";
     const parseNumbers = (items: unknown[]) => items.map((n) => parse(numberSchema, n, call));
     this.directory = new NumberDirectory({
@@ -807,7 +815,7 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
           /taken/i.test(error.message)
         ) {
           refreshed = true;
-          this.indexes.delete(kind.path);
+          this.listings.forget(kind);
           n--;
           continue;
         }
@@ -822,7 +830,7 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
       // An id deleted earlier in this process and given again (the sandbox derives ids from names).
       this.deletedHere.delete(key);
       this.numbersOn.set(`${numbersOnKey(kind)}/${copy.id}`, []);
-      (await this.indexes.peek(kind.path)?.catch(() => undefined))?.set(copy.id, copy);
+      this.listings.added(kind, { ...copy, id: copy.id });
       return { copy, made: true };
     }
     throw new WebhookError(`No free name for a copy of ${kind.label} ${mark.originalId}`, "carrier");
@@ -1125,17 +1133,8 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
   }
 
   /** Every object of a kind that can be copied, by id: its name. Listed once per operation. */
-  private listedObjects(kind: ObjectKind): Promise<Map<string, TelnyxObject>> {
-    return this.indexes.get(kind.path, async () => {
-      const call = `list ${kind.path}`;
-      const items = await this.client.listAll(call, `/${kind.path}`, {});
-      return new Map(
-        items.map((item) => {
-          const object = parse(listedObjectSchema, item, call);
-          return [object.id, checkWebhookFields(kind, object, call)] as const;
-        }),
-      );
-    });
+  private async listedObjects(kind: ObjectKind): Promise<Map<string, TelnyxObject>> {
+    return (await this.listings.all(kind)).byId;
   }
 
   private async readIfExists(kind: ObjectKind, id: string): Promise<TelnyxObject | undefined> {
@@ -1271,7 +1270,7 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
     this.objects.delete(`${kind.path}/${id}`);
     this.deletedHere.add(`${kind.path}/${id}`);
     // Gone from the listing too: a backup deleted here must not stop this run making a new one.
-    (await this.indexes.peek(kind.path)?.catch(() => undefined))?.delete(id);
+    this.listings.deleted(kind, id);
   }
 
   /** Numbers on an object read now (not from a cache), or `undefined` when the object is gone. */
@@ -1433,11 +1432,7 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
   }
 
   private async readVoiceObject(connectionId: string) {
-    const recordType = await this.recordTypes.get(connectionId, async () => {
-      const call = `get connections/${connectionId}`;
-      return parse(connectionSchema, await this.client.get(call, `/connections/${connectionId}`), call).data
-        .record_type;
-    });
+    const recordType = await this.recordTypes.get(connectionId, () => this.recordTypeOf(connectionId));
     const kind = VOICE_KINDS[recordType];
     return {
       recordType,
@@ -1446,19 +1441,50 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
     };
   }
 
+  /**
+   * A connection's record type. The listings of Call Control and TeXML applications say it for
+   * theirs, when they are read (or worth reading); a connection in neither (a SIP connection) or
+   * not listed is asked of `/connections`.
+   */
+  private async recordTypeOf(connectionId: string): Promise<string> {
+    const listed = await Promise.all(
+      LISTED_VOICE_KINDS.map(async (kind) => ({
+        kind,
+        listed: await this.listings.lookup(kind, connectionId),
+      })),
+    );
+    const inListing = listed.find((l) => typeof l.listed === "object");
+    if (inListing) return inListing.kind.copy!.record_type;
+    const call = `get connections/${connectionId}`;
+    return parse(connectionSchema, await this.client.get(call, `/connections/${connectionId}`), call).data
+      .record_type;
+  }
+
+  /**
+   * An object as the carrier has it: from the cache (which holds this process's writes), else from
+   * its kind's listing when one is read, else fetched alone. `fresh` (before a read-modify-write)
+   * always fetches it alone, now: a listing may be older than another writer's change.
+   */
   private readObject(kind: ObjectKind, id: string, options: { fresh?: boolean } = {}): Promise<TelnyxObject> {
     const key = `${kind.path}/${id}`;
     if (options.fresh) this.objects.delete(key);
-    return this.objects.get(key, async () => {
-      const call = `get ${key}`;
-      const object = checkWebhookFields(
-        kind,
-        parse(objectSchema, await this.client.get(call, `/${key}`), call).data,
-        call,
-      );
+    return this.objects.getAsOf(key, async () => {
+      const listed = !options.fresh && kind.copy ? await this.listings.lookup(kind, id) : "unlisted";
+      // From a listing, the entry ages from when the listing was read.
+      const { object, at } =
+        typeof listed === "object" ? listed : { object: await this.getObject(kind, key), at: undefined };
       if (!this.firstRead.has(key)) this.firstRead.set(key, object);
-      return object;
+      return { value: object, at };
     });
+  }
+
+  private async getObject(kind: ObjectKind, key: string): Promise<TelnyxObject> {
+    const call = `get ${key}`;
+    return checkWebhookFields(
+      kind,
+      parse(objectSchema, await this.client.get(call, `/${key}`), call).data,
+      call,
+    );
   }
 
   /** Numbers on a connection: from the account listing when one is fresh, else every page of a filtered list. */
@@ -1576,8 +1602,6 @@ function noteStep(note: string): WriteStep {
     note: () => note,
   };
 }
-
-const listedObjectSchema = z.object({ id: z.string() }).catchall(z.unknown());
 
 /** The key part of `numbersOn` entries for objects of this kind. */
 function numbersOnKey(kind: ObjectKind): "connection" | "profile" {

@@ -34,7 +34,11 @@ const listSchema = z.object({
   meta: z.object({ total_pages: z.number().optional(), page_number: z.number().optional() }).optional(),
 });
 
-/** The largest page Telnyx serves: the fewest calls for a long list. */
+/**
+ * The largest page Telnyx serves, the fewest calls for a long list: `page[size]` is at most 250 for
+ * phone numbers, Call Control and TeXML applications and messaging profiles (Telnyx's OpenAPI
+ * document; the SDK's list params leave it unbounded).
+ */
 const PAGE_SIZE = 250;
 
 /** The only paths a DELETE may go to: the kinds of object `onShared: "isolate"` makes. */
@@ -81,23 +85,48 @@ export class TelnyxClient {
 
   /** Every item of a paged list: Telnyx's default page holds 20, so reading one page is a bug. */
   async listAll(call: string, path: string, query: Record<string, string>): Promise<unknown[]> {
+    const first = await this.listPage(call, path, query, 1);
+    return first.last ? first.items : [...first.items, ...(await this.listFrom(call, path, query, 2))];
+  }
+
+  /** The items of a paged list from page `from` on, to its last page. */
+  async listFrom(
+    call: string,
+    path: string,
+    query: Record<string, string>,
+    from: number,
+  ): Promise<unknown[]> {
     const items: unknown[] = [];
-    for (let page = 1; ; page++) {
-      const body = parse(
-        listSchema,
-        await this.get(call, path, {
-          ...query,
-          "page[number]": String(page),
-          "page[size]": String(PAGE_SIZE),
-        }),
-        call,
-      );
-      items.push(...body.data);
-      // Without a page count, read on until a page comes back short.
-      const totalPages = body.meta?.total_pages;
-      const last = totalPages === undefined ? body.data.length < PAGE_SIZE : page >= totalPages;
-      if (last || body.data.length === 0) return items;
+    for (let page = from; ; page++) {
+      const body = await this.listPage(call, path, query, page);
+      items.push(...body.items);
+      if (body.last) return items;
     }
+  }
+
+  /**
+   * One page of the largest size: its items, whether it is the last, and the page count when the
+   * answer's meta says it (what listing the whole list would cost).
+   */
+  async listPage(
+    call: string,
+    path: string,
+    query: Record<string, string>,
+    page: number,
+  ): Promise<{ items: unknown[]; last: boolean; totalPages: number | undefined }> {
+    const body = parse(
+      listSchema,
+      await this.get(call, path, {
+        ...query,
+        "page[number]": String(page),
+        "page[size]": String(PAGE_SIZE),
+      }),
+      call,
+    );
+    // Without a page count, read on until a page comes back short.
+    const totalPages = body.meta?.total_pages;
+    const last = totalPages === undefined ? body.data.length < PAGE_SIZE : page >= totalPages;
+    return { items: body.data, last: last || body.data.length === 0, totalPages };
   }
 
   private async call<T>(call: string, run: () => PromiseLike<T>): Promise<T> {

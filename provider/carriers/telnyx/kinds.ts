@@ -1,7 +1,8 @@
 /**
  * The Telnyx objects that hold webhooks, and how this package's fields map onto each: a Call
- * Control application, a TeXML application or a SIP connection for voice (by the `record_type`
- * that `GET /connections/{id}` reports), a messaging profile for SMS.
+ * Control application, a TeXML application or a SIP connection for voice (by the listing of
+ * applications it is in, else by the `record_type` that `GET /connections/{id}` reports), a
+ * messaging profile for SMS.
  */
 import { CarrierError } from "../../errors";
 import {
@@ -64,7 +65,7 @@ const sipConnection = (label: string, path: string): ObjectKind => ({
   empty: null,
 });
 
-/** Voice connections by the `record_type` that `GET /connections/{id}` reports. */
+/** Voice connections by their `record_type`. */
 export const VOICE_KINDS: Record<string, ObjectKind> = {
   call_control_application: {
     label: "Call Control application",
