@@ -267,7 +267,7 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     if (unknown || member.plan === false) return { carrier, current };
     // What takeOver and converge plan: the settings that differ, or every one (see `planned`).
     const all = planningAll(args) || member.planAll === true;
-    const changes = planned(desired, changesTowards(current.webhooks, desired), all);
+    const changes = planned(current, desired, changesTowards(current.webhooks, desired), all);
     if (Object.keys(changes).length === 0) return { carrier, current };
     const mode = sharedMode(args);
     try {
@@ -333,7 +333,7 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     refuseIneffective(carrier, current, desired);
     refuseUnclearable(carrier, current, desired, args.onDelete);
     const differing = changesTowards(current.webhooks, desired);
-    const changes = planned(desired, differing, planningAll(args));
+    const changes = planned(current, desired, differing, planningAll(args));
     // Before the journal and the first write: a refused switch leaves no trace.
     const preflight = await this.preflight(carrier.name, current, differing, args, member.preflights);
     // The originals are on disk before the first write: they survive a crash between two writes.
@@ -484,7 +484,12 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     const differing = changesTowards(current.webhooks, desired);
     // A new onShared decides afresh where every setting lives (an object written in place with
     // consent is given back before the number is isolated, or refused): all of them are planned.
-    const changes = planned(desired, differing, sharedMode(args) !== sharedMode(olds) || planningAll(args));
+    const changes = planned(
+      current,
+      desired,
+      differing,
+      sharedMode(args) !== sharedMode(olds) || planningAll(args),
+    );
     // Only the declared URLs are probed: a setting going back to its previous value is not a choice.
     const switched = Object.fromEntries(Object.entries(differing).filter(([field]) => field in declared));
     const preflight = await this.preflight(carrier.name, current, switched, args, member.preflights);
@@ -879,10 +884,27 @@ function planningAll(args: CheckedArgs): boolean {
   return sharedMode(args) !== "refuse";
 }
 
-/** What is planned: the settings that differ, or with `all`, every desired one. */
-function planned(desired: WebhookChanges, differing: WebhookChanges, all: boolean): WebhookChanges {
-  if (!all) return differing;
-  return { ...Object.fromEntries(Object.entries(desired).map(([f, v]) => [f, v ?? null])), ...differing };
+/**
+ * What is planned: the settings that differ, or with `all`, every desired one; and, always, those
+ * the number answers only because another resource wrote them (in this run, or in place with
+ * consent: what it answered before differs). Planned, they ask for consent as a write would, so a
+ * resource never relies on another's write, which that one gives back when it goes.
+ */
+function planned(
+  current: CarrierNumber,
+  desired: WebhookChanges,
+  differing: WebhookChanges,
+  all: boolean,
+): WebhookChanges {
+  const before = current.webhooksBeforeThisRun;
+  const borrowed = Object.entries(desired).filter(
+    ([field, value]) => before !== undefined && (before[field as WebhookField] ?? null) !== (value ?? null),
+  );
+  const plannedAll = all ? Object.entries(desired) : [];
+  return {
+    ...Object.fromEntries([...plannedAll, ...borrowed].map(([f, v]) => [f, v ?? null])),
+    ...differing,
+  };
 }
 
 /** Only what differs from the live configuration is written. */

@@ -287,4 +287,17 @@ describe("stacks on shared Telnyx objects: what the model found", () => {
       new DestroyCommand("staging"),
     ]);
   });
+
+  it("a refusing resource does not lean on URLs another resource wrote with consent: its up is refused", async () => {
+    // The new web0 (+…204, refuse) found its URLs already on sales-app (the old web0 wrote them
+    // there with consent); it wrote nothing, then the old web0's delete gave the object back.
+    await replay([
+      new UpCommand(
+        "qa",
+        [resource("web0", [ON_SALES_QA2], "update"), resource("web1", [TEXML], "isolate")],
+        { kind: "write-fails", after: 2 },
+      ),
+      new UpCommand("qa", [resource("web0", [ON_SALES_QA], "refuse")]),
+    ]);
+  });
 });
