@@ -187,13 +187,14 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
       });
       const kept: Record<string, unknown> = {};
       if (!provider) Object.assign(kept, { provider: carrier.name, providerDetected: true });
-      // As `read` gives them: those set, and not the ids an isolating resource (or one that was
-      // until now) may change, which `keptFromState` does not carry either.
-      const isolating =
-        sharedMode(args) === "isolate" || olds.onShared === "isolate" ? isolatedIdKeys(carrier.name) : [];
-      for (const key of CARRIER_ID_KEYS)
-        if (typeof current.ids[key] === "string" && inputs[key] === undefined && !isolating.includes(key))
-          kept[key] = current.ids[key];
+      // As `read` gives them (an isolating resource's, or one that was until now, as
+      // `keptFromState` carries them).
+      const ids = inputIds(
+        carrier.name,
+        current.ids,
+        sharedMode(args) === "isolate" || olds.onShared === "isolate",
+      );
+      for (const [key, id] of Object.entries(ids)) if (inputs[key] === undefined) kept[key] = id;
       return { kept: kept as KeptOutputs };
     } catch (error) {
       const credentials = error instanceof WebhookError && error.kind === "credentials";
@@ -434,11 +435,7 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     // carries into the new inputs, so that a preview of an update knows them.
     const inputs: Record<string, unknown> = { phoneNumber, provider: carrier.name };
     if (stored.providerDetected) inputs.providerDetected = true;
-    // Those set (a null carries nothing, and costs state), and not the ids an isolating resource
-    // may change: `check` does not carry them (see keptFromState).
-    const isolating = stored.onShared === "isolate" ? isolatedIdKeys(carrier.name) : [];
-    for (const key of CARRIER_ID_KEYS)
-      if (typeof outs[key] === "string" && !isolating.includes(key)) inputs[key] = outs[key];
+    Object.assign(inputs, inputIds(carrier.name, outs, stored.onShared === "isolate"));
     Object.assign(inputs, liveDeclared(stored, current));
     if (stored.onDelete !== undefined) inputs.onDelete = stored.onDelete;
     if (stored.allowSharedUpdate !== undefined) inputs.allowSharedUpdate = stored.allowSharedUpdate;
@@ -798,6 +795,25 @@ function keptFromState(olds: Record<string, unknown>, news: Record<string, unkno
 
 function isolatedIdKeys(carrier: CarrierName): readonly string[] {
   return carrierDescriptor(carrier)?.isolatedIdKeys ?? [];
+}
+
+/**
+ * The carrier's identifiers as `read` and `check` put them among the inputs: those set (a null
+ * carries nothing, and costs state), and not those an `isolating` resource may change, which
+ * `keptFromState` does not carry either (a preview shows them unknown).
+ */
+function inputIds(
+  carrier: CarrierName,
+  ids: Partial<Record<(typeof CARRIER_ID_KEYS)[number], unknown>>,
+  isolating: boolean,
+): Record<string, string> {
+  const changing = isolating ? isolatedIdKeys(carrier) : [];
+  const set: Record<string, string> = {};
+  for (const key of CARRIER_ID_KEYS) {
+    const id = ids[key];
+    if (typeof id === "string" && !changing.includes(key)) set[key] = id;
+  }
+  return set;
 }
 
 /** True when the carrier was looked up rather than declared, now or when the state was written. */
