@@ -21,7 +21,7 @@ import {
   type Settings,
 } from "../config";
 import { readNumbersFile, type NumberEntry } from "../numbers-file";
-import { parseCommandLine, type CommandIo } from "./command-line";
+import { argumentsOrExit, parseCommandLine, type CommandIo } from "./command-line";
 import { setCarrier } from "../set-schema";
 import { redactText, type WebhookField } from "../webhooks";
 import {
@@ -117,18 +117,9 @@ export async function runAdopt(
   io: AdoptIo,
   options: AdoptOptions = {},
 ): Promise<number> {
-  let args: AdoptArgs;
-  try {
-    const parsed = parseAdoptArgs(argv);
-    if (parsed === "help") {
-      io.out(ADOPT_USAGE);
-      return EXIT_SAME;
-    }
-    args = parsed;
-  } catch (error) {
-    io.err((error as Error).message);
-    return EXIT_ERROR;
-  }
+  const command = argumentsOrExit(() => parseAdoptArgs(argv), ADOPT_USAGE, io);
+  if ("exit" in command) return command.exit;
+  const { args } = command;
   try {
     const settings = loadSettings(await stackConfig(args), options.env ?? process.env);
     return args.check

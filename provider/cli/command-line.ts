@@ -35,3 +35,23 @@ export function parseCommandLine<Schema extends z.ZodType>(
   if (!parsed.success) throw new Error(`${parsed.error.issues[0]!.message}\n\n${usage}`);
   return parsed.data;
 }
+
+/**
+ * A subcommand's arguments from `parse`, or the exit code when there is nothing to run: 0 after
+ * printing `usage` for `--help`, 1 after printing what is wrong.
+ */
+export function argumentsOrExit<Args>(
+  parse: () => Args | "help",
+  usage: string,
+  io: CommandIo,
+): { args: Args } | { exit: number } {
+  try {
+    const parsed = parse();
+    if (parsed !== "help") return { args: parsed };
+    io.out(usage);
+    return { exit: 0 };
+  } catch (error) {
+    io.err((error as Error).message);
+    return { exit: 1 };
+  }
+}

@@ -14,7 +14,7 @@ import { dirname, resolve } from "node:path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { z } from "zod";
 import { PACKAGE_SETTINGS } from "../config";
-import { parseCommandLine, type CommandIo } from "./command-line";
+import { argumentsOrExit, parseCommandLine, type CommandIo } from "./command-line";
 import {
   errorDiagnostics,
   extractDrift,
@@ -64,18 +64,9 @@ export type DriftIo = CommandIo;
 
 /** Runs the check and returns the exit code. Never throws. */
 export async function runDrift(argv: readonly string[], io: DriftIo): Promise<number> {
-  let args: DriftArgs;
-  try {
-    const parsed = parseDriftArgs(argv);
-    if (parsed === "help") {
-      io.out(DRIFT_USAGE);
-      return EXIT_CLEAN;
-    }
-    args = parsed;
-  } catch (error) {
-    io.err((error as Error).message);
-    return EXIT_ERROR;
-  }
+  const command = argumentsOrExit(() => parseDriftArgs(argv), DRIFT_USAGE, io);
+  if ("exit" in command) return command.exit;
+  const { args } = command;
 
   const events: DriftEngineEvent[] = [];
   let report: DriftReport;
