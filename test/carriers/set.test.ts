@@ -363,6 +363,20 @@ describe("PhoneNumberWebhooksSet on Telnyx, where numbers share applications and
     expect(events(shared)).toBe(original);
   });
 
+  /**
+   * The member moves onto the set's copy, then neither its next move nor the move back goes
+   * through: it stays on the copy, which only its journal entry names.
+   */
+  const stallAfterFirstMove = (phone: string) =>
+    h.sandbox.control.injectFault({
+      carrier: "telnyx",
+      method: "PATCH",
+      path: new RegExp(`/phone_numbers/${h.sandbox.control.telnyxNumber(phone)!.id}(/messaging)?$`),
+      status: 400,
+      skip: 1,
+      times: Infinity,
+    });
+
   it("a copy a failed create left in the journal is the set's: the next up puts every member on it", async () => {
     const outsider = "+13125550203";
     buyOnSupportApp(outsider);
@@ -376,17 +390,9 @@ describe("PhoneNumberWebhooksSet on Telnyx, where numbers share applications and
       concurrency: 1,
     };
     const inputs = await checked(provider, args);
-    const [first, second] = PAIR.map((phone) => h.sandbox.control.telnyxNumber(phone)!.id);
-    // The first member moves onto the set's copy, then neither its next move nor the move back
-    // goes through: it stays on the copy (journaled). The second member fails before writing.
-    h.sandbox.control.injectFault({
-      carrier: "telnyx",
-      method: "PATCH",
-      path: new RegExp(`/phone_numbers/${first}(/messaging)?$`),
-      status: 400,
-      skip: 1,
-      times: Infinity,
-    });
+    const second = h.sandbox.control.telnyxNumber(PAIR[1]!)!.id;
+    // The first member stays on the copy (journaled). The second member fails before writing.
+    stallAfterFirstMove(PAIR[0]!);
     h.sandbox.control.injectFault({
       carrier: "telnyx",
       path: new RegExp(`/phone_numbers/${second}$`),
@@ -416,8 +422,7 @@ describe("PhoneNumberWebhooksSet on Telnyx, where numbers share applications and
 
   /**
    * An isolating set of the pair, with +…203 also on their objects, whose create fails for the
-   * first member: it moves onto the set's copy, then neither its next move nor the move back goes
-   * through, leaving it on the copy that only its journal entry names. The second joins.
+   * first member, left on the set's copy (`stallAfterFirstMove`). The second joins.
    */
   async function createFailingFirstJoin() {
     buyOnSupportApp("+13125550203");
@@ -432,15 +437,7 @@ describe("PhoneNumberWebhooksSet on Telnyx, where numbers share applications and
     };
     const provider = setProvider();
     const inputs = await checked(provider, args);
-    const first = h.sandbox.control.telnyxNumber(PAIR[0]!)!.id;
-    h.sandbox.control.injectFault({
-      carrier: "telnyx",
-      method: "PATCH",
-      path: new RegExp(`/phone_numbers/${first}(/messaging)?$`),
-      status: 400,
-      skip: 1,
-      times: Infinity,
-    });
+    stallAfterFirstMove(PAIR[0]!);
     const failure = (await provider
       .create({ ...inputs, __provider: "stored" })
       .catch((e: unknown) => e)) as Error & { id: string; properties: SetOutputs };
