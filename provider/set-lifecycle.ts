@@ -382,7 +382,7 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
         webhooks: {},
         previous: Object.fromEntries(managed.map((field) => [field, entry.webhooks[field]])),
       };
-      if (entry.isolated.length) record.isolated = entry.isolated;
+      // The copies the entry names need no record: restoreNumber reads them from the journal.
       if (!setCarrier(olds)) record.provider = provider;
       notes.push(
         ...(await this.numbers.restoreNumber(memberOutputs(olds, phoneNumber, record), {
