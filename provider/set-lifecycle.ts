@@ -35,6 +35,9 @@ import {
   type CheckedSetArgs,
   type MemberState,
   type SetOutputs,
+  setOutputsFromState,
+  setOutputsToState,
+  type StoredSetOutputs,
 } from "./set-schema";
 import {
   describeValue,
@@ -138,7 +141,8 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
     return failureMessage("apply", outcome.failed, members.length, "would fail to");
   }
 
-  async diff(_id: string, olds: SetOutputs, news: CheckedSetArgs): Promise<pulumi.dynamic.DiffResult> {
+  async diff(_id: string, state: StoredSetOutputs, news: CheckedSetArgs): Promise<pulumi.dynamic.DiffResult> {
+    const olds = setOutputsFromState(state);
     const replaces: string[] = [];
     if (news.provider !== undefined && (isUnknown(news.provider) || news.provider !== olds.provider))
       replaces.push("provider");
@@ -173,7 +177,7 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
 
   async create(
     inputs: CheckedSetArgs & Record<string, unknown>,
-  ): Promise<pulumi.dynamic.CreateResult<SetOutputs>> {
+  ): Promise<pulumi.dynamic.CreateResult<StoredSetOutputs>> {
     const args = this.validated(inputs);
     const members = Object.keys(args.members);
     await this.refuseConflictingValues(args, members);
@@ -202,8 +206,9 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
    * differ from what it declares, so a refreshing preview shows drift under the member's number;
    * a member the account no longer has is shown as `released` and leaves the state.
    */
-  async read(id: string, props?: SetOutputs): Promise<pulumi.dynamic.ReadResult> {
-    if (!props?.members) return { id, props };
+  async read(id: string, state?: StoredSetOutputs): Promise<pulumi.dynamic.ReadResult> {
+    if (!state?.members) return { id, props: state };
+    const props = setOutputsFromState(state);
     const args = props;
     const stored = Object.keys(props.members);
     const listed = listedMembers(args.numbers);
@@ -235,9 +240,10 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
 
   async update(
     id: string,
-    olds: SetOutputs,
+    state: StoredSetOutputs,
     news: CheckedSetArgs & Record<string, unknown>,
-  ): Promise<pulumi.dynamic.UpdateResult<SetOutputs>> {
+  ): Promise<pulumi.dynamic.UpdateResult<StoredSetOutputs>> {
+    const olds = setOutputsFromState(state);
     const args = this.validated(news);
     const wanted = args.members;
     const stored = olds.members ?? {};
@@ -333,7 +339,8 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
   }
 
   /** Gives every member back its previous webhooks (per `onDelete`). Members that fail are retried by the next destroy. */
-  async delete(_id: string, props: SetOutputs): Promise<void> {
+  async delete(_id: string, state: StoredSetOutputs): Promise<void> {
+    const props = setOutputsFromState(state);
     const stored = props.members ?? {};
     const members = Object.keys(stored);
     const unjoined = (props.failedToJoin ?? []).filter((phoneNumber) => !stored[phoneNumber]);
@@ -722,11 +729,12 @@ function declaredArgs(args: Omit<CheckedSetArgs, "members">): Record<string, unk
   return declared;
 }
 
+/** The outputs as the state holds them (member records encoded). */
 function setOutputs(
   args: Omit<CheckedSetArgs, "members">,
   done: Record<string, MemberState>,
   failedToJoin: string[] = [],
-): SetOutputs {
+): StoredSetOutputs {
   const members = sortedRecord(done);
   const count = Object.keys(members).length;
   const provider = setCarrier(args);
@@ -738,7 +746,7 @@ function setOutputs(
     message: `Successfully updated webhooks for ${count} number(s)${provider ? ` via ${provider}` : ""}`,
   };
   if (failedToJoin.length) outs.failedToJoin = [...failedToJoin].sort();
-  return outs;
+  return setOutputsToState(outs);
 }
 
 function sortedRecord<T>(record: Record<string, T>): Record<string, T> {
@@ -804,7 +812,7 @@ function failureMessage(
  */
 function partialFailure(
   id: string,
-  outs: SetOutputs,
+  outs: StoredSetOutputs,
   inputs: Record<string, unknown>,
   failed: MemberFailure[],
   total: number,
