@@ -72,6 +72,16 @@ export class ProgressMeter {
     this.poll();
   }
 
+  /**
+   * The counts so far, when the work counts them itself (the drift command adds up the engine's
+   * events); counts never go back. Reports if a line is due.
+   */
+  advanceTo(finished: number, failures: number): void {
+    this.finished = Math.max(this.finished, finished);
+    this.failures = Math.max(this.failures, failures);
+    this.poll();
+  }
+
   /** Reports a line if one interval has passed since the last (or the start). */
   poll(): void {
     if (this.finished >= this.options.total) return;
@@ -113,9 +123,42 @@ export class ProgressMeter {
   }
 
   private line(rate: number): string {
-    const { label, total, verb, unit = "numbers" } = this.options;
-    const count = (n: number) => n.toLocaleString("en-US");
-    const failed = this.failures ? `, ${count(this.failures)} failed` : "";
-    return `${label}: ${count(this.finished)} of ${count(total)} ${unit} ${verb}${failed}, ${count(rate)}/s`;
+    return progressLine({ ...this.options, finished: this.finished, failures: this.failures, rate });
   }
+}
+
+export interface ProgressCounts {
+  label: string;
+  finished: number;
+  total: number;
+  failures: number;
+  verb: string;
+  unit?: string;
+  rate: number;
+}
+
+/** `fleet: 12,000 of 100,000 numbers applied, 3 failed, 410/s`; no failures: no "failed". */
+export function progressLine(counts: ProgressCounts): string {
+  const { label, finished, total, failures, verb, unit = "numbers", rate } = counts;
+  const count = (n: number) => n.toLocaleString("en-US");
+  const failed = failures ? `, ${count(failures)} failed` : "";
+  return `${label}: ${count(finished)} of ${count(total)} ${unit} ${verb}${failed}, ${count(rate)}/s`;
+}
+
+const LINE = /^(.+): ([\d,]+) of ([\d,]+) (\S+) (\S+)(?:, ([\d,]+) failed)?, ([\d,]+)\/s$/;
+
+/** A line `progressLine` wrote, read back (the drift command reads the sets' lines), or undefined. */
+export function parseProgressLine(line: string): ProgressCounts | undefined {
+  const match = LINE.exec(line.trim());
+  if (!match) return undefined;
+  const count = (s: string | undefined) => Number((s ?? "0").replaceAll(",", ""));
+  return {
+    label: match[1]!,
+    finished: count(match[2]),
+    total: count(match[3]),
+    unit: match[4]!,
+    verb: match[5]!,
+    failures: count(match[6]),
+    rate: count(match[7]),
+  };
 }

@@ -3,6 +3,7 @@
  * read from the engine's event log and the CLI's output. The interval is shortened through the
  * documented environment variable; the sandbox's latency makes the work last.
  */
+import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,6 +18,9 @@ const VOICE = "https://progress.example.com/voice";
 /** Per carrier request: 160 members, 4 at a time, a few requests each: about 8 s of work. */
 const LATENCY_MS = 150;
 const INTERVAL_MS = 1_000;
+/** A refresh reads the members by listing pages: slower pages, a shorter interval, to see it move. */
+const DRIFT_LATENCY_MS = 600;
+const DRIFT_INTERVAL_MS = 500;
 
 interface ProgressLine {
   done: number;
@@ -92,6 +96,50 @@ describe.skipIf(!binDir)("a set's progress under the real engine", () => {
     expect(up.stdout).not.toMatch(/Diagnostics:[\s\S]*numbers applied/);
     for (const phone of MEMBERS.slice(0, 3))
       expect(f.sandbox.control.twilioNumber(phone)!.voice_url).toBe(VOICE);
+  });
+
+  it("the drift command shows the refresh's progress on stderr, its report on stdout as before", async () => {
+    const bin = join(
+      f.project.dir,
+      "node_modules",
+      "pulumi-phone-webhooks",
+      "dist",
+      "provider",
+      "cli",
+      "index.js",
+    );
+    const env = { ...f.project.env, [PROGRESS_INTERVAL_ENV]: String(DRIFT_INTERVAL_MS) };
+    f.sandbox.control.setLatency(DRIFT_LATENCY_MS);
+    const started = Date.now();
+    const drift = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        [bin, "drift", "--stack", STACK, "--cwd", f.project.dir],
+        { env, timeout: 300_000 },
+        (error, stdout, stderr) => {
+          if (error && typeof error.code !== "number") return reject(error);
+          resolve({ code: typeof error?.code === "number" ? error.code : 0, stdout, stderr });
+        },
+      ),
+    );
+    const wallMs = Date.now() - started;
+    f.sandbox.control.setLatency(LATENCY_MS);
+    expect(drift.code, drift.stdout + drift.stderr).toBe(0);
+    expect(drift.stdout).toBe(
+      `No drift in stack ${STACK}: 0 phone number resource(s) and 1 set(s) of 160 member(s) match the carriers.\n`,
+    );
+    const lines = [...drift.stderr.matchAll(/^drift: ([\d,]+) of ([\d,]+) numbers read, [\d,]+\/s$/gm)].map(
+      (m) => ({
+        done: Number(m[1]!.replaceAll(",", "")),
+        total: Number(m[2]!.replaceAll(",", "")),
+      }),
+    );
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    for (const line of lines) expect(line.total).toBe(MEMBERS.length);
+    // Counts never go back; they may stand still while the carrier's listing pages are read.
+    for (let i = 1; i < lines.length; i++) expect(lines[i]!.done).toBeGreaterThanOrEqual(lines[i - 1]!.done);
+    expect(lines.at(-1)!.done).toBe(MEMBERS.length);
+    expect(lines.length).toBeLessThanOrEqual(Math.floor(wallMs / DRIFT_INTERVAL_MS) + 1);
   });
 
   it("destroy reports members restored", async () => {
