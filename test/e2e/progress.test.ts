@@ -26,6 +26,7 @@ interface ProgressLine {
   done: number;
   total: number;
   ephemeral: boolean;
+  severity: string;
 }
 
 /** The set's progress lines in an event log, in order. */
@@ -35,7 +36,9 @@ function progressLines(eventLog: string, verb: string): ProgressLine[] {
   );
   const lines: ProgressLine[] = [];
   for (const text of eventLog.split("\n").filter(Boolean)) {
-    const event = JSON.parse(text) as { diagnosticEvent?: { message: string; ephemeral?: boolean } };
+    const event = JSON.parse(text) as {
+      diagnosticEvent?: { message: string; ephemeral?: boolean; severity: string };
+    };
     const match = event.diagnosticEvent && pattern.exec(event.diagnosticEvent.message.trim());
     if (!match) continue;
     const count = (s: string) => Number(s.replaceAll(",", ""));
@@ -43,6 +46,7 @@ function progressLines(eventLog: string, verb: string): ProgressLine[] {
       done: count(match[1]!),
       total: count(match[2]!),
       ephemeral: event.diagnosticEvent!.ephemeral === true,
+      severity: event.diagnosticEvent!.severity,
     });
   }
   return lines;
@@ -79,7 +83,8 @@ describe.skipIf(!binDir)("a set's progress under the real engine", () => {
   /** Lines whose counts grow, of the whole set, no more than one per interval. */
   function expectProgress(lines: ProgressLine[], wallMs: number) {
     expect(lines.length).toBeGreaterThanOrEqual(2);
-    for (const line of lines) expect(line).toMatchObject({ total: MEMBERS.length, ephemeral: true });
+    for (const line of lines)
+      expect(line).toMatchObject({ total: MEMBERS.length, ephemeral: true, severity: "info" });
     const counts = lines.map((l) => l.done);
     for (let i = 1; i < counts.length; i++) expect(counts[i]!).toBeGreaterThan(counts[i - 1]!);
     // The last line is the final count, so the status the CLI keeps showing is not stale.
