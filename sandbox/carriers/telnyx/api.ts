@@ -2,11 +2,11 @@
  * Telnyx API v2 endpoints the sandbox serves: phone numbers, their messaging settings, voice
  * connections (Call Control, TeXML, credential) and messaging profiles.
  *
- * Telnyx publishes no machine-readable spec, so fidelity comes from the `telnyx` SDK's own types:
- * every request body is parsed by a schema keyed by the SDK's `...UpdateParams` type (`Fields<T>`:
- * one schema per SDK field, so an unknown field name fails tsc), the required fields of a PATCH
- * are checked against the SDK's required keys at compile time, and every response body is typed
- * as the SDK's `...RetrieveResponse` / `...UpdateResponse`.
+ * Fidelity comes from the `telnyx` SDK's own types, and, when validation is on, from Telnyx's
+ * OpenAPI document (openapi.ts): every request body is parsed by a schema keyed by the SDK's
+ * `...UpdateParams` type (`Fields<T>`: one schema per SDK field, so an unknown field name fails
+ * tsc), the required fields of a PATCH are checked against the SDK's required keys at compile
+ * time, and every response body is typed as the SDK's `...RetrieveResponse` / `...UpdateResponse`.
  *
  * Errors use Telnyx's shape `{errors: [{code, title, detail, source}]}`, so the SDK raises its own
  * classes (`NotFoundError`, `UnprocessableEntityError`, `RateLimitError`, ...).
