@@ -10,6 +10,7 @@ import {
   type Sandbox,
   type SandboxSeed,
 } from "../../sandbox";
+import { telnyxOpenApiDocument } from "../../sandbox/carriers/telnyx/openapi";
 
 export const DEMO_SEED_PATH = demoSeedPath();
 
@@ -47,7 +48,9 @@ export interface CarrierHarness {
 }
 
 export async function startHarness(seed: SandboxSeed = demoSeed()): Promise<CarrierHarness> {
-  const sandbox = await startSandbox({ port: 0, seed, validateTwilio: true });
+  // Every request checked against the carriers' OpenAPI documents (Telnyx's when it is there).
+  const validateTelnyx = telnyxOpenApiDocument() !== undefined;
+  const sandbox = await startSandbox({ port: 0, seed, validateTwilio: true, validateTelnyx });
   const journalDir = mkdtempSync(join(tmpdir(), "phone-webhooks-journal-"));
   const env: Record<string, string> = {
     PHONE_WEBHOOKS_JOURNAL_DIR: journalDir,
