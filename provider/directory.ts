@@ -38,8 +38,31 @@ interface Pending<T> {
   reject: (error: unknown) => void;
 }
 
+/** A listing's numbers by a key of their entries (see `freshListingBy`). */
+interface Grouping<T> {
+  keyOf: (entry: T) => string | null;
+  byKey: Map<string, string[]>;
+}
+
+function addTo<T>(grouping: Grouping<T>, phoneNumber: string, entry: T): void {
+  const key = grouping.keyOf(entry);
+  if (key === null) return;
+  const numbers = grouping.byKey.get(key);
+  if (numbers) numbers.push(phoneNumber);
+  else grouping.byKey.set(key, [phoneNumber]);
+}
+
+function removeFrom<T>(grouping: Grouping<T>, phoneNumber: string, entry: T): void {
+  const key = grouping.keyOf(entry);
+  const numbers = key === null ? undefined : grouping.byKey.get(key);
+  const at = numbers?.indexOf(phoneNumber) ?? -1;
+  if (at < 0) return;
+  numbers!.splice(at, 1);
+  if (numbers!.length === 0) grouping.byKey.delete(key!);
+}
+
 export class NumberDirectory<T> {
-  private listing?: { at: number; byNumber: Map<string, T> };
+  private listing?: { at: number; byNumber: Map<string, T>; groups: Map<string, Grouping<T>> };
   private inFlightListing?: Promise<Map<string, T>>;
   private batch: Pending<T>[] = [];
   /**
@@ -84,10 +107,37 @@ export class NumberDirectory<T> {
     return Promise.resolve(this.freshListing() ?? this.loadListing());
   }
 
+  /**
+   * The fresh listing's numbers grouped by `keyOf` (say, the object they are on), built once per
+   * listing and kept true by `update`: "who else is on this object" for each of N members would
+   * otherwise scan the whole listing N times. `name` tells groupings apart.
+   */
+  freshListingBy(
+    name: string,
+    keyOf: (entry: T) => string | null,
+  ): ReadonlyMap<string, readonly string[]> | undefined {
+    const listing = this.freshListing() && this.listing;
+    if (!listing) return undefined;
+    let grouping = listing.groups.get(name);
+    if (!grouping) {
+      grouping = { keyOf, byKey: new Map() };
+      for (const [phoneNumber, entry] of listing.byNumber) addTo(grouping, phoneNumber, entry);
+      listing.groups.set(name, grouping);
+    }
+    return grouping.byKey;
+  }
+
   /** Records what a write answered, so the cached view stays true. */
   update(entry: T): void {
     const phoneNumber = this.source.phoneNumberOf(entry);
-    this.listing?.byNumber.set(phoneNumber, entry);
+    if (this.listing) {
+      const before = this.listing.byNumber.get(phoneNumber);
+      for (const grouping of this.listing.groups.values()) {
+        if (before !== undefined) removeFrom(grouping, phoneNumber, before);
+        addTo(grouping, phoneNumber, entry);
+      }
+      this.listing.byNumber.set(phoneNumber, entry);
+    }
     const single = this.singles.get(phoneNumber);
     if (single) single.entry = entry;
   }
@@ -135,7 +185,7 @@ export class NumberDirectory<T> {
       .listAll()
       .then((entries) => {
         const byNumber = new Map(entries.map((e) => [this.source.phoneNumberOf(e), e] as const));
-        this.listing = { at: Date.now(), byNumber };
+        this.listing = { at: Date.now(), byNumber, groups: new Map() };
         return byNumber;
       })
       .finally(() => {

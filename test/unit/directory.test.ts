@@ -399,3 +399,30 @@ describe("ReadCache", () => {
     expect(load).toHaveBeenCalledTimes(1);
   });
 });
+
+describe("NumberDirectory.freshListingBy", () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it("groups the fresh listing once, keeps the groups true as writes update entries, and has none without a listing", async () => {
+    const source = fakeSource();
+    const directory = new NumberDirectory(source, OPTIONS);
+    const byUrl = (e: Entry) => e.voiceUrl;
+    expect(directory.freshListingBy("url", byUrl)).toBeUndefined();
+    await directory.all();
+    const groups = directory.freshListingBy("url", byUrl)!;
+    expect(groups.get("https://example.com/14155550100")).toEqual(["+14155550100"]);
+    // Two numbers moved onto one URL: the groups follow, without another listing.
+    directory.update(entry("+14155550101", "https://example.com/shared"));
+    directory.update(entry("+14155550102", "https://example.com/shared"));
+    expect(directory.freshListingBy("url", byUrl)!.get("https://example.com/shared")).toEqual([
+      "+14155550101",
+      "+14155550102",
+    ]);
+    expect(directory.freshListingBy("url", byUrl)!.has("https://example.com/14155550101")).toBe(false);
+    expect(source.listAll).toHaveBeenCalledTimes(1);
+    // Stale: no groups, as no listing.
+    vi.advanceTimersByTime(OPTIONS.ttlMs + 1);
+    expect(directory.freshListingBy("url", byUrl)).toBeUndefined();
+  });
+});

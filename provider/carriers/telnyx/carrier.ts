@@ -1118,13 +1118,17 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
   /** The marked objects of one original in a role, from the listing of the kind. */
   private async markedIds(kind: ObjectKind, originalId: string, role: MarkRole): Promise<string[]> {
     if (!kind.copy) return [];
-    const listed = await this.listedObjects(kind);
-    return [...listed]
-      .filter(([, object]) => {
+    const listing = await this.listings.all(kind);
+    if (!listing.marked) {
+      listing.marked = new Map();
+      for (const [id, object] of listing.byId) {
         const mark = markOf(object[kind.nameField]);
-        return mark?.role === role && mark.originalId === originalId;
-      })
-      .map(([id]) => id);
+        if (!mark) continue;
+        const key = `${mark.role} ${mark.originalId}`;
+        listing.marked.set(key, [...(listing.marked.get(key) ?? []), id]);
+      }
+    }
+    return [...(listing.marked.get(`${role} ${originalId}`) ?? [])];
   }
 
   private async markOfObject(kind: ObjectKind, id: string): Promise<Mark | undefined> {
@@ -1489,8 +1493,8 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
 
   /** Numbers on a connection: from the account listing when one is fresh, else every page of a filtered list. */
   private numbersOnConnection(connectionId: string): Promise<string[]> {
-    const listing = this.directory.freshListing();
-    if (listing) return Promise.resolve(numbersWhere(listing, (n) => n.connection_id === connectionId));
+    const byConnection = this.directory.freshListingBy("connection", (n) => n.connection_id ?? null);
+    if (byConnection) return Promise.resolve([...(byConnection.get(connectionId) ?? [])]);
     return this.numbersOn.get(`connection/${connectionId}`, async () => {
       const call = `list phone_numbers on connection ${connectionId}`;
       const items = await this.client.listAll(call, "/phone_numbers", {
@@ -1501,10 +1505,10 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
   }
 
   private numbersOnProfile(profileId: string): Promise<string[]> {
-    const listing = this.directory.freshListing();
+    const byProfile = this.directory.freshListingBy("profile", (n) => n.messaging_profile_id ?? null);
     // A listing that says "UNAVAILABLE" for some profile cannot answer this.
-    if (listing && ![...listing.values()].some((n) => n.messaging_profile_id === "UNAVAILABLE"))
-      return Promise.resolve(numbersWhere(listing, (n) => n.messaging_profile_id === profileId));
+    if (byProfile && !byProfile.has("UNAVAILABLE"))
+      return Promise.resolve([...(byProfile.get(profileId) ?? [])]);
     return this.numbersOn.get(`profile/${profileId}`, async () => {
       const call = `list messaging_profiles/${profileId}/phone_numbers`;
       const items = await this.client.listAll(call, `/messaging_profiles/${profileId}/phone_numbers`, {});
@@ -1606,10 +1610,6 @@ function noteStep(note: string): WriteStep {
 /** The key part of `numbersOn` entries for objects of this kind. */
 function numbersOnKey(kind: ObjectKind): "connection" | "profile" {
   return kind === MESSAGING_PROFILE ? "profile" : "connection";
-}
-
-function numbersWhere(listing: Map<string, TelnyxNumber>, on: (n: TelnyxNumber) => boolean): string[] {
-  return [...listing.values()].filter(on).map((n) => n.phone_number);
 }
 
 function usableId(id: string | null | undefined): string | null {

@@ -15,6 +15,11 @@ import { checkWebhookFields, type ObjectKind, type TelnyxObject } from "./kinds"
 export interface Listing {
   at: number;
   byId: Map<string, TelnyxObject>;
+  /**
+   * The marked objects by role and original (`"copy 123"`), built by the first question and dropped
+   * when `byId` changes: each member of a set asks, and the listing may hold thousands.
+   */
+  marked?: Map<string, string[]>;
 }
 
 /**
@@ -105,7 +110,10 @@ export class ObjectListings {
   /** An object this process made: listed from now on, so that its marked name is seen. */
   added(kind: ObjectKind, object: TelnyxObject & { id: string }): void {
     void this.whole.peek(kind.path)?.then(
-      (l) => l.byId.set(object.id, object),
+      (l) => {
+        l.byId.set(object.id, object);
+        l.marked = undefined;
+      },
       () => undefined,
     );
   }
@@ -114,7 +122,10 @@ export class ObjectListings {
   deleted(kind: ObjectKind, id: string): void {
     for (const cache of [this.whole, this.firstPages])
       void cache.peek(kind.path)?.then(
-        (l) => l.byId.delete(id),
+        (l) => {
+          l.byId.delete(id);
+          l.marked = undefined;
+        },
         () => undefined,
       );
   }

@@ -670,7 +670,7 @@ export class TelnyxApi {
         "filter[phone_number] requires at least three digits.",
       );
     }
-    let items = [...state.phone_numbers.values()].filter((n) => {
+    const items = [...state.phone_numbers.values()].filter((n) => {
       // Digits only: a "+" or any other non-digit matches nothing (as the real API).
       if (byNumber !== undefined && !(/^\d+$/.test(byNumber) && n.phone_number.slice(1).includes(byNumber))) {
         return false;
