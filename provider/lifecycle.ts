@@ -7,6 +7,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import {
   refuseOverridden,
   type Carrier,
+  type CarrierFields,
   type CarrierIds,
   type CarrierNumber,
   type CheckFailure,
@@ -351,6 +352,7 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
       before,
       holders,
       member.group?.label,
+      current.carrierFields,
     );
     let applied: Applied;
     try {
@@ -372,6 +374,7 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     }
     const { number, isolated } = await readBack(carrier, current, applied, previous.isolated);
     const outs = buildOutputs(args, carrier.name, number, previous.webhooks, isolated, applied.notes);
+    keepCarrierFields(outs, previous.carrierFields);
     if (member.detected ?? args.provider === undefined) outs.providerDetected = true;
     if (preflight) outs.preflightResults = preflight;
     // From here the state holds previousWebhooks; a stale entry must not outlive the resource.
@@ -424,6 +427,7 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
       previous,
       unionOfIsolations(stored.isolated ?? [], journaled?.isolated ?? []),
     );
+    keepCarrierFields(outs, stored.previousCarrierFields);
     if (stored.providerDetected) outs.providerDetected = true;
     if (stored.preflightResults) outs.preflightResults = stored.preflightResults;
     // The state this read was given holds every copy the entry names: the entry can go. Else it
@@ -506,6 +510,7 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     });
     const { number, isolated } = await readBack(carrier, current, applied, isolatedBefore);
     const outs = buildOutputs(args, carrier.name, number, previous, isolated, applied.notes);
+    keepCarrierFields(outs, olds.previousCarrierFields);
     // The state holds the copies now: the journal's copy of them can go, unless a later run must
     // find them (made here, and the engine might die before writing the state).
     if (!applied.moves.length) await journal.forget(carrier.name, args.phoneNumber);
@@ -567,6 +572,8 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
       group: member.group,
       // "clear" empties what it can in place; the copies a number is kept on hold its previous ones.
       previous: mode === "clear" ? undefined : (member.previous ?? props.previousWebhooks),
+      // "clear" empties the webhooks only: what routes the number to them stays.
+      previousCarrierFields: mode === "clear" ? undefined : props.previousCarrierFields,
       written: declaredBefore(props),
     });
     await journal.forget(props.provider, props.phoneNumber);
@@ -962,6 +969,7 @@ function refuseUnclearable(
 interface ApplyOptions extends Pick<CheckedArgs, "phoneNumber" | "allowSharedUpdate" | "onShared"> {
   restoring?: boolean;
   previous?: Partial<WebhookSettings>;
+  previousCarrierFields?: CarrierFields;
   written?: WebhookChanges;
   /** The copies this resource made before (state, journal). */
   isolated?: Isolation[];
@@ -1000,6 +1008,7 @@ async function applyChanges(
       onCopyMade: args.onCopyMade,
       group: args.group,
       previous: args.previous,
+      previousCarrierFields: args.previousCarrierFields,
       written: args.written,
     });
   } catch (error) {
@@ -1130,6 +1139,14 @@ function buildOutputs(
   if (isolated.length) outs.isolated = isolated;
   for (const key of CARRIER_ID_KEYS) if (current.ids[key] !== undefined) outs[key] = current.ids[key];
   return outs;
+}
+
+/**
+ * The carrier's own previous values, recorded when the number was taken over, stay in the outputs
+ * as they were (none for a carrier that keeps none: its state looks as it always did).
+ */
+function keepCarrierFields(outs: PhoneNumberWebhooksOutputs, fields: CarrierFields | undefined): void {
+  if (fields !== undefined) outs.previousCarrierFields = { ...fields };
 }
 
 /** What the state says was isolated, for `message`: the same words however many runs it took. */

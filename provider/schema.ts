@@ -186,6 +186,12 @@ const outputSchema = ARGS_SCHEMA.omit({ preflight: true }).extend({
   webhooks: webhookSettingsSchema,
   /** What the number had before this resource took it over: restored on delete. */
   previousWebhooks: webhookSettingsSchema,
+  /**
+   * The carrier's own previous values of the number beyond its webhooks (`CarrierFields`:
+   * SignalWire's handlers and their resources), restored on delete. Only for a carrier that keeps
+   * some: other carriers' states have none.
+   */
+  previousCarrierFields: z.record(z.string(), z.string().nullable()).optional(),
   /** Other numbers whose webhooks live on the same carrier objects (Telnyx). */
   sharedWith: z.array(z.string()),
   /** The preflight of the URLs the last create or update switched the number to (no URL stored). */
