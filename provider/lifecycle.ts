@@ -14,6 +14,7 @@ import {
   type Isolation,
   type NumberGroup,
   type NumberMove,
+  type Overrides,
   type WriteStep,
 } from "./carriers/carrier";
 import { CARRIER_ID_KEYS, CARRIER_NAMES, carrierDescriptor, listNames, type CarrierName } from "./carriers";
@@ -262,7 +263,7 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     // Found as `takeOver` finds it (a takeover's options; `converge` asks the same of the state's).
     const { carrier, current } = await this.locate(args);
     const desired = managedSettings(args);
-    refuseIneffective(carrier, current, desired);
+    refuseIneffective(carrier, current, desired, args.switchHandlers);
     refuseUnclearable(carrier, current, desired, args.onDelete);
     // A value not known yet cannot be planned with (it would be claimed as a value of its own).
     const unknown = [...Object.values(desired), args.onShared, args.allowSharedUpdate].some(isUnknown);
@@ -277,6 +278,7 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
         allowSharedUpdate: mode === "update",
         isolate: mode === "isolate",
         group: member.group,
+        switchHandlers: args.switchHandlers,
       });
     } catch (error) {
       throw updateFailed(args.phoneNumber, carrier.name, error);
@@ -332,7 +334,7 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
   async takeOver(args: CheckedArgs, member: MemberOptions = {}): Promise<PhoneNumberWebhooksOutputs> {
     const { carrier, current } = await this.locate(args);
     const desired = managedSettings(args);
-    refuseIneffective(carrier, current, desired);
+    refuseIneffective(carrier, current, desired, args.switchHandlers);
     refuseUnclearable(carrier, current, desired, args.onDelete);
     const differing = changesTowards(current.webhooks, desired);
     const changes = planned(current, desired, differing, planningAll(args));
@@ -372,7 +374,13 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
         await journal.forget(carrier.name, args.phoneNumber);
       throw error;
     }
-    const { number, isolated } = await readBack(carrier, current, applied, previous.isolated);
+    const { number, isolated } = await readBack(
+      carrier,
+      current,
+      applied,
+      previous.isolated,
+      switchesRouting(current, args),
+    );
     const outs = buildOutputs(args, carrier.name, number, previous.webhooks, isolated, applied.notes);
     keepCarrierFields(outs, previous.carrierFields);
     if (member.detected ?? args.provider === undefined) outs.providerDetected = true;
@@ -476,7 +484,7 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
       ? { ...UNSET_WEBHOOKS, ...(current.webhooksBeforeThisRun ?? current.webhooks), ...member.previous }
       : (olds.previousWebhooks ?? current.webhooks);
     const declared = managedSettings(args);
-    refuseIneffective(carrier, current, declared);
+    refuseIneffective(carrier, current, declared, args.switchHandlers);
     refuseUnclearable(carrier, current, declared, args.onDelete);
     // A setting no longer declared goes back to what the number had before.
     const desired = { ...declared };
@@ -508,7 +516,13 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
       previous,
       written: declaredBefore(olds),
     });
-    const { number, isolated } = await readBack(carrier, current, applied, isolatedBefore);
+    const { number, isolated } = await readBack(
+      carrier,
+      current,
+      applied,
+      isolatedBefore,
+      switchesRouting(current, args),
+    );
     const outs = buildOutputs(args, carrier.name, number, previous, isolated, applied.notes);
     keepCarrierFields(outs, olds.previousCarrierFields);
     // The state holds the copies now: the journal's copy of them can go, unless a later run must
@@ -939,13 +953,32 @@ function changesTowards(live: WebhookSettings, desired: WebhookChanges): Webhook
   return changes;
 }
 
-/** A declared setting that something else overrides would "succeed" and change nothing. */
-function refuseIneffective(carrier: Carrier, current: CarrierNumber, desired: WebhookChanges): void {
+/**
+ * A declared setting that something else overrides would "succeed" and change nothing. An override
+ * the write itself ends (`switchable`) is not refused when the resource consents (`switchHandlers`).
+ */
+function refuseIneffective(
+  carrier: Carrier,
+  current: CarrierNumber,
+  desired: WebhookChanges,
+  switchHandlers: boolean | undefined,
+): void {
   try {
-    refuseOverridden(current.phoneNumber, desired, current.overrides ?? {});
+    refuseOverridden(current.phoneNumber, desired, overridesInEffect(current, switchHandlers));
   } catch (error) {
     throw updateFailed(current.phoneNumber, carrier.name, error);
   }
+}
+
+/** The overrides a write leaves in place: all, but those it switches with consent. */
+function overridesInEffect(current: CarrierNumber, switchHandlers: boolean | undefined): Overrides {
+  const overrides = Object.entries(current.overrides ?? {});
+  return Object.fromEntries(overrides.filter(([, o]) => !(switchHandlers === true && o.switchable)));
+}
+
+/** The writes may switch what routes the number (a consented, `switchable` override): it is read again. */
+function switchesRouting(current: CarrierNumber, args: Pick<CheckedArgs, "switchHandlers">): boolean {
+  return args.switchHandlers === true && Object.values(current.overrides ?? {}).some((o) => o.switchable);
 }
 
 /** `onDelete: "clear"` must be possible before the number is taken over, not discovered at destroy. */
@@ -975,6 +1008,7 @@ interface ApplyOptions extends Pick<CheckedArgs, "phoneNumber" | "allowSharedUpd
   isolated?: Isolation[];
   onCopyMade?: (isolation: Isolation) => Promise<void>;
   group?: NumberGroup;
+  switchHandlers?: boolean;
 }
 
 /** What `applyChanges` did: the webhooks as written, the number's moves, and notes for `message`. */
@@ -1010,6 +1044,7 @@ async function applyChanges(
       previous: args.previous,
       previousCarrierFields: args.previousCarrierFields,
       written: args.written,
+      switchHandlers: args.switchHandlers,
     });
   } catch (error) {
     throw updateFailed(args.phoneNumber, carrier.name, error);
@@ -1056,16 +1091,25 @@ async function applyChanges(
 /**
  * The number after the writes. When it moved between objects, the carrier describes it again (its
  * new identifiers and neighbours; Telnyx answers from what the moves answered, without a call);
- * the copies it is on now are the ones this resource holds.
+ * the copies it is on now are the ones this resource holds. When the writes `switched` what routes
+ * it, the carrier describes it again with its routing (from what the write answered).
  */
 async function readBack(
   carrier: Carrier,
   current: CarrierNumber,
   applied: Applied,
   isolatedBefore: Isolation[],
+  switched = false,
 ): Promise<{ number: CarrierNumber; isolated: Isolation[] }> {
   let number: CarrierNumber = { ...current, webhooks: applied.webhooks };
-  if (applied.moves.length) {
+  if (switched) {
+    const found = await carrier.find(current.phoneNumber, {
+      account: current.ids.accountSid ?? undefined,
+      routing: true,
+    });
+    if (!found) throw new WebhookError(notFoundMessage(current.phoneNumber, [carrier.name]), "not-found");
+    number = found;
+  } else if (applied.moves.length) {
     const found = await carrier.find(current.phoneNumber, { account: current.ids.accountSid ?? undefined });
     if (!found) throw new WebhookError(notFoundMessage(current.phoneNumber, [carrier.name]), "not-found");
     // A move changes which objects hold the webhooks (Telnyx), not what overrides them (Twilio).

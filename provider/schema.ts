@@ -136,6 +136,13 @@ export const ARGUMENT_SCHEMAS = {
    * `phoneWebhooks:preflight`, else off. A deployment option: changing it alone changes nothing.
    */
   preflight: z.boolean({ error: "preflight must be true or false" }),
+  /**
+   * SignalWire: a number whose calls or messages go to another handler (a Relay application, a
+   * LaML application, an AI agent, …) would ignore a declared URL, so it is refused; `true` switches
+   * that handler to LaML webhooks instead, and destroy switches it back. Like `preflight`, it says
+   * how a change is made, not what the number holds: changing it alone changes nothing.
+   */
+  switchHandlers: z.boolean({ error: "switchHandlers must be true or false" }),
 };
 
 export type ArgumentName = keyof typeof ARGUMENT_SCHEMAS;
@@ -172,9 +179,10 @@ export type PreflightOutcome = z.output<typeof preflightOutcomeSchema>;
 
 /**
  * What the resource stores: the managed settings as last applied, the live ones, and the originals.
- * `preflight` is not stored: it says how a change is applied, not what the number holds.
+ * `preflight` and `switchHandlers` are not stored: they say how a change is applied, not what the
+ * number holds.
  */
-const outputSchema = ARGS_SCHEMA.omit({ preflight: true }).extend({
+const outputSchema = ARGS_SCHEMA.omit({ preflight: true, switchHandlers: true }).extend({
   provider: z.enum(CARRIER_NAMES),
   /** True when `provider` was not declared and the carrier was found by looking the number up. */
   providerDetected: z.boolean().optional(),

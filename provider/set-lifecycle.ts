@@ -764,7 +764,7 @@ function actedOn(
   const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
   const stored = olds as Partial<CheckedSetArgs>;
   const compared = SHARED_ARG_NAMES.filter(
-    (name) => !["preflight", "onDelete", "onShared", "allowSharedUpdate"].includes(name),
+    (name) => !["preflight", "switchHandlers", "onDelete", "onShared", "allowSharedUpdate"].includes(name),
   );
   if (
     !compared.every((name) => same(olds[name], args[name])) ||

@@ -27,6 +27,7 @@ export const SHARED_ARG_NAMES = [
   "allowSharedUpdate",
   "onShared",
   "preflight",
+  "switchHandlers",
 ] as const satisfies readonly ArgumentName[];
 
 /**
