@@ -11,6 +11,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
+import type { CarrierName } from "./carriers";
 import { redactText, redactUrl } from "./webhooks";
 
 export const PREFLIGHT_HEADER = "X-Phone-Webhooks-Preflight";
@@ -26,7 +27,8 @@ export interface PreflightOptions {
   url: string;
   method: "GET" | "POST";
   phoneNumber: string;
-  carrier: "twilio" | "telnyx";
+  /** Telnyx gets its JSON event; the others (Twilio, SignalWire's LaML) Twilio-shaped form parameters. */
+  carrier: CarrierName;
   kind: "voice" | "sms";
   timeoutMs?: number;
   /**

@@ -4,10 +4,11 @@
  * all come from here. A new carrier is one module and one line in `DESCRIPTORS`.
  */
 import type { CarrierDescriptor } from "./carrier";
+import { signalwireCarrier } from "./signalwire";
 import { telnyxCarrier } from "./telnyx";
 import { twilioCarrier } from "./twilio";
 
-const DESCRIPTORS = [twilioCarrier, telnyxCarrier] as const;
+const DESCRIPTORS = [twilioCarrier, telnyxCarrier, signalwireCarrier] as const;
 
 export type CarrierName = (typeof DESCRIPTORS)[number]["name"];
 /** Every identifier some carrier reports, as an output of the same name. */

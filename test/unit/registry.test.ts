@@ -10,12 +10,12 @@ const README = readFileSync(join(__dirname, "..", "..", "README.md"), "utf8");
 
 describe("the carrier registry", () => {
   it("names every carrier once, and the provider argument accepts exactly those names", () => {
-    expect(CARRIER_NAMES).toEqual(["twilio", "telnyx"]);
+    expect(CARRIER_NAMES).toEqual(["twilio", "telnyx", "signalwire"]);
     for (const name of CARRIER_NAMES) expect(ARGUMENT_SCHEMAS.provider.safeParse(name).success).toBe(true);
     const refused = ARGUMENT_SCHEMAS.provider.safeParse("vonage");
     expect(refused.success).toBe(false);
     expect(refused.error?.issues[0]?.message).toBe(
-      'Invalid provider value "vonage": must be "twilio" or "telnyx"',
+      'Invalid provider value "vonage": must be "twilio", "telnyx" or "signalwire"',
     );
   });
 
