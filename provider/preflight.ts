@@ -9,9 +9,8 @@
  * signature. URLs in every message go through `redactUrl`: a password in the URL is sent as HTTP
  * Basic credentials, as the carriers do, and never printed.
  */
-import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import type { CarrierName } from "./carriers";
+import { carrierDescriptor, type CarrierName } from "./carriers";
 import { redactText, redactUrl } from "./webhooks";
 
 export const PREFLIGHT_HEADER = "X-Phone-Webhooks-Preflight";
@@ -27,7 +26,6 @@ export interface PreflightOptions {
   url: string;
   method: "GET" | "POST";
   phoneNumber: string;
-  /** Telnyx gets its JSON event; the others (Twilio, SignalWire's LaML) Twilio-shaped form parameters. */
   carrier: CarrierName;
   kind: "voice" | "sms";
   timeoutMs?: number;
@@ -60,83 +58,8 @@ export function isReachableStatus(status: number): boolean {
   return status !== 404 && status !== 410 && status < 500;
 }
 
-const sid = (prefix: string) => prefix + randomUUID().replace(/-/g, "");
-
-function twilioParams(options: PreflightOptions): URLSearchParams {
-  const common = { AccountSid: `AC${"0".repeat(32)}`, ApiVersion: "2010-04-01" };
-  if (options.kind === "voice") {
-    return new URLSearchParams({
-      ...common,
-      CallSid: sid("CA"),
-      CallStatus: "ringing",
-      Called: options.phoneNumber,
-      Caller: PREFLIGHT_FROM,
-      Direction: "inbound",
-      From: PREFLIGHT_FROM,
-      To: options.phoneNumber,
-    });
-  }
-  const messageSid = sid("SM");
-  return new URLSearchParams({
-    ...common,
-    Body: testMessageText(options.phoneNumber),
-    From: PREFLIGHT_FROM,
-    MessageSid: messageSid,
-    NumMedia: "0",
-    NumSegments: "1",
-    SmsMessageSid: messageSid,
-    SmsSid: messageSid,
-    SmsStatus: "received",
-    To: options.phoneNumber,
-  });
-}
-
 const testMessageText = (phoneNumber: string) =>
   `pulumi-phone-webhooks preflight: a test before switching ${phoneNumber} to this webhook, not a real message`;
-
-/** A Telnyx v2 webhook event: `call.initiated` (Call Control) or `message.received`. */
-function telnyxEvent(options: PreflightOptions, deliveredTo: string): unknown {
-  const now = new Date().toISOString();
-  const payload =
-    options.kind === "voice"
-      ? {
-          call_control_id: `v3:preflight-${randomUUID()}`,
-          call_leg_id: randomUUID(),
-          call_session_id: randomUUID(),
-          caller_id_name: PREFLIGHT_FROM,
-          client_state: null,
-          connection_id: "preflight",
-          direction: "incoming",
-          from: PREFLIGHT_FROM,
-          start_time: now,
-          state: "parked",
-          to: options.phoneNumber,
-        }
-      : {
-          id: randomUUID(),
-          record_type: "message",
-          direction: "inbound",
-          type: "SMS",
-          from: { phone_number: PREFLIGHT_FROM },
-          // Telnyx lists recipients: a message can have several.
-          to: [{ phone_number: options.phoneNumber, status: "webhook_delivered" }],
-          text: testMessageText(options.phoneNumber),
-          media: [],
-          parts: 1,
-          encoding: "GSM-7",
-          received_at: now,
-        };
-  return {
-    data: {
-      event_type: options.kind === "voice" ? "call.initiated" : "message.received",
-      id: randomUUID(),
-      occurred_at: now,
-      payload,
-      record_type: "event",
-    },
-    meta: { attempt: 1, delivered_to: deliveredTo },
-  };
-}
 
 function decodeUserinfo(part: string): string {
   try {
@@ -164,17 +87,18 @@ export function preflightRequest(
   }
   // The fragment is for the carrier (Twilio's `#ct=..&rt=..`), never sent.
   target.hash = "";
-  if (options.carrier === "telnyx") {
-    // Telnyx webhooks are always JSON POST, whatever method is declared.
+  const event = carrierDescriptor(options.carrier).preflightEvent({
+    kind: options.kind,
+    phoneNumber: options.phoneNumber,
+    from: PREFLIGHT_FROM,
+    text: testMessageText(options.phoneNumber),
+    deliveredTo: target.href,
+  });
+  if ("json" in event) {
     headers["Content-Type"] = "application/json";
-    return {
-      url: target.href,
-      method: "POST",
-      headers,
-      body: JSON.stringify(telnyxEvent(options, target.href)),
-    };
+    return { url: target.href, method: "POST", headers, body: JSON.stringify(event.json) };
   }
-  const params = twilioParams(options).toString();
+  const params = event.form.toString();
   if (options.method === "GET") {
     // Appended to the query as written: re-encoding it could change what the app sees.
     target.search = target.search ? `${target.search}&${params}` : `?${params}`;

@@ -5,7 +5,7 @@
  */
 import { parsePhoneNumberFromString } from "libphonenumber-js";
 import { z } from "zod";
-import { CARRIER_ID_KEYS, CARRIER_NAMES, listNames } from "./carriers";
+import { CARRIER_ID_KEYS, CARRIER_NAMES, listNames, subaccountIdSchema } from "./carriers";
 import type { Isolation } from "./carriers/carrier";
 import { recordOf, redactUrl, URL_FIELDS, WEBHOOK_FIELDS } from "./webhooks";
 
@@ -104,10 +104,7 @@ export const ARGUMENT_SCHEMAS = {
    * Twilio: the account that owns the number, a subaccount of the credentials' account (default
    * the credentials' own). Changing it replaces the resource.
    */
-  accountSid: z.string({ error: "accountSid must be a string" }).regex(/^AC[0-9a-fA-F]{32}$/, {
-    error: (issue) =>
-      `accountSid must be a Twilio Account SID: AC followed by 32 hex digits (got ${JSON.stringify(issue.input)})`,
-  }),
+  accountSid: subaccountIdSchema("accountSid"),
   voiceUrl: urlSchema("voiceUrl"),
   voiceFallbackUrl: urlSchema("voiceFallbackUrl"),
   smsUrl: urlSchema("smsUrl"),

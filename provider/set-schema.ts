@@ -224,12 +224,16 @@ export function checkSetArgs(
   }
   if (isUnknown(news.onShared) || news.onShared !== "isolate") return { inputs, failures };
   // Isolating moves members onto the set's own copies: selected by their original, they would leave.
-  for (const key of ["connectionId", "messagingProfileId"])
-    if (select.value && typeof select.value === "object" && key in select.value)
+  const selected = select.value && typeof select.value === "object" ? Object.keys(select.value) : [];
+  for (const key of selected) {
+    const movedByIsolation = CARRIERS.find((c) => Object.hasOwn(c.selectors, key))?.selectors[key]
+      ?.movedByIsolation;
+    if (movedByIsolation)
       failures.push({
         property: `select.${key}`,
-        reason: `select.${key} cannot be combined with onShared: "isolate": isolating moves the members off that object, so they would no longer match. Select them by tag instead`,
+        reason: `select.${key} cannot be combined with onShared: "isolate": ${movedByIsolation}`,
       });
+  }
   return { inputs, failures };
 }
 

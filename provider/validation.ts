@@ -4,7 +4,7 @@
  * replaces.
  */
 import type { CheckFailure } from "./carriers/carrier";
-import { CARRIERS } from "./carriers";
+import { CARRIERS, subaccountNames } from "./carriers";
 import { unreachableHostReason } from "./reachability";
 import { didYouMean } from "./spelling";
 import { ARG_NAMES, ARGUMENT_SCHEMAS, isUnknown, type ArgumentName } from "./schema";
@@ -125,7 +125,7 @@ export function carrierRules(
   if (!carrier.subaccounts && names.includes("accountSid") && given("accountSid"))
     failures.push({
       property: "accountSid",
-      reason: `accountSid is not supported for ${carrier.name}: it names the Twilio subaccount that owns a number`,
+      reason: `accountSid is not supported for ${carrier.name}: it names the ${subaccountNames()} that owns a number`,
     });
   // An argument another carrier owns says something this carrier cannot do.
   for (const other of CARRIERS)

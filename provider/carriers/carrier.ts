@@ -176,6 +176,11 @@ export type Selector = Readonly<Record<string, string>>;
 export interface SelectorKey {
   /** What it matches, for the README and messages. */
   help: string;
+  /**
+   * The key matches an object `onShared: "isolate"` moves members off, so it cannot select an
+   * isolating set: why, completing `select.<key> cannot be combined with onShared: "isolate": …`.
+   */
+  movedByIsolation?: string;
   /** The value's rule; a failure's message names the key. */
   schema: z.ZodType<string>;
 }
@@ -287,6 +292,36 @@ export interface CarrierSetting {
   help: string;
 }
 
+/** What a preflight's test event is about (see preflight.ts). */
+export interface PreflightEventOptions {
+  kind: "voice" | "sms";
+  phoneNumber: string;
+  /** The caller or sender: a number no real caller has. */
+  from: string;
+  /** The test message's text. */
+  text: string;
+  /** The URL the event is sent to, for carriers whose events say where they were delivered. */
+  deliveredTo: string;
+}
+
+/**
+ * The test event preflight sends a webhook URL, shaped like the carrier's own: form parameters,
+ * sent by the declared method (a GET's query, a POST's body), or a JSON body, always POSTed.
+ */
+export type PreflightEvent = { form: URLSearchParams } | { json: unknown };
+
+/** The `accountSid` argument of a carrier whose numbers may be in subaccounts. */
+export interface SubaccountRule<Settings = unknown> {
+  /** A valid account identifier. */
+  pattern: RegExp;
+  /** What a valid one is, completing "accountSid must be …": `a Twilio Account SID: AC followed by 32 hex digits`. */
+  rule: string;
+  /** What the argument names, for messages: `Twilio subaccount`. */
+  what: string;
+  /** The account the credentials act on when no subaccount is given. */
+  defaultAccount(settings: Settings): string;
+}
+
 /** An argument rule of one carrier: a failure names the property and the rule. */
 export interface CheckFailure {
   property: string;
@@ -310,12 +345,13 @@ export interface CarrierDescriptor<
    * The carrier takes the `accountSid` argument: the number may be in a subaccount of the
    * credentials' account. Its `accountSid` output is then the account the state acts on.
    */
-  readonly subaccounts?: boolean;
+  readonly subaccounts?: SubaccountRule<Settings>;
   /**
    * A number's webhooks live on objects other numbers may share (Telnyx applications and
    * profiles), so members of one set can want two values on one object (`holders` says which).
+   * `what` names them for messages and the policy pack: `Telnyx connection or messaging profile`.
    */
-  readonly sharedObjects?: boolean;
+  readonly sharedObjects?: { what: string };
   /**
    * The identifiers `onShared: "isolate"` may change (it moves the number onto copies): a preview
    * of an isolating resource shows them as unknown rather than as the state has them.
@@ -333,6 +369,8 @@ export interface CarrierDescriptor<
    * refused, naming this one.
    */
   readonly ownArguments?: readonly string[];
+  /** The test event preflight sends a URL before the number is switched to it. */
+  preflightEvent(options: PreflightEventOptions): PreflightEvent;
   /** Rules for arguments declared for this carrier, on the values known at `check`. */
   checkArgs?(known: Readonly<Record<string, unknown>>): CheckFailure[];
   /**

@@ -9,6 +9,7 @@
  * This file is the descriptor (settings, identifiers, selectors) and the `Carrier`; the REST client
  * (`signalwire-client.ts`) loads with the factory, in the provider process only.
  */
+import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { CarrierError, WebhookError } from "../errors";
 import { NumberDirectory } from "../directory";
@@ -34,6 +35,8 @@ import {
   type CarrierNumber,
   type Override,
   type Overrides,
+  type PreflightEvent,
+  type PreflightEventOptions,
   type Selector,
   type SelectorKey,
   type UnclearableFields,
@@ -104,6 +107,42 @@ export function spaceBaseUrl(value: string): string {
   return `https://${value.toLowerCase()}`;
 }
 
+/**
+ * A LaML webhook's form parameters (SignalWire's Twilio-compatible shape): an incoming call ringing,
+ * or a message received. SignalWire's ids are UUIDs; the project is all zeros, which none is.
+ */
+function signalwirePreflightEvent({ kind, phoneNumber, from, text }: PreflightEventOptions): PreflightEvent {
+  const common = { AccountSid: "00000000-0000-0000-0000-000000000000", ApiVersion: "2010-04-01" };
+  if (kind === "voice")
+    return {
+      form: new URLSearchParams({
+        ...common,
+        CallSid: randomUUID(),
+        CallStatus: "ringing",
+        Called: phoneNumber,
+        Caller: from,
+        Direction: "inbound",
+        From: from,
+        To: phoneNumber,
+      }),
+    };
+  const messageSid = randomUUID();
+  return {
+    form: new URLSearchParams({
+      ...common,
+      Body: text,
+      From: from,
+      MessageSid: messageSid,
+      NumMedia: "0",
+      NumSegments: "1",
+      SmsMessageSid: messageSid,
+      SmsSid: messageSid,
+      SmsStatus: "received",
+      To: phoneNumber,
+    }),
+  };
+}
+
 export const signalwireCarrier: CarrierDescriptor<
   "signalwire",
   SignalWireSettings,
@@ -119,6 +158,7 @@ export const signalwireCarrier: CarrierDescriptor<
   idKeys: ["phoneNumberId"],
   selectors: SELECTORS,
   ownArguments: ["switchHandlers"],
+  preflightEvent: signalwirePreflightEvent,
   loadSettings({ projectId, apiToken, spaceUrl }) {
     if (!projectId && !apiToken && !spaceUrl) return undefined;
     const missing = Object.entries({ projectId, apiToken, spaceUrl })

@@ -5,6 +5,7 @@
  * This file is the whole carrier: its settings, identifiers and factory (`twilioCarrier`), and
  * the `Carrier` itself. The SDK is loaded by the factory, in the provider process only.
  */
+import { randomUUID } from "node:crypto";
 import type TwilioSdk from "twilio";
 import { z } from "zod";
 import { CarrierError, parseCarrierResponse, WebhookError } from "../errors";
@@ -29,6 +30,8 @@ import {
   type CarrierNumber,
   type FindOptions,
   parseSelector,
+  type PreflightEvent,
+  type PreflightEventOptions,
   refuseOverridden,
   type Selector,
   type SelectorKey,
@@ -97,6 +100,42 @@ const SELECTORS = {
   },
 } as const satisfies Record<string, SelectorKey>;
 
+const ACCOUNT_SID = /^AC[0-9a-fA-F]{32}$/;
+
+const sid = (prefix: string) => prefix + randomUUID().replace(/-/g, "");
+
+/** A Twilio webhook's form parameters: an incoming call ringing, or a message received. */
+function twilioPreflightEvent({ kind, phoneNumber, from, text }: PreflightEventOptions): PreflightEvent {
+  const common = { AccountSid: `AC${"0".repeat(32)}`, ApiVersion: "2010-04-01" };
+  if (kind === "voice") {
+    const form = new URLSearchParams({
+      ...common,
+      CallSid: sid("CA"),
+      CallStatus: "ringing",
+      Called: phoneNumber,
+      Caller: from,
+      Direction: "inbound",
+      From: from,
+      To: phoneNumber,
+    });
+    return { form };
+  }
+  const messageSid = sid("SM");
+  const form = new URLSearchParams({
+    ...common,
+    Body: text,
+    From: from,
+    MessageSid: messageSid,
+    NumMedia: "0",
+    NumSegments: "1",
+    SmsMessageSid: messageSid,
+    SmsSid: messageSid,
+    SmsStatus: "received",
+    To: phoneNumber,
+  });
+  return { form };
+}
+
 export const twilioCarrier: CarrierDescriptor<"twilio", TwilioSettings, TwilioIds, keyof typeof SETTINGS> = {
   name: "twilio",
   settings: SETTINGS,
@@ -112,8 +151,14 @@ export const twilioCarrier: CarrierDescriptor<"twilio", TwilioSettings, TwilioId
     "trunkSid",
     "messagingServiceSid",
   ],
-  subaccounts: true,
+  subaccounts: {
+    pattern: ACCOUNT_SID,
+    rule: "a Twilio Account SID: AC followed by 32 hex digits",
+    what: "Twilio subaccount",
+    defaultAccount: (settings) => settings.accountSid,
+  },
   selectors: SELECTORS,
+  preflightEvent: twilioPreflightEvent,
   loadSettings({ accountSid, authToken, apiKey, apiSecret, apiBaseUrl }) {
     if (!accountSid && !authToken && !apiKey && !apiSecret) return undefined;
     if (!accountSid)
@@ -121,7 +166,7 @@ export const twilioCarrier: CarrierDescriptor<"twilio", TwilioSettings, TwilioId
         "Twilio credentials are incomplete: set twilio:accountSid (or TWILIO_ACCOUNT_SID) as well",
         "credentials",
       );
-    if (!/^AC[0-9a-fA-F]{32}$/.test(accountSid))
+    if (!ACCOUNT_SID.test(accountSid))
       throw new WebhookError("twilio:accountSid must be AC followed by 32 hex digits", "credentials");
     let username: string, password: string;
     if (apiKey || apiSecret) {

@@ -12,7 +12,14 @@ import { dirname, resolve } from "node:path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { z } from "zod";
 import type { Carrier, CarrierNumber, Selector } from "../carriers/carrier";
-import { CARRIER_NAMES, carrierDescriptor, type CarrierName } from "../carriers";
+import {
+  CARRIER_NAMES,
+  CARRIERS,
+  carrierDescriptor,
+  subaccountIdSchema,
+  subaccountNames,
+  type CarrierName,
+} from "../carriers";
 import {
   loadSettings,
   NO_CREDENTIALS,
@@ -39,22 +46,30 @@ export const EXIT_SAME = 0;
 export const EXIT_ERROR = 1;
 export const EXIT_DIFFERENT = 2;
 
-export const ADOPT_USAGE = `usage: pulumi-phone-webhooks adopt [--provider twilio|telnyx] [--select key=value]...
-                                   [--account AC...] [--stack <name> [--cwd <dir>]] [--out <file>]
+const names = CARRIER_NAMES.join("|");
+const subaccountCarriers = CARRIERS.filter((c) => c.subaccounts);
+/** `name: key, key; name: key, …`: each carrier's selector keys. */
+const selectorKeysByCarrier = CARRIERS.map((c) => `${c.name}: ${Object.keys(c.selectors).join(", ")}`).join(
+  "; ",
+);
+const wrapped = (text: string, indent: number) =>
+  text
+    .match(/.{1,72}(\s|$)/g)!
+    .map((line) => line.trimEnd())
+    .join(`\n${" ".repeat(indent)}`);
+
+export const ADOPT_USAGE = `usage: pulumi-phone-webhooks adopt [--provider ${names}] [--select key=value]...
+                                   [--account <id>] [--stack <name> [--cwd <dir>]] [--out <file>]
        pulumi-phone-webhooks adopt --check <file> [--provider ...] [--account ...] [--stack ...]
 
 Writes a numbers file from the live account: one entry per number with its webhook settings, so
 that a program declaring it previews with no webhook change and its first \`pulumi up\` writes
 nothing. It only reads: nothing is changed at any carrier.
 
-  --provider <name>     twilio or telnyx (default: every carrier with credentials, or the one the
-                        --select keys belong to)
-  --select key=value    only the numbers a PhoneNumberWebhooksSet with this select would take;
-                        repeat for more keys (twilio: friendlyNamePrefix, friendlyNameRegex,
-                        messagingServiceSid; telnyx: tag, connectionId, messagingProfileId)
-  --account <AC...>     a Twilio subaccount of the credentials' account (default: their own)
-  --stack, -s <name>    read credentials from this stack's config (twilio:..., telnyx:...), as
-                        the program would; default: the environment (TWILIO_*, TELNYX_*)
+  --provider <name>     ${wrapped(`${CARRIER_NAMES.join(" or ")} (default: every carrier with credentials, or the one the --select keys belong to)`, 24)}
+  --select key=value    ${wrapped(`only the numbers a PhoneNumberWebhooksSet with this select would take; repeat for more keys (${selectorKeysByCarrier})`, 24)}
+  --account <id>        ${wrapped(`a ${subaccountNames()} of the credentials' account (default: their own)`, 24)}
+  --stack, -s <name>    ${wrapped(`read credentials from this stack's config (${CARRIER_NAMES.map((n) => `${n}:...`).join(", ")}), as the program would; default: the environment (${CARRIERS.map((c) => `${c.name.toUpperCase()}_*`).join(", ")})`, 24)}
   --cwd, -C <dir>       the Pulumi project directory of --stack (default: the current directory)
   --out, -o <file>      write the file there (default: standard output)
   --check <file>        compare this numbers file with the account instead, per number and field
@@ -64,14 +79,11 @@ Exit codes: 0 written (--check: the file matches), 2 (--check) the file differs,
 Progress goes to standard error.`;
 
 const argsSchema = z.strictObject({
-  provider: z.enum(CARRIER_NAMES, { error: "--provider must be twilio or telnyx" }).optional(),
+  provider: z.enum(CARRIER_NAMES, { error: `--provider must be ${CARRIER_NAMES.join(" or ")}` }).optional(),
   select: z
     .array(z.string().regex(/^[A-Za-z]+=.+$/s, "--select takes key=value (e.g. tag=support)"))
     .default([]),
-  account: z
-    .string()
-    .regex(/^AC[0-9a-fA-F]{32}$/, "--account must be a Twilio Account SID: AC followed by 32 hex digits")
-    .optional(),
+  account: subaccountIdSchema("--account").optional(),
   stack: z.string().min(1).optional(),
   cwd: z.string().min(1).default("."),
   out: z.string().min(1).optional(),
@@ -145,11 +157,11 @@ async function stackConfig(args: AdoptArgs): Promise<ConfigSource | undefined> {
 function carriersToRead(args: AdoptArgs, settings: Settings, selector: Selector | undefined): CarrierName[] {
   const chosen = setCarrier({ provider: args.provider, select: selector });
   if (selector && !chosen)
+    throw new Error(`--select keys must all be one carrier's (${selectorKeysByCarrier})`);
+  if (args.account && chosen && !carrierDescriptor(chosen).subaccounts)
     throw new Error(
-      `--select keys must all be one carrier's (twilio: friendlyNamePrefix, friendlyNameRegex, messagingServiceSid; telnyx: tag, connectionId, messagingProfileId)`,
+      `--account names a ${subaccountNames()}: it needs --provider ${subaccountCarriers.map((c) => c.name).join(" or ")}`,
     );
-  if (args.account && chosen && chosen !== "twilio")
-    throw new Error("--account names a Twilio subaccount: it needs --provider twilio");
   const names = chosen
     ? [chosen]
     : CARRIER_NAMES.filter(
@@ -211,7 +223,7 @@ async function readAccount(
   selector: Selector | undefined,
   io: AdoptIo,
 ): Promise<AdoptedNumber[]> {
-  const account = name === "twilio" ? args.account : undefined;
+  const account = carrierDescriptor(name).subaccounts ? args.account : undefined;
   const label = `${name}${account ? ` account ${account}` : ""}`;
   io.err(`${label}: listing the numbers${selector ? " the selector matches" : ""}…`);
   const numbers = selector ? await carrier.select(selector, { account }) : await carrier.list({ account });
@@ -253,10 +265,10 @@ async function adopt(
   for (const name of names) {
     const carrier = await createCarrier(name, settings);
     const adopted = await readAccount(name, carrier, args, selector, io);
-    const account =
-      name === "twilio"
-        ? `account ${args.account ?? (settings.carriers.twilio as { accountSid: string }).accountSid}`
-        : "the API key's account";
+    const subaccounts = carrierDescriptor(name).subaccounts;
+    const account = subaccounts
+      ? `account ${args.account ?? subaccounts.defaultAccount(settings.carriers[name])}`
+      : "the credentials' account";
     sources.push(`${name}, ${account}: ${adopted.length} number(s)`);
     for (const a of adopted) entries.push(adoptEntry(a, { allowPrivateHosts: settings.allowPrivateHosts }));
   }

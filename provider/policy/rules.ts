@@ -10,7 +10,11 @@
  * from `numbers` and `select`) names.
  */
 import { z } from "zod";
+import { CARRIERS } from "../carriers";
 import { redactUrl, URL_FIELDS } from "../webhooks";
+
+/** The objects numbers share, as the carriers that have them name them. */
+const SHARED_OBJECTS = CARRIERS.flatMap((c) => (c.sharedObjects ? [c.sharedObjects.what] : [])).join(" or ");
 
 /** What a policy sees of a PhoneNumberWebhooks or PhoneNumberWebhooksSet resource: its checked arguments. */
 export type DeclaredArgs = Record<string, unknown>;
@@ -145,7 +149,7 @@ export function checkNoSharedUpdate(args: DeclaredArgs, stack: string, config: S
   return found.map(
     (what) =>
       `${what} is not allowed on stack ${stack}: it lets a change reach every number on a shared ` +
-      `Telnyx connection or messaging profile`,
+      SHARED_OBJECTS,
   );
 }
 

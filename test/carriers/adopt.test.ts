@@ -86,7 +86,7 @@ describe("adopt", () => {
     expect(header).toContain(
       `Read: twilio, account AC0123456789abcdef0123456789abcdef: ${COUNTS.twilio} number(s).`,
     );
-    expect(header).toContain(`Read: telnyx, the API key's account: ${COUNTS.telnyx} number(s).`);
+    expect(header).toContain(`Read: telnyx, the credentials' account: ${COUNTS.telnyx} number(s).`);
     expect(header).toContain("Selector: none (every number).");
     expect(header).toContain("adopt --check");
     expect(header.split("\n").every((line) => line.startsWith("#"))).toBe(true);

@@ -6,13 +6,19 @@
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import packageJson from "../../package.json";
 
 const REPO = join(__dirname, "..", "..");
+/** What a user program needs of the package's dependencies; every other one (a carrier SDK) is the provider's. */
+const PROGRAM_DEPENDENCIES = new Set(["@pulumi/pulumi", "libphonenumber-js", "yaml", "zod"]);
+const PROVIDER_ONLY = Object.keys(packageJson.dependencies).filter((d) => !PROGRAM_DEPENDENCIES.has(d));
 
 /** Runs `body` in a new Node process (TypeScript through tsx) and returns what it printed as JSON. */
 function runIsolated(body: string): Record<string, unknown> {
   const script = `
-    const sdkModules = () => Object.keys(require.cache).filter((p) => /[\\\\/]node_modules[\\\\/](twilio|telnyx)[\\\\/]/.test(p)).length;
+    const sdkDirs = ${JSON.stringify(PROVIDER_ONLY.map((d) => `/node_modules/${d}/`))};
+    const sdkModules = () =>
+      Object.keys(require.cache).filter((p) => sdkDirs.some((dir) => p.replace(/\\\\/g, "/").includes(dir))).length;
     (async () => { ${body} })().then((result) => process.stdout.write(JSON.stringify(result)));
   `;
   const out = execFileSync(process.execPath, ["--import", "tsx", "-e", script], {
@@ -23,6 +29,13 @@ function runIsolated(body: string): Record<string, unknown> {
 }
 
 describe("the package entry point", () => {
+  it("counts every dependency a program does not need as a carrier SDK", () => {
+    // The SDKs of the carriers are among them; a new carrier's SDK joins them by being a dependency.
+    expect(PROVIDER_ONLY).toEqual(expect.arrayContaining(["twilio", "telnyx"]));
+    for (const dependency of PROGRAM_DEPENDENCIES)
+      expect(packageJson.dependencies).toHaveProperty(dependency);
+  });
+
   it("exports the resources, their providers and errors, and loads no carrier SDK", () => {
     const result = runIsolated(`
       const root = require("./provider/index.ts");

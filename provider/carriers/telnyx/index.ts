@@ -6,6 +6,7 @@
 import { carrierBaseUrl, type CarrierDescriptor } from "../carrier";
 import type { TelnyxSettings } from "./client";
 import { SMS_METHOD_ON_TELNYX, type TelnyxIds } from "./kinds";
+import { telnyxPreflightEvent } from "./preflight-event";
 import { TELNYX_SELECTORS } from "./selectors";
 import { TELNYX_SETTINGS } from "./settings";
 
@@ -19,12 +20,13 @@ export const telnyxCarrier: CarrierDescriptor<"telnyx", TelnyxSettings, TelnyxId
   credentials: { config: "telnyx:apiKey", env: "TELNYX_API_KEY" },
   idKeys: ["phoneNumberId", "connectionId", "connectionType", "messagingProfileId"],
   selectors: TELNYX_SELECTORS,
-  sharedObjects: true,
+  sharedObjects: { what: "Telnyx connection or messaging profile" },
   isolatedIdKeys: ["connectionId", "messagingProfileId"],
   loadSettings({ apiKey, baseUrl }) {
     if (!apiKey) return undefined;
     return { apiKey, baseUrl: carrierBaseUrl("telnyx:baseUrl", baseUrl ?? "https://api.telnyx.com/v2") };
   },
+  preflightEvent: telnyxPreflightEvent,
   checkArgs: (known) =>
     known.smsMethod !== undefined ? [{ property: "smsMethod", reason: SMS_METHOD_ON_TELNYX }] : [],
   async create(settings, retry) {

@@ -5,6 +5,9 @@
 import { z } from "zod";
 import type { SelectorKey } from "../carrier";
 
+const MOVED_BY_ISOLATION =
+  "isolating moves the members off that object, so they would no longer match. Select them by tag instead";
+
 export const TELNYX_SELECTORS = {
   tag: {
     help: "numbers that have this tag (case-sensitive)",
@@ -13,6 +16,7 @@ export const TELNYX_SELECTORS = {
   connectionId: {
     help: "numbers on this connection or application (its numeric id)",
     schema: z.string().regex(/^\d{1,20}$/, "select.connectionId must be a Telnyx connection id (digits)"),
+    movedByIsolation: MOVED_BY_ISOLATION,
   },
   messagingProfileId: {
     help: "numbers on this messaging profile (its UUID)",
@@ -22,5 +26,6 @@ export const TELNYX_SELECTORS = {
         /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
         "select.messagingProfileId must be a Telnyx messaging profile id (a UUID)",
       ),
+    movedByIsolation: MOVED_BY_ISOLATION,
   },
 } as const satisfies Record<string, SelectorKey>;
