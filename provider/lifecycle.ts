@@ -270,7 +270,11 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     if (unknown || member.plan === false) return { carrier, current };
     // What takeOver and converge plan: the settings that differ, or every one (see `planned`).
     const all = planningAll(args) || member.planAll === true;
-    const changes = planned(current, desired, changesTowards(current.webhooks, desired), all);
+    const differing = {
+      ...switchedSettings(current, desired, args),
+      ...changesTowards(current.webhooks, desired),
+    };
+    const changes = planned(current, desired, differing, all);
     if (Object.keys(changes).length === 0) return { carrier, current };
     const mode = sharedMode(args);
     try {
@@ -336,7 +340,10 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     const desired = managedSettings(args);
     refuseIneffective(carrier, current, desired, args.switchHandlers);
     refuseUnclearable(carrier, current, desired, args.onDelete);
-    const differing = changesTowards(current.webhooks, desired);
+    const differing = {
+      ...switchedSettings(current, desired, args),
+      ...changesTowards(current.webhooks, desired),
+    };
     const changes = planned(current, desired, differing, planningAll(args));
     // Before the journal and the first write: a refused switch leaves no trace.
     const preflight = await this.preflight(carrier.name, current, differing, args, member.preflights);
@@ -490,7 +497,10 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     const desired = { ...declared };
     for (const field of WEBHOOK_FIELDS)
       if (olds[field] !== undefined && !(field in desired)) desired[field] = previous[field];
-    const differing = changesTowards(current.webhooks, desired);
+    const differing = {
+      ...switchedSettings(current, declared, args),
+      ...changesTowards(current.webhooks, desired),
+    };
     // A new onShared decides afresh where every setting lives (an object written in place with
     // consent is given back before the number is isolated, or refused): all of them are planned.
     const changes = planned(
@@ -974,6 +984,22 @@ function refuseIneffective(
 function overridesInEffect(current: CarrierNumber, switchHandlers: boolean | undefined): Overrides {
   const overrides = Object.entries(current.overrides ?? {});
   return Object.fromEntries(overrides.filter(([, o]) => !(switchHandlers === true && o.switchable)));
+}
+
+/**
+ * Declared settings a consented switch makes effective (`switchHandlers`, a `switchable` override):
+ * written even where the number has the value already, since it does not answer with it until then.
+ */
+function switchedSettings(
+  current: CarrierNumber,
+  desired: WebhookChanges,
+  args: Pick<CheckedArgs, "switchHandlers">,
+): WebhookChanges {
+  if (args.switchHandlers !== true) return {};
+  const switched = Object.entries(desired).filter(
+    ([field, value]) => value != null && current.overrides?.[field as WebhookField]?.switchable,
+  );
+  return Object.fromEntries(switched);
 }
 
 /** The writes may switch what routes the number (a consented, `switchable` override): it is read again. */

@@ -403,9 +403,14 @@ class SignalWireCarrier implements Carrier<SignalWireIds, "signalwire"> {
       (await this.directory.find(current.phoneNumber)) ??
       (await this.call(() => this.client.getPhoneNumber(id)));
     const live = toCarrierNumber(number);
-    // Webhooks are the number's own: a value it has already needs no write.
+    // Webhooks are the number's own: a value it has already needs no write, unless another handler
+    // it is switched from (with consent) keeps the number from answering with it.
+    const switching = (f: WebhookField, v: string | null | undefined) =>
+      v != null && options.switchHandlers === true && live.overrides?.[f]?.switchable === true;
     const differing = Object.fromEntries(
-      Object.entries(changes).filter(([f, v]) => (v ?? null) !== live.webhooks[f as WebhookField]),
+      Object.entries(changes).filter(
+        ([f, v]) => (v ?? null) !== live.webhooks[f as WebhookField] || switching(f as WebhookField, v),
+      ),
     ) as WebhookChanges;
     if (!options.restoring)
       refuseOverridden(current.phoneNumber, differing, inEffect(live.overrides!, options));
@@ -425,7 +430,7 @@ class SignalWireCarrier implements Carrier<SignalWireIds, "signalwire"> {
         throw error;
       }
     };
-    const switching = ROUTINGS.filter((r) => update[r.handlerField] !== undefined).map(
+    const switched = ROUTINGS.filter((r) => update[r.handlerField] !== undefined).map(
       (r) =>
         `${r.handlerField} ${describeValue(normalizeValue(number[r.handlerField]))} → ${describeValue(update[r.handlerField])}`,
     );
@@ -446,7 +451,7 @@ class SignalWireCarrier implements Carrier<SignalWireIds, "signalwire"> {
         undo: async () => {
           if (mayHaveLanded) await put(undoUpdate);
         },
-        note: () => (switching.length ? `SignalWire handler switched: ${switching.join(", ")}` : undefined),
+        note: () => (switched.length ? `SignalWire handler switched: ${switched.join(", ")}` : undefined),
       },
     ];
   }
