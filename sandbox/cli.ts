@@ -3,22 +3,33 @@
  * phone-webhooks-sandbox: run the carrier sandbox until Ctrl-C.
  *
  *   phone-webhooks-sandbox [--port 4010] [--host 127.0.0.1] [--seed sandbox/seeds/demo.json]
- *                          [--validate-twilio] [--log]
+ *                          [--validate-<carrier>] [--log]
  *
- * Prints one JSON line, {"url":...,"twilioBaseUrl":...,"telnyxBaseUrl":...}, once it listens.
+ * Prints one JSON line, {"url":...,"<carrier>BaseUrl":...}, once it listens.
  */
 import { parseArgs } from "node:util";
-import { demoSeedPath, startSandbox, type Sandbox } from "./index";
+import { SANDBOX_CARRIERS } from "./carriers";
+import type { SandboxCarrier } from "./carriers/carrier";
+import { demoSeedPath, startSandbox, validationOption, type Sandbox, type SandboxOptions } from "./index";
+
+/** The carriers with OpenAPI validation, each with its flag `--validate-<name>`. */
+const VALIDATING = (SANDBOX_CARRIERS as readonly SandboxCarrier[]).flatMap((c) =>
+  c.validation ? [{ name: c.name, flag: `validate-${c.name}`, help: c.validation.help }] : [],
+);
+
+const option = (flag: string, help: string) => `  ${flag.padEnd(20)}${help}`;
 
 const USAGE = `Usage: phone-webhooks-sandbox [options]
 
 Options:
-  --port <n>          port to listen on (default 4010; 0 picks a free port)
-  --host <addr>       address to listen on (default 127.0.0.1)
-  --seed <file>       seed JSON, relative to the current directory (default: the demo seed)
-  --validate-twilio   check Twilio requests and responses against Twilio's OpenAPI description
-  --log               print one line per carrier request to stderr
-  -h, --help          show this help
+${[
+  option("--port <n>", "port to listen on (default 4010; 0 picks a free port)"),
+  option("--host <addr>", "address to listen on (default 127.0.0.1)"),
+  option("--seed <file>", "seed JSON, relative to the current directory (default: the demo seed)"),
+  ...VALIDATING.map((v) => option(`--${v.flag}`, v.help)),
+  option("--log", "print one line per carrier request to stderr"),
+  option("-h, --help", "show this help"),
+].join("\n")}
 
 Control API: GET <url>/_sandbox, POST <url>/_sandbox/reset, GET <url>/_sandbox/state, ...`;
 
@@ -39,7 +50,7 @@ export async function main(
       port: { type: "string" },
       host: { type: "string" },
       seed: { type: "string" },
-      "validate-twilio": { type: "boolean" },
+      ...Object.fromEntries(VALIDATING.map((v) => [v.flag, { type: "boolean" as const }])),
       log: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -51,20 +62,18 @@ export async function main(
   const port = values.port === undefined ? 4010 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`--port must be 0..65535, not ${values.port}`);
-  const sandbox = await startSandbox({
+  const flags = values as Record<string, string | boolean | undefined>;
+  const options: SandboxOptions = {
     port,
     host: values.host ?? "127.0.0.1",
     seed: values.seed ?? demoSeedPath(),
-    validateTwilio: values["validate-twilio"],
     log: values.log,
-  });
-  io.out(
-    JSON.stringify({
-      url: sandbox.url,
-      twilioBaseUrl: sandbox.twilioBaseUrl,
-      telnyxBaseUrl: sandbox.telnyxBaseUrl,
-    }),
-  );
+    ...Object.fromEntries(VALIDATING.map((v) => [validationOption(v.name), flags[v.flag]])),
+  };
+  const sandbox = await startSandbox(options);
+  const baseUrls = (SANDBOX_CARRIERS as readonly SandboxCarrier[]).map((c) => `${c.name}BaseUrl`);
+  const urls = sandbox as unknown as Record<string, string>;
+  io.out(JSON.stringify(Object.fromEntries([["url", sandbox.url], ...baseUrls.map((k) => [k, urls[k]])])));
   return sandbox;
 }
 

@@ -1,5 +1,9 @@
-/** The sandbox's own errors (not carrier errors: those are responses, in each carrier's shape). */
-import type { z } from "zod";
+/**
+ * The sandbox's own errors (not carrier errors: those are responses, in each carrier's shape), and
+ * the checks of control requests that raise them, shared by the control API and the carriers'
+ * control routes.
+ */
+import { z } from "zod";
 
 /** A seed that cannot be loaded: every problem found, in one message. */
 export class SeedError extends Error {
@@ -27,3 +31,35 @@ export function formatZodError(err: z.ZodError, prefix = ""): string {
     })
     .join("; ");
 }
+
+/** A control request's JSON body ("" is `{}`); ControlError when it is not JSON. */
+export function parseControlJson(text: string): unknown {
+  if (text.trim() === "") return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ControlError("body is not valid JSON");
+  }
+}
+
+/** A control request's JSON body as `schema` parses it; ControlError (400) when it does not. */
+export function parseControlBody<T>(schema: z.ZodType<T>, text: string): T {
+  const r = schema.safeParse(parseControlJson(text));
+  if (!r.success) throw new ControlError(formatZodError(r.error));
+  return r.data;
+}
+
+/** ControlError 405 unless `method` is one of `allowed`. */
+export function allowMethods(method: string, pathname: string, allowed: readonly string[]): void {
+  if (!allowed.includes(method)) throw new ControlError(`${method} not allowed on ${pathname}`, 405);
+}
+
+/** A control answer: 200 with the thing found, or 404 `{error: "<what> not found"}`. */
+export function okOrNotFound(found: unknown, what: string): { status: number; body: unknown } {
+  return found ? { status: 200, body: found } : { status: 404, body: { error: `${what} not found` } };
+}
+
+/** A console edit's body: fields and values (each carrier checks them). */
+export const controlPatchBody = z.record(z.string(), z.unknown());
+/** A number to buy: its fields are checked by the carrier, as a seed's are. */
+export const controlNumberBody = z.looseObject({ phone_number: z.string() });

@@ -4,7 +4,7 @@
  * answers a carrier request.
  */
 import { z } from "zod";
-import type { Carrier } from "./carrier";
+import { SANDBOX_CARRIER_NAMES, type Carrier } from "./carriers";
 import { ControlError, formatZodError } from "./errors";
 
 export const FAULT_KINDS = ["status", "drop", "hang", "body"] as const;
@@ -54,7 +54,7 @@ const faultSpecFields = {
   path: z
     .union([z.string(), z.custom<RegExp>((v) => Object.prototype.toString.call(v) === "[object RegExp]")])
     .optional(),
-  carrier: z.enum(["twilio", "telnyx"]).optional(),
+  carrier: z.enum(SANDBOX_CARRIER_NAMES).optional(),
 };
 
 export const faultSpecSchema: z.ZodType<FaultSpec> = z.strictObject(faultSpecFields).superRefine((f, ctx) => {

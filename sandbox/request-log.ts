@@ -1,5 +1,5 @@
 /** The log of carrier requests the sandbox received, and the calls per endpoint. */
-import type { Carrier } from "./carrier";
+import type { Carrier } from "./carriers";
 import type { FaultKind } from "./faults";
 
 export interface RequestLogEntry {
@@ -17,7 +17,7 @@ export interface RequestLogEntry {
   ms: number;
   /** The injected fault that answered this request, if any. */
   fault?: FaultKind;
-  /** The request body: the parsed form (Twilio) or JSON (Telnyx), or the raw text if it did not parse. */
+  /** The request body as its carrier parsed it (a form, JSON), or the raw text if it did not parse. */
   body?: unknown;
 }
 

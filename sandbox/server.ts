@@ -1,8 +1,8 @@
 /**
- * The sandbox's HTTP server: routes carrier requests by path (Twilio under `/2010-04-01/` and, for
- * Messaging Services, `/v1/Services`; Telnyx under `/v2/`), and applies, in this order: request
- * log and counts, fault injection, latency, authentication, Twilio OpenAPI validation (when on),
- * the carrier handler, response validation.
+ * The sandbox's HTTP server: gives each request to the carrier whose path it is (`owns`), and
+ * applies, in this order: request log and counts, fault injection, latency, then the carrier's
+ * answer (authentication, OpenAPI validation when on, the handler, response validation), and the
+ * carrier's response headers.
  * Control requests (`/_sandbox/...`) go to control.ts and are never logged, counted or faulted.
  * The state, the log, faults and latency live in the store (store.ts); this file is only HTTP.
  *
@@ -12,20 +12,18 @@
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { performance } from "node:perf_hooks";
-import type { Carrier, CarrierResponse } from "./carrier";
+import { SANDBOX_CARRIERS, type Carrier, type SandboxSeed } from "./carriers";
+import type { CarrierResponse } from "./carriers/carrier";
 import { handleControl } from "./control";
-import type { TwilioValidator } from "./openapi";
 import type { RequestLogEntry } from "./request-log";
-import type { SandboxSeed } from "./state/types";
-import { SandboxStore } from "./store";
-import { parseJsonBody, routeTelnyx, telnyxError, telnyxFaultResponse } from "./telnyx";
-import { isTwilioPath, parseForm, routeTwilio, twilioError, twilioFaultResponse } from "./twilio";
+import { SandboxStore, type CarrierValidators } from "./store";
 
 const MAX_BODY = 1 << 20;
 
 export interface SandboxServerOptions {
   seed?: SandboxSeed;
-  validator?: TwilioValidator;
+  /** Each carrier's validator, when its validation is on. */
+  validators?: CarrierValidators;
   log?: boolean;
 }
 
@@ -40,7 +38,7 @@ export class SandboxServer {
   url = "";
 
   constructor(private readonly opts: SandboxServerOptions = {}) {
-    this.store = new SandboxStore(opts.seed);
+    this.store = new SandboxStore(opts.seed, opts.validators);
     this.server = http.createServer((req, res) => {
       this.dispatch(req, res).catch((e: unknown) => this.internalError(res, e));
     });
@@ -95,37 +93,33 @@ export class SandboxServer {
       return;
     }
 
-    const carrier: Carrier | undefined = isTwilioPath(pathname)
-      ? "twilio"
-      : pathname === "/v2" || pathname.startsWith("/v2/")
-        ? "telnyx"
-        : undefined;
-    if (!carrier) {
-      sendJson(res, 404, {
-        error: `no carrier API at ${pathname}; Twilio is under /2010-04-01/ and /v1/Services, Telnyx under /v2/`,
-      });
+    const carrier = SANDBOX_CARRIERS.find((c) => c.owns(pathname));
+    const api = carrier && this.store.apis.get(carrier.name);
+    if (!carrier || !api) {
+      const where = SANDBOX_CARRIERS.map((c) => `${c.name} ${c.paths}`).join(", ");
+      sendJson(res, 404, { error: `no carrier API at ${pathname}; ${where}` });
       return;
     }
+    const name: Carrier = carrier.name;
 
     const query: Record<string, string> = {};
     if (search) for (const [k, v] of new URLSearchParams(search)) query[k] = v;
-    const twilioRoute = carrier === "twilio" ? routeTwilio(method, pathname) : undefined;
-    const telnyxRoute = carrier === "telnyx" ? routeTelnyx(method, pathname) : undefined;
-    const endpoint = (twilioRoute ?? telnyxRoute)?.endpoint ?? `${method} ${pathname}`;
-    const contentType = req.headers["content-type"];
+    // Routed and parsed once, for the carrier's answer and the log.
+    const accepted = api.accept({ method, pathname, query, headers: req.headers, bodyText });
 
-    // Parse the body once, for the handler and the log.
-    const form = carrier === "twilio" ? parseForm(contentType, bodyText) : undefined;
-    const json =
-      carrier === "telnyx" && bodyText.length > 0 ? parseJsonBody(contentType, bodyText) : undefined;
-
-    const entry: RequestLogEntry = { carrier, method, path: pathname, query, endpoint, status: 0, ms: 0 };
-    if (bodyText.length > 0) {
-      entry.body = form?.ok ? form.form : json?.ok ? json.value : bodyText;
-    }
+    const entry: RequestLogEntry = {
+      carrier: name,
+      method,
+      path: pathname,
+      query,
+      endpoint: accepted.endpoint,
+      status: 0,
+      ms: 0,
+    };
+    if (bodyText.length > 0) entry.body = accepted.body ?? bodyText;
     this.store.log.record(entry);
 
-    const fault = this.store.faults.take(carrier, method, pathname);
+    const fault = this.store.faults.take(name, method, pathname);
     if (fault) entry.fault = fault.kind;
 
     const latency = this.store.latency;
@@ -143,43 +137,12 @@ export class SandboxServer {
     }
 
     let response: CarrierResponse;
-    if (fault?.kind === "body") {
-      response = { status: fault.status };
-    } else if (fault) {
-      response =
-        carrier === "twilio"
-          ? twilioFaultResponse(fault.status, fault.retryAfter)
-          : telnyxFaultResponse(fault.status, fault.retryAfter);
-    } else if (carrier === "twilio" && twilioRoute) {
-      response = this.handleTwilio(twilioRoute, method, pathname, query, req.headers, form);
-    } else if (telnyxRoute) {
-      const auth = this.store.telnyx.authenticate(req.headers.authorization);
-      response =
-        auth ??
-        this.store.telnyx.handle(
-          telnyxRoute,
-          query,
-          () =>
-            json ?? {
-              ok: false,
-              response: telnyxError(400, "10015", "Bad Request", "A JSON request body is required."),
-            },
-        );
-    } else {
-      response = { status: 404 };
-    }
+    if (fault?.kind === "body") response = { status: fault.status };
+    else if (fault) response = carrier.faultResponse(fault.status, fault.retryAfter);
+    else response = accepted.respond();
 
-    const headers: Record<string, string> = { ...response.headers };
     this.requestCounter += 1;
-    if (carrier === "twilio") {
-      headers["Twilio-Request-Id"] = "RQ" + this.requestCounter.toString(16).padStart(32, "0");
-    } else {
-      headers["x-request-id"] =
-        `00000000-0000-4000-8000-${this.requestCounter.toString(16).padStart(12, "0")}`;
-      headers["x-ratelimit-limit"] ??= "100";
-      headers["x-ratelimit-remaining"] ??= "99";
-      headers["x-ratelimit-reset"] ??= String(Math.ceil(Date.now() / 1000) + 1);
-    }
+    const headers = carrier.responseHeaders({ ...response.headers }, this.requestCounter);
     entry.status = response.status;
     entry.ms = performance.now() - started;
     if (this.opts.log) {
@@ -193,52 +156,6 @@ export class SandboxServer {
     } else {
       sendJson(res, response.status, response.body, headers);
     }
-  }
-
-  private handleTwilio(
-    route: ReturnType<typeof routeTwilio>,
-    method: string,
-    pathname: string,
-    query: Record<string, string>,
-    headers: http.IncomingHttpHeaders,
-    form: ReturnType<typeof parseForm> | undefined,
-  ): CarrierResponse {
-    const validator = this.opts.validator;
-    const op = route.operationId;
-    let requestViolations: string[] = [];
-    if (validator && op) {
-      requestViolations = validator.validateRequest(op, {
-        method,
-        path: pathname,
-        query,
-        headers,
-        body: form?.ok && method !== "GET" && method !== "DELETE" ? form.form : undefined,
-      });
-      this.store.recordViolations(requestViolations);
-    }
-    const auth = this.store.twilio.authorize(headers.authorization, route);
-    if (!auth.ok) return auth.response;
-    if (requestViolations.length > 0) {
-      return twilioError(
-        400,
-        20001,
-        `Request does not match Twilio's OpenAPI description: ${requestViolations.join("; ")}`,
-      );
-    }
-    if (form && !form.ok) return twilioError(400, 20001, form.error);
-    const response = this.store.twilio.handle(
-      route,
-      auth.account,
-      pathname,
-      query,
-      form?.ok ? form.form : {},
-    );
-    if (validator && op && response.status < 300) {
-      this.store.recordViolations(
-        validator.validateResponse(op, response.status, response.status === 204 ? null : response.body),
-      );
-    }
-    return response;
   }
 
   private internalError(res: http.ServerResponse, e: unknown): void {

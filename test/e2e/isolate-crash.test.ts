@@ -6,7 +6,7 @@
  * with no second copy, and destroy must put the number back and leave no copy.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { telnyxUuid } from "../../sandbox/state/formats";
+import { telnyxUuid } from "../../sandbox/carriers/telnyx/defaults";
 import { binDir, E2EFixture, expectSuccess } from "./support";
 
 const STACK = "dev";

@@ -66,8 +66,8 @@ import type { CaseResult as ReportedResult } from "../../scripts/report-reliabil
 import type { CheckedArgs } from "../../provider/schema";
 import { isVoiceField, type WebhookField, type WebhookSettings } from "../../provider/webhooks";
 import type { FaultSpec, RequestLogEntry, SandboxSeed } from "../../sandbox";
-import { telnyxFaultResponse } from "../../sandbox/telnyx";
-import { twilioFaultResponse } from "../../sandbox/twilio";
+import { telnyxFaultResponse } from "../../sandbox/carriers/telnyx/api";
+import { twilioFaultResponse } from "../../sandbox/carriers/twilio/common";
 import { demoSeed, startHarness, type CarrierHarness } from "../support/sandbox";
 
 // -- the dimensions -------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { NO_CLI } from "../../provider/cli/drift";
 import { PulumiProject, REPO_ROOT, type RunResult } from "../../scripts/pulumi-project";
 import { providerEnvironment, startSandbox, type Sandbox } from "../../sandbox";
-import { missingValidationMessage, VALIDATION_PACKAGES } from "../../sandbox/openapi";
+import { missingValidationMessage, VALIDATION_PACKAGES } from "../../sandbox/carriers/twilio/openapi";
 import { demoSeed } from "../support/sandbox";
 
 const binDir = inject("pulumiBinDir");

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { SeedError, loadSeedFile, startSandbox, type SandboxSeed } from "../../sandbox";
-import { twilioValidator } from "../../sandbox/openapi";
+import { twilioValidator } from "../../sandbox/carriers/twilio/openapi";
 import { AC, SUBACCOUNTS_SEED_FILE, sandboxEachTest, raw, twilioFailure, twilioSdk } from "./support";
 
 const MAIN_LINE = "+14155550100";

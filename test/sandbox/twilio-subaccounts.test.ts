@@ -1,6 +1,6 @@
 /**
  * Twilio subaccounts through the real `twilio` SDK, validated against Twilio's OpenAPI description:
- * who may act on which account (the rules in sandbox/twilio.ts's header), the Account resource, and
+ * who may act on which account (the rules in sandbox/carriers/twilio/api.ts's header), the Account resource, and
  * Messaging Services scoped by the credentials' account.
  */
 import { describe, expect, it } from "vitest";

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { Sandbox } from "../../sandbox";
-import { twilioValidator } from "../../sandbox/openapi";
+import { twilioValidator } from "../../sandbox/carriers/twilio/openapi";
 import { AC, raw, start, twilioClient, twilioFailure } from "./support";
 
 const PLAIN = "+14155550100";

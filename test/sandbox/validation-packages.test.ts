@@ -11,7 +11,7 @@ import {
   missingValidationPackages,
   twilioValidator,
   VALIDATION_PACKAGES,
-} from "../../sandbox/openapi";
+} from "../../sandbox/carriers/twilio/openapi";
 
 const MANIFEST = JSON.parse(readFileSync(join(__dirname, "..", "..", "package.json"), "utf8")) as {
   devDependencies: Record<string, string>;

@@ -23,7 +23,7 @@
  *   `date-time` (Messaging v1's dates) is Twilio's ISO 8601 in UTC, "2024-03-14T15:09:26Z".
  */
 import { readFileSync } from "node:fs";
-import { isHttpUrl, E164, ISO_8601 } from "./state/formats";
+import { isHttpUrl, E164, ISO_8601 } from "../../state/formats";
 
 const SPEC_DIR = "@twilio/cli-core/src/services/twilio-api";
 export const TWILIO_SPEC_MODULE = `${SPEC_DIR}/twilio_api_v2010.json`;

@@ -1,11 +1,11 @@
 /**
- * What the sandbox's two Twilio APIs share (2010-04-01 in twilio.ts, Messaging v1 in
- * twilio-messaging.ts): the route a request takes, Twilio's error shape, and list paging
+ * What the sandbox's two Twilio APIs share (2010-04-01 in api.ts, Messaging v1 in
+ * messaging.ts): the route a request takes, Twilio's error shape, and list paging
  * (`PageSize`, `Page`, `PageToken`: "PA" or "PB" and the SID of the item the page starts after or
  * ends before).
  */
 import http from "node:http";
-import type { CarrierResponse } from "./carrier";
+import type { CarrierResponse } from "../carrier";
 import type { TwilioOperationId } from "./openapi";
 
 export function twilioError(

@@ -6,22 +6,22 @@
  * `meta.next_page_url`) point there, as Twilio's do. Lists are paged like Twilio's newer APIs: the
  * items under their key, and `meta` with the page URLs.
  *
- * There is no account in the path: the API serves the account the credentials belong to (twilio.ts
+ * There is no account in the path: the API serves the account the credentials belong to (api.ts
  * decides which). A number joins or leaves a service, and a service's settings change, through the
  * control API, as a console user would do it; the API's own writes are answered 405.
  */
 import { parsePhoneNumberFromString } from "libphonenumber-js";
-import { decodePathSegment, type CarrierResponse } from "./carrier";
+import { decodePathSegment, type CarrierResponse } from "../carrier";
 import type { TwilioOperationId } from "./openapi";
-import { TWILIO_MESSAGING_BASE } from "./state/defaults";
-import { serviceNumbers } from "./state/normalize";
+import { TWILIO_MESSAGING_BASE } from "./defaults";
+import { serviceNumbers } from "./seed";
 import type {
   TwilioAccountState,
   TwilioIncomingPhoneNumber,
   TwilioMessagingPhoneNumber,
   TwilioMessagingService,
-} from "./state/types";
-import { isErrorResponse, pageOf, readPaging, twilioNotFound, type TwilioRoute } from "./twilio-common";
+} from "./state";
+import { isErrorResponse, pageOf, readPaging, twilioNotFound, type TwilioRoute } from "./common";
 
 const SERVICES = "/v1/Services";
 const PAGING = new Set(["PageSize", "Page", "PageToken"]);

@@ -1,6 +1,6 @@
 /**
  * Twilio's 2010-04-01 API as the sandbox serves it (IncomingPhoneNumbers and the Account resource),
- * the routing of every Twilio request (Messaging v1 is in twilio-messaging.ts), and who may act on
+ * the routing of every Twilio request (Messaging v1 is in messaging.ts), and who may act on
  * which account.
  *
  * Field semantics follow Twilio: a form value that is empty clears the field, a field left out is
@@ -24,16 +24,16 @@
  * that exists, but in another account than the path's, is 404 / 20404 like any unknown SID.
  */
 import type { IncomingPhoneNumberContextUpdateOptions } from "twilio/lib/rest/api/v2010/account/incomingPhoneNumber";
-import { TWILIO_SID, isHttpUrl, rfc2822 } from "./state/formats";
-import { SEED_DATE } from "./state/defaults";
+import { SEED_DATE, isHttpUrl, rfc2822 } from "../../state/formats";
+import { TWILIO_SID } from "./defaults";
 import type {
-  NormalizedState,
   TwilioAccountResource,
   TwilioAccountState,
   TwilioIncomingPhoneNumber,
   TwilioMethod,
-} from "./state/types";
-import { decodePathSegment, type CarrierResponse, type Release } from "./carrier";
+  TwilioState,
+} from "./state";
+import { decodePathSegment, type CarrierResponse, type Release } from "../carrier";
 import {
   isErrorResponse,
   pageOf,
@@ -42,10 +42,8 @@ import {
   twilioNotFound,
   twilioUnauthorized,
   type TwilioRoute,
-} from "./twilio-common";
-import { handleMessaging, isMessagingPath, routeMessaging } from "./twilio-messaging";
-
-export { twilioError, twilioFaultResponse, twilioNotFound, type TwilioRoute } from "./twilio-common";
+} from "./common";
+import { handleMessaging, isMessagingPath, routeMessaging } from "./messaging";
 
 /** Whether a path is Twilio's: the 2010-04-01 API, or Messaging v1's Services. */
 export function isTwilioPath(pathname: string): boolean {
@@ -227,8 +225,8 @@ export type TwilioAuthorization =
 
 export class TwilioApi {
   constructor(
-    private readonly getState: () => NormalizedState["twilio"],
-    private readonly onRelease: (r: Release) => void,
+    private readonly getState: () => TwilioState,
+    private readonly onRelease: (r: Omit<Release, "carrier">) => void,
   ) {}
 
   /** The main account, then its subaccounts. */
@@ -305,7 +303,7 @@ export class TwilioApi {
       case "DeleteIncomingPhoneNumber":
         return this.withNumber(account, route, pathname, (n) => {
           removeNumber(account, n);
-          this.onRelease({ carrier: "twilio", sid: n.sid, phoneNumber: n.phone_number, kind: "release" });
+          this.onRelease({ sid: n.sid, phoneNumber: n.phone_number, kind: "release" });
           return { status: 204 };
         });
       case "ListService":
@@ -477,7 +475,7 @@ export class TwilioApi {
       // The number now belongs to another account: from this account's point of view it is gone.
       // When that account is one of the sandbox's (the main account or a subaccount), it is there now.
       removeNumber(account, n);
-      this.onRelease({ carrier: "twilio", sid: n.sid, phoneNumber: n.phone_number, kind: "transfer" });
+      this.onRelease({ sid: n.sid, phoneNumber: n.phone_number, kind: "transfer" });
       n.account_sid = transferTo;
       n.uri = `/2010-04-01/Accounts/${transferTo}/IncomingPhoneNumbers/${n.sid}.json`;
       this.account(transferTo)?.numbers.set(n.sid, n);

@@ -55,21 +55,24 @@ import type {
 import type { Connection, ConnectionRetrieveResponse } from "telnyx/resources/connections";
 import type { PhoneNumberWithMessagingSettings } from "telnyx/resources/shared";
 import type { DefaultFlatPaginationResponse } from "telnyx/core/pagination";
-import { decodePathSegment, type CarrierResponse, type Release } from "./carrier";
+import { decodePathSegment, type CarrierResponse, type Release } from "../carrier";
 import {
   callControlApplicationFields,
   credentialConnectionFields,
   messagingProfileFields,
   texmlApplicationFields,
-} from "./state/schemas";
-import { connectionDisplayName, findConnection, refreshTelnyxNames } from "./state/normalize";
-import { ccaDefaults, messagingProfileDefaults, texmlDefaults } from "./state/defaults";
-import { telnyxNumericId, telnyxUuid } from "./state/formats";
+} from "./schemas";
+import { connectionDisplayName, findConnection, refreshTelnyxNames } from "./seed";
+import {
+  ccaDefaults,
+  messagingProfileDefaults,
+  telnyxNumericId,
+  telnyxUuid,
+  texmlDefaults,
+} from "./defaults";
+import type { Equal, Fields } from "../../state/types";
 import {
   TELNYX_KINDS,
-  type Equal,
-  type Fields,
-  type NormalizedState,
   type StoredCallControlApplication,
   type StoredCredentialConnection,
   type StoredTexmlApplication,
@@ -77,7 +80,8 @@ import {
   type TelnyxKind,
   type TelnyxObjectByKind,
   type TelnyxPhoneNumber,
-} from "./state/types";
+  type TelnyxState,
+} from "./state";
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -306,10 +310,7 @@ const OBJECT_KINDS: { [K in TelnyxKind]: ObjectKind<K> } = {
 };
 
 /** The state's objects of one kind (indexing the state by a generic kind loses the per-kind type). */
-function objectsOf<K extends TelnyxKind>(
-  state: NormalizedState["telnyx"],
-  kind: K,
-): Map<string, TelnyxObjectByKind[K]> {
+function objectsOf<K extends TelnyxKind>(state: TelnyxState, kind: K): Map<string, TelnyxObjectByKind[K]> {
   const maps: { [P in TelnyxKind]: Map<string, TelnyxObjectByKind[P]> } = state;
   return maps[kind];
 }
@@ -557,8 +558,8 @@ export class TelnyxApi {
   private readonly messagingProducts = new Map<string, string>();
 
   constructor(
-    private readonly getState: () => NormalizedState["telnyx"],
-    private readonly onRelease: (r: Release) => void,
+    private readonly getState: () => TelnyxState,
+    private readonly onRelease: (r: Omit<Release, "carrier">) => void,
   ) {}
 
   reset(): void {
@@ -723,7 +724,7 @@ export class TelnyxApi {
 
   private deletePhoneNumber(n: TelnyxPhoneNumber): CarrierResponse {
     this.getState().phone_numbers.delete(n.id);
-    this.onRelease({ carrier: "telnyx", sid: n.id, phoneNumber: n.phone_number, kind: "release" });
+    this.onRelease({ sid: n.id, phoneNumber: n.phone_number, kind: "release" });
     const data: PhoneNumberDeleteResponse.Data = {
       id: n.id,
       phone_number: n.phone_number,
