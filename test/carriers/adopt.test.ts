@@ -235,7 +235,7 @@ describe("adopt's flags", () => {
 
   it("refuses bad flags with the usage, and names the missing credentials", async () => {
     expect((await adopt(["--provider", "sinch"])).err).toMatch(
-      /--provider must be twilio or telnyx\n\nusage:/,
+      /--provider must be twilio or telnyx or signalwire\n\nusage:/,
     );
     expect((await adopt(["--select", "tag"])).err).toMatch(/--select takes key=value/);
     expect((await adopt(["--select", "tag=a", "--select", "friendlyNamePrefix=b"])).err).toMatch(

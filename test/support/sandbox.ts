@@ -8,6 +8,7 @@ import {
   providerEnvironment,
   startSandbox,
   type Sandbox,
+  type SandboxOptions,
   type SandboxSeed,
 } from "../../sandbox";
 
@@ -46,8 +47,12 @@ export interface CarrierHarness {
   close(): Promise<void>;
 }
 
-export async function startHarness(seed: SandboxSeed = demoSeed()): Promise<CarrierHarness> {
-  const sandbox = await startSandbox({ port: 0, seed, validateTwilio: true });
+/** `options`: more of the sandbox's (another carrier's validation). */
+export async function startHarness(
+  seed: SandboxSeed = demoSeed(),
+  options: Omit<SandboxOptions, "port" | "seed"> = {},
+): Promise<CarrierHarness> {
+  const sandbox = await startSandbox({ port: 0, seed, validateTwilio: true, ...options });
   const journalDir = mkdtempSync(join(tmpdir(), "phone-webhooks-journal-"));
   const env: Record<string, string> = {
     PHONE_WEBHOOKS_JOURNAL_DIR: journalDir,
