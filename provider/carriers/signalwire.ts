@@ -451,7 +451,10 @@ class SignalWireCarrier implements Carrier<SignalWireIds, "signalwire"> {
         undo: async () => {
           if (mayHaveLanded) await put(undoUpdate);
         },
-        note: () => (switched.length ? `SignalWire handler switched: ${switched.join(", ")}` : undefined),
+        note: () =>
+          switched.length
+            ? `SignalWire handler ${options.restoring ? "given back" : "switched"}: ${switched.join(", ")}`
+            : undefined,
       },
     ];
   }
