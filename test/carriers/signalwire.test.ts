@@ -7,6 +7,7 @@
  */
 import { existsSync } from "node:fs";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runAdopt } from "../../provider/cli/adopt";
 import { PhoneNumberWebhooksSetProvider } from "../../provider/set-lifecycle";
 import type { CheckedSetArgs } from "../../provider/set-schema";
 import { signalwireDocumentPath } from "../../sandbox/carriers/signalwire/openapi";
@@ -296,5 +297,28 @@ describe("SignalWire listings", () => {
     await sets.delete(id, outs!);
     expect(live(PLAIN).message_request_url).toBe(OLD_SMS);
     expect(live(RELAY)).toMatchObject({ call_handler: "relay_application", message_request_url: OLD_SMS });
+  });
+});
+
+describe("SignalWire adoption", () => {
+  it("writes each number's live settings, and leaves out the voice a Relay application decides, saying why", async () => {
+    const out: string[] = [];
+    const code = await runAdopt(
+      ["--provider", "signalwire"],
+      { out: (t) => out.push(t), err: () => undefined },
+      { env: h.env, now: () => new Date("2026-01-02T03:04:05.000Z") },
+    );
+    expect(code).toBe(0);
+    const file = out.join("\n");
+    expect(file).toContain(`- phoneNumber: "${PLAIN}"\n  provider: signalwire\n  voiceUrl: "${OLD_VOICE}"`);
+    const relay = file.slice(
+      file.indexOf('# voice: call_handler relay_application (call_relay_application "front-desk")'),
+    );
+    expect(relay).toContain(`- phoneNumber: "${RELAY}"`);
+    expect(relay).toContain("voice: false");
+    expect(relay.replace(/\n# /g, " ")).toContain(
+      "Set switchHandlers: true to switch the handler to LaML webhooks",
+    );
+    expect(puts()).toEqual([]);
   });
 });
