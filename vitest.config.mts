@@ -6,6 +6,9 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/{unit,carriers,sandbox,property,faults,structure}/**/*.test.ts"],
+    // Telnyx's OpenAPI document cut once per run, and the validation tally printed at its end.
+    globalSetup: ["test/support/openapi-global-setup.ts"],
+    setupFiles: ["test/support/openapi-tally.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },

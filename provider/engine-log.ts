@@ -1,5 +1,5 @@
 /**
- * Warnings from the provider process, to the Pulumi CLI.
+ * Warnings and progress lines from the provider process, to the Pulumi CLI.
  *
  * `pulumi.log.warn` needs a connection to the engine, which Pulumi's dynamic-provider host never
  * makes: in its process the SDK falls back to `console.warn`, and the engine shows what a plugin
@@ -17,7 +17,7 @@ import { createRequire } from "node:module";
 const LOG_TIMEOUT_MS = 5_000;
 
 interface EngineLogClient {
-  log(message: string): Promise<void>;
+  log(message: string, kind: "warning" | "status"): Promise<void>;
 }
 
 let engine: Promise<EngineLogClient | undefined> | undefined;
@@ -26,7 +26,7 @@ let engine: Promise<EngineLogClient | undefined> | undefined;
 export async function warn(message: string): Promise<void> {
   try {
     const client = await (engine ??= connect(process.argv));
-    if (client) return await client.log(message);
+    if (client) return await client.log(message, "warning");
   } catch {
     // The engine is gone or refused the call: stderr still reaches the CLI.
   }
@@ -35,6 +35,23 @@ export async function warn(message: string): Promise<void> {
     await pulumi.log.warn(message);
   } catch {
     process.stderr.write(`warning: ${message}\n`);
+  }
+}
+
+/**
+ * A status line of the operation in progress: an ephemeral info message (`LogRequest.ephemeral`),
+ * which the CLI shows while the step runs (the row's info column in the interactive display, a
+ * line per message in `--non-interactive` output, `"ephemeral": true` in `--event-log`) and leaves
+ * out of the diagnostics summary. It carries no resource URN: the dynamic-provider host does not
+ * tell the provider which resource it acts for (pulumi/pulumi#9434), so the engine shows it under
+ * the stack. Dropped where there is no engine (tests, mocks): progress is not worth a fallback.
+ */
+export async function status(message: string): Promise<void> {
+  try {
+    const client = await (engine ??= connect(process.argv));
+    await client?.log(message, "status");
+  } catch {
+    // A lost progress line is harmless; the next one says the same and more.
   }
 }
 
@@ -72,16 +89,21 @@ async function connect(argv: readonly string[]): Promise<EngineLogClient | undef
     };
   };
   const messages = sdkRequire("@pulumi/pulumi/proto/engine_pb") as {
-    LogRequest: new () => { setSeverity(s: number): void; setMessage(m: string): void };
-    LogSeverity: { WARNING: number };
+    LogRequest: new () => {
+      setSeverity(s: number): void;
+      setMessage(m: string): void;
+      setEphemeral(e: boolean): void;
+    };
+    LogSeverity: { INFO: number; WARNING: number };
   };
   const client = new services.EngineClient(address, grpc.credentials.createInsecure());
   return {
-    log: (message) =>
+    log: (message, kind) =>
       new Promise<void>((resolve, reject) => {
         const request = new messages.LogRequest();
-        request.setSeverity(messages.LogSeverity.WARNING);
+        request.setSeverity(kind === "warning" ? messages.LogSeverity.WARNING : messages.LogSeverity.INFO);
         request.setMessage(message);
+        if (kind === "status") request.setEphemeral(true);
         client.log(request, new grpc.Metadata(), { deadline: Date.now() + LOG_TIMEOUT_MS }, (error) =>
           error ? reject(error) : resolve(),
         );

@@ -9,7 +9,7 @@ import { forwardTo, type ForwardingProvider } from "./forward";
 import hostedProvider from "./hosted";
 import hostedSetProvider from "./hosted-set";
 import { OUTPUT_NAMES, type CheckedArgs, type OutputName, type PhoneNumberWebhooksOutputs } from "./schema";
-import { SET_OUTPUT_NAMES, type CheckedSetArgs, type SetOutputs } from "./set-schema";
+import { decodeMemberRecords, SET_OUTPUT_NAMES, type CheckedSetArgs, type SetOutputs } from "./set-schema";
 import { DYNAMIC_PROVIDER_NAME, RESOURCE_TYPE_NAME, SET_RESOURCE_TYPE_NAME } from "./type-token";
 import { hasUserinfo, URL_FIELDS, type WebhookField } from "./webhooks";
 
@@ -134,5 +134,8 @@ export class PhoneNumberWebhooksSet extends pulumi.dynamic.Resource {
       DYNAMIC_PROVIDER_NAME,
       SET_RESOURCE_TYPE_NAME,
     );
+    // The state carries the member records encoded (see `encodeMemberRecords`): programs read them as records.
+    const stored = (this as unknown as { members: pulumi.Output<unknown> }).members;
+    Object.defineProperty(this, "members", { value: stored.apply(decodeMemberRecords), enumerable: true });
   }
 }

@@ -11,6 +11,8 @@ import type { CarrierIds, Isolation, NumberGroup } from "./carriers/carrier";
 import { CARRIER_ID_KEYS, CARRIER_NAMES, carrierDescriptor, type CarrierName } from "./carriers";
 import type { JournalEntry } from "./journal";
 import { WebhookError } from "./errors";
+import { status } from "./engine-log";
+import { ProgressMeter } from "./progress";
 import { NO_CREDENTIALS } from "./config";
 import {
   CARRIER_CHECKS_SKIPPED,
@@ -35,6 +37,9 @@ import {
   type CheckedSetArgs,
   type MemberState,
   type SetOutputs,
+  setOutputsFromState,
+  setOutputsToState,
+  type StoredSetOutputs,
 } from "./set-schema";
 import {
   describeValue,
@@ -125,7 +130,7 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
     const before = olds.members && typeof olds.members === "object" ? olds.members : {};
     const isolating = sharedMode(args) === "isolate";
     const modeChanged = sharedMode(olds as Partial<CheckedSetArgs>) !== sharedMode(args);
-    const outcome = await this.forEachMember(args, acted, async (phoneNumber) => {
+    const outcome = await this.forEachMember(args, acted, "checked", async (phoneNumber) => {
       const existing = phoneNumber in before;
       await this.numbers.previewNumber(this.memberArgs(args, phoneNumber), {
         group,
@@ -138,7 +143,8 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
     return failureMessage("apply", outcome.failed, members.length, "would fail to");
   }
 
-  async diff(_id: string, olds: SetOutputs, news: CheckedSetArgs): Promise<pulumi.dynamic.DiffResult> {
+  async diff(_id: string, state: StoredSetOutputs, news: CheckedSetArgs): Promise<pulumi.dynamic.DiffResult> {
+    const olds = setOutputsFromState(state);
     const replaces: string[] = [];
     if (news.provider !== undefined && (isUnknown(news.provider) || news.provider !== olds.provider))
       replaces.push("provider");
@@ -173,13 +179,13 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
 
   async create(
     inputs: CheckedSetArgs & Record<string, unknown>,
-  ): Promise<pulumi.dynamic.CreateResult<SetOutputs>> {
+  ): Promise<pulumi.dynamic.CreateResult<StoredSetOutputs>> {
     const args = this.validated(inputs);
     const members = Object.keys(args.members);
     await this.refuseConflictingValues(args, members);
     const group = groupOf(args, members, [], await this.journaledCopies(args, members));
     const preflights: PreflightMemo = new Map();
-    const outcome = await this.forEachMember(args, members, async (phoneNumber) => {
+    const outcome = await this.forEachMember(args, members, "applied", async (phoneNumber) => {
       const outs = await this.numbers.takeOver(this.memberArgs(args, phoneNumber), {
         group,
         preflights,
@@ -202,13 +208,14 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
    * differ from what it declares, so a refreshing preview shows drift under the member's number;
    * a member the account no longer has is shown as `released` and leaves the state.
    */
-  async read(id: string, props?: SetOutputs): Promise<pulumi.dynamic.ReadResult> {
-    if (!props?.members) return { id, props };
+  async read(id: string, state?: StoredSetOutputs): Promise<pulumi.dynamic.ReadResult> {
+    if (!state?.members) return { id, props: state };
+    const props = setOutputsFromState(state);
     const args = props;
     const stored = Object.keys(props.members);
     const listed = listedMembers(args.numbers);
     const shown: Record<string, WebhookChanges & { released?: true }> = {};
-    const outcome = await this.forEachMember(args, stored, async (phoneNumber) => {
+    const outcome = await this.forEachMember(args, stored, "read", async (phoneNumber) => {
       const member = props.members[phoneNumber]!;
       // The state holds the member now: a journal entry kept by the create that added it goes
       // (once the state holds every copy it names).
@@ -235,9 +242,10 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
 
   async update(
     id: string,
-    olds: SetOutputs,
+    state: StoredSetOutputs,
     news: CheckedSetArgs & Record<string, unknown>,
-  ): Promise<pulumi.dynamic.UpdateResult<SetOutputs>> {
+  ): Promise<pulumi.dynamic.UpdateResult<StoredSetOutputs>> {
+    const olds = setOutputsFromState(state);
     const args = this.validated(news);
     const wanted = args.members;
     const stored = olds.members ?? {};
@@ -257,7 +265,7 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
     const joining = Object.keys(wanted).filter((phoneNumber) => !stored[phoneNumber]);
     const originals = await this.originalsOf(olds, joining);
     const notes: string[] = [];
-    const outcome = await this.forEachMember(args, all, async (phoneNumber) => {
+    const outcome = await this.forEachMember(args, all, "applied", async (phoneNumber) => {
       const member = stored[phoneNumber];
       if (!member && !wanted[phoneNumber]) {
         notes.push(...(await this.giveBackUnjoined(olds, phoneNumber, group)));
@@ -308,7 +316,8 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
     // attempt could not remove.
     const kept = outcome.failed.map((f) => f.phoneNumber).filter((phoneNumber) => stored[phoneNumber]);
     const rereadable = kept.filter((phoneNumber) => !stored[phoneNumber]!.isolated);
-    const reread = await this.forEachMember(args, rereadable, async (phoneNumber) => {
+    // No progress: only the failed members, after the progress of the update itself.
+    const reread = await this.forEachMember(args, rereadable, undefined, async (phoneNumber) => {
       const refreshed = await this.numbers.refreshNumber(
         memberOutputs(olds, phoneNumber, stored[phoneNumber]!),
       );
@@ -333,26 +342,32 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
   }
 
   /** Gives every member back its previous webhooks (per `onDelete`). Members that fail are retried by the next destroy. */
-  async delete(_id: string, props: SetOutputs): Promise<void> {
+  async delete(_id: string, state: StoredSetOutputs): Promise<void> {
+    const props = setOutputsFromState(state);
     const stored = props.members ?? {};
     const members = Object.keys(stored);
     const unjoined = (props.failedToJoin ?? []).filter((phoneNumber) => !stored[phoneNumber]);
     const group = groupOf(props, members, Object.values(stored));
     const notes: string[] = [];
-    const outcome = await this.forEachMember(props, [...members, ...unjoined], async (phoneNumber) => {
-      const member = stored[phoneNumber];
-      if (!member) {
-        notes.push(...(await this.giveBackUnjoined(props, phoneNumber, group)));
+    const outcome = await this.forEachMember(
+      props,
+      [...members, ...unjoined],
+      "restored",
+      async (phoneNumber) => {
+        const member = stored[phoneNumber];
+        if (!member) {
+          notes.push(...(await this.giveBackUnjoined(props, phoneNumber, group)));
+          return undefined;
+        }
+        notes.push(
+          ...(await this.numbers.restoreNumber(memberOutputs(props, phoneNumber, member), {
+            group,
+            previous: member.previous,
+          })),
+        );
         return undefined;
-      }
-      notes.push(
-        ...(await this.numbers.restoreNumber(memberOutputs(props, phoneNumber, member), {
-          group,
-          previous: member.previous,
-        })),
-      );
-      return undefined;
-    });
+      },
+    );
     if (notes.length) await warnAll(notes);
     if (outcome.failed.length)
       throw new WebhookError(
@@ -559,17 +574,28 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
 
   /**
    * Runs `run` for every member, at most `concurrency` at a time, and collects what each resolved
-   * to (`undefined`: the member leaves the state) and which failed, with why.
+   * to (`undefined`: the member leaves the state) and which failed, with why. With a `verb`, the
+   * engine shows the progress while it runs ("fleet: 1,200 of 10,000 numbers applied, …").
    */
   private async forEachMember(
-    args: Pick<CheckedSetArgs, "concurrency">,
+    args: Pick<CheckedSetArgs, "concurrency" | "label">,
     phoneNumbers: string[],
+    verb: string | undefined,
     run: (phoneNumber: string) => Promise<MemberState | undefined>,
   ): Promise<{ done: Record<string, MemberState>; failed: MemberFailure[] }> {
     const done: Record<string, MemberState> = {};
     const failed: MemberFailure[] = [];
     const workers = Math.min(args.concurrency ?? DEFAULT_CONCURRENCY, phoneNumbers.length);
     const queue = spreadOut(phoneNumbers, workers * RUNS_PER_WORKER);
+    const progress =
+      verb === undefined
+        ? undefined
+        : new ProgressMeter({
+            total: phoneNumbers.length,
+            verb,
+            label: args.label,
+            report: (line) => void status(line),
+          }).start();
     let next = 0;
     const worker = async () => {
       while (next < queue.length) {
@@ -577,12 +603,18 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
         try {
           const state = await run(phoneNumber);
           if (state) done[phoneNumber] = state;
+          progress?.record("succeeded");
         } catch (error) {
           failed.push({ phoneNumber, reason: error instanceof Error ? error.message : String(error) });
+          progress?.record("failed");
         }
       }
     };
-    await Promise.all(Array.from({ length: workers }, worker));
+    try {
+      await Promise.all(Array.from({ length: workers }, worker));
+    } finally {
+      progress?.finish();
+    }
     failed.sort((a, b) => a.phoneNumber.localeCompare(b.phoneNumber));
     return { done, failed };
   }
@@ -725,11 +757,12 @@ function declaredArgs(args: Omit<CheckedSetArgs, "members">): Record<string, unk
   return declared;
 }
 
+/** The outputs as the state holds them (member records encoded). */
 function setOutputs(
   args: Omit<CheckedSetArgs, "members">,
   done: Record<string, MemberState>,
   failedToJoin: string[] = [],
-): SetOutputs {
+): StoredSetOutputs {
   const members = sortedRecord(done);
   const count = Object.keys(members).length;
   const provider = setCarrier(args);
@@ -741,7 +774,7 @@ function setOutputs(
     message: `Successfully updated webhooks for ${count} number(s)${provider ? ` via ${provider}` : ""}`,
   };
   if (failedToJoin.length) outs.failedToJoin = [...failedToJoin].sort();
-  return outs;
+  return setOutputsToState(outs);
 }
 
 function sortedRecord<T>(record: Record<string, T>): Record<string, T> {
@@ -807,7 +840,7 @@ function failureMessage(
  */
 function partialFailure(
   id: string,
-  outs: SetOutputs,
+  outs: StoredSetOutputs,
   inputs: Record<string, unknown>,
   failed: MemberFailure[],
   total: number,

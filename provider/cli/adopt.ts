@@ -28,6 +28,7 @@ import {
   type Settings,
 } from "../config";
 import { readNumbersFile, type NumberEntry } from "../numbers-file";
+import { ProgressMeter, type ProgressOptions } from "../progress";
 import { argumentsOrExit, parseCommandLine, type CommandIo } from "./command-line";
 import { setCarrier } from "../set-schema";
 import { redactText, type WebhookField } from "../webhooks";
@@ -121,6 +122,8 @@ export interface AdoptOptions {
   env?: NodeJS.ProcessEnv;
   /** The clock of the header (tests). */
   now?: () => Date;
+  /** The progress lines' clock and interval (tests; default `Date.now` and `progressIntervalMs()`). */
+  progress?: Pick<ProgressOptions, "now" | "intervalMs">;
 }
 
 /** Runs the command and returns the exit code. Never throws. */
@@ -135,7 +138,7 @@ export async function runAdopt(
   try {
     const settings = loadSettings(await stackConfig(args), options.env ?? process.env);
     return args.check
-      ? await check(args, args.check, settings, io)
+      ? await check(args, args.check, settings, io, options)
       : await adopt(args, settings, io, options);
   } catch (error) {
     io.err(
@@ -202,17 +205,12 @@ async function mapLimit<T, R>(
   return results;
 }
 
-/** Reports progress at most every 2 s, and at the end. */
-function progress(io: AdoptIo, label: string, total: number): () => void {
-  let done = 0;
-  let last = Date.now();
-  return () => {
-    done++;
-    if (done === total || Date.now() - last >= 2000) {
-      last = Date.now();
-      io.err(`${label}: ${done}/${total} numbers read`);
-    }
-  };
+/**
+ * Progress on stderr, as the set reports it to the engine: only for work that outlasts an interval,
+ * TTY or not (a CI log is where a long run is watched); stdout is the file or the comparison.
+ */
+function progress(io: AdoptIo, label: string, total: number, options: AdoptOptions): ProgressMeter {
+  return new ProgressMeter({ total, verb: "read", label, report: io.err, ...options.progress }).start();
 }
 
 /** One carrier's numbers, each found with what routes it, and who shares each setting's object. */
@@ -222,17 +220,19 @@ async function readAccount(
   args: AdoptArgs,
   selector: Selector | undefined,
   io: AdoptIo,
+  options: AdoptOptions,
 ): Promise<AdoptedNumber[]> {
   const account = carrierDescriptor(name).subaccounts ? args.account : undefined;
   const label = `${name}${account ? ` account ${account}` : ""}`;
   io.err(`${label}: listing the numbers${selector ? " the selector matches" : ""}…`);
   const numbers = selector ? await carrier.select(selector, { account }) : await carrier.list({ account });
-  const tick = progress(io, label, numbers.length);
+  const meter = progress(io, label, numbers.length, options);
   const found = await mapLimit(numbers, args.concurrency, async (phoneNumber) => {
+    // A failed read ends the command: only reads that succeeded are counted.
     const number = await carrier.find(phoneNumber, { account, routing: true });
-    tick();
+    meter.record("succeeded");
     return number;
-  });
+  }).finally(() => meter.finish());
   const live = found.filter((n): n is CarrierNumber => n !== undefined);
   // Who else is on each object: the numbers sharing one may be outside the selection.
   const known = new Map(live.map((n) => [n.phoneNumber, n]));
@@ -264,7 +264,7 @@ async function adopt(
   const sources: string[] = [];
   for (const name of names) {
     const carrier = await createCarrier(name, settings);
-    const adopted = await readAccount(name, carrier, args, selector, io);
+    const adopted = await readAccount(name, carrier, args, selector, io, options);
     const subaccounts = carrierDescriptor(name).subaccounts;
     const account = subaccounts
       ? `account ${args.account ?? subaccounts.defaultAccount(settings.carriers[name])}`
@@ -310,7 +310,13 @@ async function adopt(
 }
 
 /** The carrier of an entry: declared, else --provider, else the one account that has it. */
-async function check(args: AdoptArgs, file: string, settings: Settings, io: AdoptIo): Promise<number> {
+async function check(
+  args: AdoptArgs,
+  file: string,
+  settings: Settings,
+  io: AdoptIo,
+  options: AdoptOptions,
+): Promise<number> {
   const entries = readNumbersFile(resolve(file));
   const carriers = new Map<CarrierName, Carrier>();
   const carrier = async (name: CarrierName) => {
@@ -320,7 +326,7 @@ async function check(args: AdoptArgs, file: string, settings: Settings, io: Adop
   };
   const configured = CARRIER_NAMES.filter((n) => settings.carriers[n] !== undefined);
   if (configured.length === 0) throw new Error(NO_CREDENTIALS);
-  const tick = progress(io, "check", entries.length);
+  const meter = progress(io, "check", entries.length, options);
   const compared = await mapLimit(entries, args.concurrency, async (entry: NumberEntry) => {
     const account = entry.accountSid ?? args.account;
     const names = entry.provider ? [entry.provider] : args.provider ? [args.provider] : configured;
@@ -329,9 +335,9 @@ async function check(args: AdoptArgs, file: string, settings: Settings, io: Adop
       live = await (await carrier(name)).find(entry.phoneNumber, { account, routing: true });
       if (live) break;
     }
-    tick();
+    meter.record("succeeded");
     return compareEntry(entry, live);
-  });
+  }).finally(() => meter.finish());
   const differences: FileDifference[] = compared.flat();
   const differing = new Set(differences.map((d) => d.phoneNumber));
   for (const d of differences) io.out(describeDifference(d));

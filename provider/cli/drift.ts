@@ -15,6 +15,7 @@ import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { z } from "zod";
 import { PACKAGE_SETTINGS } from "../config";
 import { argumentsOrExit, parseCommandLine, type CommandIo } from "./command-line";
+import { DriftProgress, numbersInState, type ProgressEngineEvent } from "./drift-progress";
 import {
   errorDiagnostics,
   extractDrift,
@@ -69,6 +70,8 @@ export async function runDrift(argv: readonly string[], io: DriftIo): Promise<nu
   const { args } = command;
 
   const events: DriftEngineEvent[] = [];
+  // Progress on stderr only: stdout is the report, which tools parse.
+  const progress = new DriftProgress({ report: io.err });
   let report: DriftReport;
   try {
     const stack = await LocalWorkspace.selectStack(
@@ -77,12 +80,25 @@ export async function runDrift(argv: readonly string[], io: DriftIo): Promise<nu
       // the refusal a preview reports for `up` (see `phoneWebhooks:previewChecks`).
       { envVars: { [PACKAGE_SETTINGS.previewChecks.env]: "false" } },
     );
+    // The total, read beside the preview (both only read the state); without it, no progress.
+    void stack.exportStack().then(
+      (exported) => {
+        const total = numbersInState(exported);
+        if (total) progress.start(total);
+      },
+      () => undefined,
+    );
     await stack.preview({
       refresh: true,
-      onEvent: (event) => events.push(event as DriftEngineEvent),
+      onEvent: (event) => {
+        events.push(event as DriftEngineEvent);
+        progress.onEvent(event as ProgressEngineEvent);
+      },
     });
+    progress.finish();
     report = extractDrift(events, args.stack);
   } catch (error) {
+    progress.finish();
     report = {
       stack: args.stack,
       status: "error",

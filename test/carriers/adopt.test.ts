@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runAdopt } from "../../provider/cli/adopt";
+import { runAdopt, type AdoptOptions } from "../../provider/cli/adopt";
 import { PhoneNumberWebhooksProvider } from "../../provider/lifecycle";
 import { numberArgs, readNumbersFile, type NumberEntry } from "../../provider/numbers-file";
 import type { CheckedArgs } from "../../provider/schema";
@@ -28,7 +28,10 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function adopt(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+async function adopt(
+  argv: string[],
+  progress?: AdoptOptions["progress"],
+): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
   const code = await runAdopt(
@@ -37,9 +40,35 @@ async function adopt(argv: string[]): Promise<{ code: number; out: string; err: 
     {
       env,
       now: () => new Date("2026-01-02T03:04:05.000Z"),
+      progress,
     },
   );
   return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+/** A progress clock that moves one second each time it is read: a line is due every 5 reads. */
+function steppingClock(): AdoptOptions["progress"] {
+  let now = 0;
+  return { now: () => (now += 1_000), intervalMs: 5_000 };
+}
+
+/** The progress lines of `label` on stderr, as [done, total]. */
+function progressOf(stderr: string, label: string): Array<[number, number]> {
+  const pattern = new RegExp(`^${label}: (\\d+) of (\\d+) numbers read, \\d+/s$`);
+  return stderr
+    .split("\n")
+    .map((line) => pattern.exec(line))
+    .filter((m) => m !== null)
+    .map((m) => [Number(m[1]), Number(m[2])]);
+}
+
+/** Counts that grow to the total, one line per 5 reads at most, and the final one. */
+function expectProgress(lines: Array<[number, number]>, total: number): void {
+  expect(lines.length).toBeGreaterThanOrEqual(2);
+  for (const [, of] of lines) expect(of).toBe(total);
+  for (let i = 1; i < lines.length; i++) expect(lines[i]![0]).toBeGreaterThan(lines[i - 1]![0]);
+  expect(lines.at(-1)![0]).toBe(total);
+  expect(lines.length).toBeLessThanOrEqual(Math.floor(total / 5) + 1);
 }
 
 const writes = () => sandbox.control.requests().filter((r) => r.method !== "GET");
@@ -212,6 +241,21 @@ describe("adopt", () => {
     const again = await adopt([]);
     expect(again.out).toBe(text.replace(/\n$/, ""));
   });
+
+  it("shows progress on stderr when reading outlasts the interval, stdout unchanged", async () => {
+    const slow = await adopt([], steppingClock());
+    expect(slow.code, slow.err).toBe(0);
+    expect(slow.out).toBe(text.replace(/\n$/, ""));
+    expectProgress(progressOf(slow.err, "twilio"), COUNTS.twilio);
+    expectProgress(progressOf(slow.err, "telnyx"), COUNTS.telnyx);
+  });
+
+  it("stays quiet when reading takes less than the interval", async () => {
+    const quick = await adopt([], { now: () => 0 });
+    // What it said before progress existed: the listings, warnings, and the summary.
+    for (const line of quick.err.split("\n"))
+      expect(line).toMatch(/^(twilio|telnyx|signalwire): listing the numbers…$|^warning: |^adopt: /);
+  });
 });
 
 describe("adopt's flags", () => {
@@ -263,6 +307,14 @@ describe("adopt --check", () => {
     const result = await adopt(["--check", file]);
     expect(result.code, result.out + result.err).toBe(0);
     expect(result.out).toMatch(/0 differ from the account/);
+  });
+
+  it("shows progress on stderr when checking outlasts the interval, stdout unchanged", async () => {
+    const quick = await adopt(["--check", file], { now: () => 0 });
+    const slow = await adopt(["--check", file], steppingClock());
+    expect(slow.out).toBe(quick.out);
+    expect(quick.err).toBe("");
+    expectProgress(progressOf(slow.err, "check"), readNumbersFile(file).length);
   });
 
   it("exits 2 naming each number and field that differs, passwords masked", async () => {

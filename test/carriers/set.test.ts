@@ -5,7 +5,7 @@
 import { readdirSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PhoneNumberWebhooksSetProvider } from "../../provider/set-lifecycle";
-import type { CheckedSetArgs, SetOutputs } from "../../provider/set-schema";
+import { decodeMemberRecords, type CheckedSetArgs, type StoredSetOutputs } from "../../provider/set-schema";
 import { demoSeedWith, OLD_VOICE_URL, startHarness, type CarrierHarness } from "../support/sandbox";
 
 const FLEET = Array.from({ length: 12 }, (_, i) => `+1415555${String(1000 + i)}`);
@@ -33,6 +33,9 @@ async function checked(provider: PhoneNumberWebhooksSetProvider, args: Record<st
 
 const live = (phone: string) => h.sandbox.control.twilioNumber(phone)!;
 
+/** The member records of a set's outputs, as the state holds them (encoded). */
+const recordsOf = (outs: Pick<StoredSetOutputs, "members">) => decodeMemberRecords(outs.members);
+
 describe("PhoneNumberWebhooksSet on Twilio", () => {
   it("takes over every listed member, keeps a compact record, and previews no change after", async () => {
     const provider = setProvider();
@@ -49,9 +52,9 @@ describe("PhoneNumberWebhooksSet on Twilio", () => {
     for (const phone of FLEET) {
       expect(live(phone).voice_url).toBe(VOICE);
       expect(live(phone).sms_url).toBe(SMS);
-      expect(outs!.members[phone]!.previous.voiceUrl).toBe(OLD_VOICE_URL);
+      expect(recordsOf(outs!)[phone]!.previous.voiceUrl).toBe(OLD_VOICE_URL);
     }
-    const bytes = JSON.stringify(outs!.members[FLEET[0]!]).length;
+    const bytes = JSON.stringify(recordsOf(outs!)[FLEET[0]!]).length;
     expect(bytes).toBeLessThan(600);
     expect((await provider.diff(id, outs!, inputs)).changes).toBe(false);
   });
@@ -61,17 +64,17 @@ describe("PhoneNumberWebhooksSet on Twilio", () => {
     const inputs = await checked(provider, { provider: "twilio", voiceUrl: VOICE, numbers: FLEET });
     const { id, outs } = await provider.create(inputs);
     h.sandbox.control.editTwilioNumber(FLEET[3]!, { voice_url: "https://console.example.com/drift" });
-    const read = await setProvider().read(id, outs as SetOutputs);
+    const read = await setProvider().read(id, outs);
     const shown = (read.inputs as { members: Record<string, object> }).members;
     expect(shown[FLEET[3]!]).toEqual({ voiceUrl: "https://console.example.com/drift" });
     expect(shown[FLEET[2]!]).toEqual({});
-    const refreshed = read.props as SetOutputs;
+    const refreshed = read.props;
     expect((await provider.diff(id, refreshed, inputs)).changes).toBe(true);
     h.sandbox.control.clearLog();
     const updated = await setProvider().update(id, refreshed, inputs);
     const writes = h.sandbox.control.requests().filter((r) => r.method === "POST");
     expect(writes.map((r) => r.path)).toEqual([
-      expect.stringContaining(updated.outs!.members[FLEET[3]!]!.ids.phoneNumberSid!),
+      expect.stringContaining(recordsOf(updated.outs!)[FLEET[3]!]!.ids.phoneNumberSid!),
     ]);
     expect(live(FLEET[3]!).voice_url).toBe(VOICE);
   });
@@ -87,7 +90,7 @@ describe("PhoneNumberWebhooksSet on Twilio", () => {
     });
     h.sandbox.control.clearLog();
     const { outs } = await provider.create(inputs);
-    const sidToPhone = new Map(FLEET.map((phone) => [outs!.members[phone]!.ids.phoneNumberSid!, phone]));
+    const sidToPhone = new Map(FLEET.map((phone) => [recordsOf(outs!)[phone]!.ids.phoneNumberSid!, phone]));
     const written = h.sandbox.control
       .requests()
       .filter((r) => r.method === "POST")
@@ -115,14 +118,14 @@ describe("PhoneNumberWebhooksSet on Twilio", () => {
       .create({ ...inputs, __provider: "stored" })
       .catch((e: unknown) => e)) as Error & {
       id: string;
-      properties: SetOutputs & { __provider: string };
+      properties: StoredSetOutputs & { __provider: string };
     };
     expect(failure.message).toMatch(/^2 of 12 number\(s\) failed to apply: /);
     for (const phone of failing) expect(failure.message).toContain(phone);
     expect(failure.message).toContain("the next `pulumi up` retries only these");
     expect(failure.id).toBe("twilio:fleet");
     expect(failure.properties.__provider).toBe("stored");
-    const recorded = Object.keys(failure.properties.members);
+    const recorded = Object.keys(recordsOf(failure.properties));
     expect(recorded).toEqual(FLEET.filter((phone) => !failing.includes(phone)));
     for (const phone of recorded) expect(live(phone).voice_url).toBe(VOICE);
     for (const phone of failing) expect(live(phone).voice_url).toBe(OLD_VOICE_URL);
@@ -135,15 +138,15 @@ describe("PhoneNumberWebhooksSet on Twilio", () => {
     const writes = h.sandbox.control.requests().filter((r) => r.method === "POST");
     expect(writes).toHaveLength(2);
     expect(writes.map((r) => r.path).sort()).toEqual(sids.map((sid) => expect.stringContaining(sid)));
-    expect(Object.keys(outs!.members)).toEqual(FLEET);
-    expect(outs!.members[FLEET[4]!]!.previous.voiceUrl).toBe(OLD_VOICE_URL);
+    expect(Object.keys(recordsOf(outs!))).toEqual(FLEET);
+    expect(recordsOf(outs!)[FLEET[4]!]!.previous.voiceUrl).toBe(OLD_VOICE_URL);
   });
 
   it("gives every member its previous webhooks back on delete", async () => {
     const provider = setProvider();
     const inputs = await checked(provider, { provider: "twilio", voiceUrl: VOICE, numbers: FLEET });
     const { id, outs } = await provider.create(inputs);
-    await setProvider().delete(id, outs as SetOutputs);
+    await setProvider().delete(id, outs!);
     for (const phone of FLEET) expect(live(phone).voice_url).toBe(OLD_VOICE_URL);
     expect(h.sandbox.control.releases()).toEqual([]);
   });
@@ -290,10 +293,10 @@ describe("PhoneNumberWebhooksSet on Telnyx, where numbers share applications and
     const later = setProvider();
     const joined = await checked(later, args);
     expect(Object.keys(joined.members as object)).toEqual([...PAIR, "+13125550203"]);
-    const updated = await later.update(id, outs as SetOutputs, joined);
+    const updated = await later.update(id, outs!, joined);
     // Not the set's own value, which the application held when it joined.
-    expect(updated.outs!.members["+13125550203"]!.previous.voiceUrl).toBe(original);
-    await setProvider().delete(id, updated.outs as SetOutputs);
+    expect(recordsOf(updated.outs!)["+13125550203"]!.previous.voiceUrl).toBe(original);
+    await setProvider().delete(id, updated.outs!);
     expect(events(app(PAIR[0]!))).toBe(original);
   });
 
@@ -318,7 +321,7 @@ describe("PhoneNumberWebhooksSet on Telnyx, where numbers share applications and
     );
     expect(app(outsider)).toBe(shared);
     expect(events(shared)).toBe(original);
-    expect(outs!.members[PAIR[0]!]!.isolated).toEqual([
+    expect(recordsOf(outs!)[PAIR[0]!]!.isolated).toEqual([
       expect.objectContaining({ holds: "voice", originalId: shared, copyId: copy }),
     ]);
     // An unchanged set previews nothing: its members still match their tag on the copy.
@@ -329,7 +332,7 @@ describe("PhoneNumberWebhooksSet on Telnyx, where numbers share applications and
     });
     expect((await provider.diff(id, outs!, again)).changes).toBe(false);
 
-    await setProvider().delete(id, outs as SetOutputs);
+    await setProvider().delete(id, outs!);
     for (const phone of PAIR) expect(app(phone)).toBe(shared);
     expect(h.sandbox.control.telnyxObject("call_control_applications", copy)).toBeUndefined();
     expect(events(shared)).toBe(original);
@@ -354,11 +357,11 @@ describe("PhoneNumberWebhooksSet on Telnyx, where numbers share applications and
       times: Infinity,
     });
     const failure = (await provider.create(inputs).catch((e: unknown) => e)) as Error & {
-      properties: SetOutputs;
+      properties: StoredSetOutputs;
     };
     expect(failure.message).toMatch(/^2 of 2 number\(s\) failed to apply: /);
     expect(failure.message).not.toContain("run `pulumi up` again to converge");
-    expect(failure.properties.members).toEqual({});
+    expect(recordsOf(failure.properties)).toEqual({});
     // Both say their earlier writes were put back: the application has its original URL.
     expect(events(shared)).toBe(original);
   });
@@ -401,21 +404,21 @@ describe("PhoneNumberWebhooksSet on Telnyx, where numbers share applications and
     });
     const failure = (await provider
       .create({ ...inputs, __provider: "stored" })
-      .catch((e: unknown) => e)) as Error & { id: string; properties: SetOutputs };
+      .catch((e: unknown) => e)) as Error & { id: string; properties: StoredSetOutputs };
     expect(failure.message).toMatch(/^2 of 2 number\(s\) failed to apply: /);
     expect(failure.message).toContain("run `pulumi up` again to converge");
-    expect(failure.properties.members).toEqual({});
+    expect(recordsOf(failure.properties)).toEqual({});
     const copy = app(PAIR[0]!);
     expect(copy).not.toBe(shared);
 
     h.sandbox.control.clearFaults();
     const { outs } = await setProvider().update(failure.id, failure.properties, inputs);
     for (const phone of PAIR) expect(app(phone)).toBe(copy);
-    expect(Object.keys(outs!.members)).toEqual(PAIR);
-    expect(outs!.members[PAIR[1]!]!.isolated).toContainEqual(
+    expect(Object.keys(recordsOf(outs!))).toEqual(PAIR);
+    expect(recordsOf(outs!)[PAIR[1]!]!.isolated).toContainEqual(
       expect.objectContaining({ holds: "voice", originalId: shared, copyId: copy }),
     );
-    await setProvider().delete(failure.id, outs as SetOutputs);
+    await setProvider().delete(failure.id, outs!);
     for (const phone of PAIR) expect(app(phone)).toBe(shared);
     expect(h.sandbox.control.telnyxObject("call_control_applications", copy)).toBeUndefined();
   });
@@ -440,7 +443,7 @@ describe("PhoneNumberWebhooksSet on Telnyx, where numbers share applications and
     stallAfterFirstMove(PAIR[0]!);
     const failure = (await provider
       .create({ ...inputs, __provider: "stored" })
-      .catch((e: unknown) => e)) as Error & { id: string; properties: SetOutputs };
+      .catch((e: unknown) => e)) as Error & { id: string; properties: StoredSetOutputs };
     h.sandbox.control.clearFaults();
     return { shared, args, failure };
   }
@@ -449,7 +452,7 @@ describe("PhoneNumberWebhooksSet on Telnyx, where numbers share applications and
   it("a member whose join failed and that leaves the set is given back what its journal entry holds, and the entry goes", async () => {
     const { shared, args, failure } = await createFailingFirstJoin();
     expect(failure.properties.failedToJoin).toEqual([PAIR[0]]);
-    expect(Object.keys(failure.properties.members)).toEqual([PAIR[1]]);
+    expect(Object.keys(recordsOf(failure.properties))).toEqual([PAIR[1]]);
     const copy = app(PAIR[0]!);
     expect(copy).not.toBe(shared);
     expect(journalEntries()).toContain(`telnyx-${PAIR[0]!.slice(1)}.json`);
@@ -462,7 +465,7 @@ describe("PhoneNumberWebhooksSet on Telnyx, where numbers share applications and
     expect(app(PAIR[0]!)).toBe(shared);
     expect(app(PAIR[1]!)).toBe(copy);
     expect(journalEntries()).not.toContain(`telnyx-${PAIR[0]!.slice(1)}.json`);
-    await setProvider().delete(failure.id, outs as SetOutputs);
+    await setProvider().delete(failure.id, outs!);
     for (const phone of PAIR) expect(app(phone)).toBe(shared);
     expect(h.sandbox.control.telnyxObject("call_control_applications", copy)).toBeUndefined();
     expect(journalEntries()).toEqual([]);
@@ -507,15 +510,15 @@ describe("PhoneNumberWebhooksSet on Telnyx, where numbers share applications and
         connection_id: copies.app,
         messaging_profile_id: copies.profile,
       });
-      expect(outs!.members[phone]!.previous).toEqual({ voiceUrl: original.voice, smsUrl: original.sms });
-      expect(outs!.members[phone]!.isolated?.map((i) => [i.originalId, i.copyId])).toEqual([
+      expect(recordsOf(outs!)[phone]!.previous).toEqual({ voiceUrl: original.voice, smsUrl: original.sms });
+      expect(recordsOf(outs!)[phone]!.isolated?.map((i) => [i.originalId, i.copyId])).toEqual([
         [shared.app, copies.app],
         [shared.profile, copies.profile],
       ]);
     }
     expect(app(outsider)).toBe(shared.app);
 
-    await setProvider().delete(id, outs as SetOutputs);
+    await setProvider().delete(id, outs!);
     expect(objectCounts()).toEqual(counts);
     for (const phone of PAIR) expect(app(phone)).toBe(shared.app);
     expect(events(shared.app)).toBe(original.voice);

@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runAdopt } from "../../provider/cli/adopt";
 import { PhoneNumberWebhooksSetProvider } from "../../provider/set-lifecycle";
-import type { CheckedSetArgs } from "../../provider/set-schema";
+import { decodeMemberRecords, type CheckedSetArgs } from "../../provider/set-schema";
 import { signalwireDocumentPath } from "../../sandbox/carriers/signalwire/openapi";
 import { startHarness, type CarrierHarness } from "../support/sandbox";
 
@@ -291,7 +291,10 @@ describe("SignalWire listings", () => {
     expect(failures ?? []).toEqual([]);
     const { id, outs } = await sets.create(inputs as CheckedSetArgs & Record<string, unknown>);
     expect(id).toBe("signalwire:support");
-    expect(Object.keys(outs!.members).sort()).toEqual([PLAIN, RELAY]);
+    const members = decodeMemberRecords(outs!.members);
+    expect(Object.keys(members).sort()).toEqual([PLAIN, RELAY]);
+    // Each member keeps the handlers it had, for its restore: the Relay application's too.
+    expect(members[RELAY]?.previousCarrierFields).toMatchObject({ call_handler: "relay_application" });
     expect(live(PLAIN).message_request_url).toBe(SMS);
     expect(live(RELAY).message_request_url).toBe(SMS);
     await sets.delete(id, outs!);

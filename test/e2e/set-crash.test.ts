@@ -8,6 +8,7 @@
  * --clear-pending-creates` and `up` again; after a killed `destroy`: `pulumi cancel` and `destroy`.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { decodeMemberRecords } from "../../provider/set-schema";
 import { PHONE_NUMBER_WEBHOOKS_SET_TYPE } from "../../provider/type-token";
 import type { SandboxSeed } from "../../sandbox";
 import { demoSeedWith, OLD_VOICE_URL } from "../support/sandbox";
@@ -31,7 +32,10 @@ async function membersInState(
   const resources = await f.resourcesInState(STACK, PHONE_NUMBER_WEBHOOKS_SET_TYPE, "--show-secrets");
   const set = resources.find((r) => r.id.endsWith(`:${name}`));
   if (!set) return undefined;
-  return JSON.parse((set.outputs.members as { plaintext: string }).plaintext) as Record<string, MemberRecord>;
+  return decodeMemberRecords(JSON.parse((set.outputs.members as { plaintext: string }).plaintext)) as Record<
+    string,
+    MemberRecord
+  >;
 }
 
 /** The operations the engine had begun and not finished when it died, by type and resource type. */

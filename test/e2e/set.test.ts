@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decodeMemberRecords } from "../../provider/set-schema";
 import { PHONE_NUMBER_WEBHOOKS_SET_TYPE } from "../../provider/type-token";
 import { demoSeedWith, OLD_VOICE_URL } from "../support/sandbox";
 import { binDir, E2EFixture, expectSuccess, filesUnder } from "./support";
@@ -65,7 +66,10 @@ describe.skipIf(!binDir)("PhoneNumberWebhooksSet under the real engine", () => {
     const { outputs } = resources.find((r) => r.id.endsWith(`:${name}`))!;
     const members = outputs.members as { plaintext: string };
     return {
-      outputs: { ...outputs, members: JSON.parse(members.plaintext) as unknown } as Record<string, unknown>,
+      outputs: { ...outputs, members: decodeMemberRecords(JSON.parse(members.plaintext)) } as Record<
+        string,
+        unknown
+      >,
     };
   };
 

@@ -61,7 +61,14 @@ import { performance } from "node:perf_hooks";
 import { inspect, isDeepStrictEqual } from "node:util";
 import type { PhoneNumberWebhooksOutputs } from "../../provider/schema";
 import { PhoneNumberWebhooksSetProvider } from "../../provider/set-lifecycle";
-import type { CheckedSetArgs, MemberState, SetOutputs } from "../../provider/set-schema";
+import {
+  setOutputsFromState,
+  setOutputsToState,
+  type CheckedSetArgs,
+  type MemberState,
+  type SetOutputs,
+  type StoredSetOutputs,
+} from "../../provider/set-schema";
 import type { CaseResult as ReportedResult } from "../../scripts/report-reliability";
 import type { CheckedArgs } from "../../provider/schema";
 import { isVoiceField, type WebhookField, type WebhookSettings } from "../../provider/webhooks";
@@ -544,16 +551,32 @@ async function runSetStep(
 ): Promise<unknown> {
   const provider = new PhoneNumberWebhooksSetProvider(h.provider(env));
   const inputs = plan.inputs as CheckedSetArgs & Record<string, unknown>;
-  const props = plan.props as unknown as SetOutputs;
-  switch (plan.step) {
-    case "create":
-      return provider.create(inputs);
-    case "read":
-      return provider.read(plan.id, props);
-    case "update":
-      return provider.update(plan.id, props, inputs);
-    case "delete":
-      return provider.delete(plan.id, props);
+  // The matrix compares member records as objects; the provider gets and gives them as the
+  // state holds them (encoded).
+  const props = plan.props && setOutputsToState(plan.props as unknown as SetOutputs);
+  const decoded = <T extends Partial<StoredSetOutputs> | undefined>(outs: T): T =>
+    (outs?.members !== undefined ? setOutputsFromState(outs) : outs) as T;
+  try {
+    switch (plan.step) {
+      case "create": {
+        const result = await provider.create(inputs);
+        return { ...result, outs: decoded(result.outs) };
+      }
+      case "read": {
+        const result = await provider.read(plan.id, props);
+        return { ...result, props: decoded(result.props as StoredSetOutputs | undefined) };
+      }
+      case "update": {
+        const result = await provider.update(plan.id, props!, inputs);
+        return { ...result, outs: decoded(result.outs) };
+      }
+      case "delete":
+        return await provider.delete(plan.id, props!);
+    }
+  } catch (error) {
+    const partial = error as { properties?: StoredSetOutputs };
+    if (partial.properties) partial.properties = decoded(partial.properties);
+    throw error;
   }
 }
 

@@ -12,6 +12,7 @@ import fc from "fast-check";
 import type * as pulumi from "@pulumi/pulumi";
 import { PhoneNumberWebhooksProvider } from "../../provider/lifecycle";
 import { PhoneNumberWebhooksSetProvider } from "../../provider/set-lifecycle";
+import { decodeMemberRecords } from "../../provider/set-schema";
 import { providerEnvironment, startSandbox, type Sandbox, type SandboxSeed } from "../../sandbox";
 import { demoSeed } from "../support/sandbox";
 
@@ -248,7 +249,7 @@ export class Stack {
       const numbers =
         e.decl.kind === "number"
           ? [e.outs.phoneNumber as string]
-          : Object.keys((e.outs.members as Record<string, unknown>) ?? {});
+          : Object.keys(decodeMemberRecords(e.outs.members));
       for (const phoneNumber of numbers)
         held.push({ phoneNumber, resource: `${this.name}/${name}`, mode, declared });
     }

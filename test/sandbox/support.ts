@@ -7,6 +7,7 @@ import { BaseUrlRequestClient } from "../../provider/carriers/twilio-request-cli
 import { startSandbox, type Sandbox, type SandboxOptions, type SandboxSeed } from "../../sandbox";
 
 import { DEMO_SEED_PATH, demoSeed } from "../support/sandbox";
+import { telnyxOpenApiDocument } from "../../sandbox/carriers/telnyx/openapi";
 
 export { demoSeed };
 export const DEMO_SEED_FILE = DEMO_SEED_PATH;
@@ -17,19 +18,43 @@ export const AUTH_TOKEN = demo.twilio!.auth_token!;
 export const API_KEY = demo.twilio!.api_keys![0]!;
 export const TELNYX_KEY = demo.telnyx!.api_key!;
 
+/**
+ * Whether Telnyx requests and responses are checked against Telnyx's OpenAPI document: when the
+ * document is there (../shared/reference/, or SANDBOX_TELNYX_OPENAPI); the global setup says when not.
+ */
+export const VALIDATE_TELNYX = telnyxOpenApiDocument() !== undefined;
+
+/**
+ * The OpenAPI violations a test's deliberately bad requests caused: each expected one is there, and
+ * nothing else; then they are forgotten, so that the test's other requests must be clean. Without
+ * Telnyx's document there is nothing to check.
+ */
+export function expectTelnyxViolations(sb: Sandbox, ...expected: RegExp[]): void {
+  if (!VALIDATE_TELNYX) return;
+  const found = sb.control.validationErrors();
+  for (const re of expected)
+    expect(
+      found.some((v) => re.test(v)),
+      `a violation matching ${re}`,
+    ).toBe(true);
+  expect(found.filter((v) => !expected.some((re) => re.test(v)))).toEqual([]);
+  sb.control.clearValidationErrors();
+}
+
+/** A sandbox with the demo seed, Telnyx validation on when the document is there. */
 export async function start(opts: SandboxOptions = {}): Promise<Sandbox> {
-  return startSandbox({ port: 0, seed: demoSeed(), ...opts });
+  return startSandbox({ port: 0, seed: demoSeed(), validateTelnyx: VALIDATE_TELNYX, ...opts });
 }
 
 /**
  * A sandbox for each test of the file, with Twilio validation on: `ctx.sb` is the test's (a test
  * may put another there; that one is checked and closed instead). After each test, every request
- * and answer must have matched Twilio's OpenAPI description.
+ * and answer must have matched Twilio's OpenAPI description (and Telnyx's, when it is there).
  */
 export function sandboxEachTest(opts: SandboxOptions): { sb: Sandbox } {
   const ctx = {} as { sb: Sandbox };
   beforeEach(async () => {
-    ctx.sb = await startSandbox({ port: 0, validateTwilio: true, ...opts });
+    ctx.sb = await startSandbox({ port: 0, validateTwilio: true, validateTelnyx: VALIDATE_TELNYX, ...opts });
   });
   afterEach(async () => {
     expect(ctx.sb.control.validationErrors()).toEqual([]);

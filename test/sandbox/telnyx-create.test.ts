@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { NotFoundError, UnprocessableEntityError } from "telnyx";
 import type { Sandbox } from "../../sandbox";
-import { start, telnyxClient, telnyxFailure } from "./support";
+import { expectTelnyxViolations, start, telnyxClient, telnyxFailure } from "./support";
 
 const A = "+13125550200";
 
@@ -15,6 +15,8 @@ beforeEach(async () => {
   sb = await start();
 });
 afterEach(async () => {
+  // Every request and answer matched Telnyx's OpenAPI document (when it is there: see support.ts).
+  expect(sb.control.validationErrors()).toEqual([]);
   expect(sb.control.releases()).toEqual([]);
   await sb.close();
 });
@@ -76,6 +78,11 @@ describe("creating and deleting Telnyx objects through the telnyx SDK", () => {
     const profileError = await telnyxFailure(t.messagingProfiles.create({ name: "p" } as never));
     expect(JSON.stringify((profileError as UnprocessableEntityError).error)).toContain(
       "whitelisted_destinations is required",
+    );
+    expectTelnyxViolations(
+      sb,
+      /^CreateCallControlApplication request \/requestBody must have required property 'webhook_event_url'/,
+      /^CreateMessagingProfile request \/requestBody must have required property 'whitelisted_destinations'/,
     );
   });
 
@@ -143,5 +150,6 @@ describe("creating and deleting Telnyx objects through the telnyx SDK", () => {
       state.messaging_profiles.map((p) => p.name),
     );
     expect(await telnyxFailure(t.messagingProfiles.list({ "page[size]": 251 }))).toBeInstanceOf(Error);
+    expectTelnyxViolations(sb, /^ListMessagingProfiles request \/query\/page\/size must be <= 250/);
   });
 });

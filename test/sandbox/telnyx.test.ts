@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AuthenticationError, BadRequestError, NotFoundError, UnprocessableEntityError } from "telnyx";
 import type { Sandbox } from "../../sandbox";
-import { manyNumbersSeed, raw, start, telnyxClient, telnyxFailure } from "./support";
+import { expectTelnyxViolations, manyNumbersSeed, raw, start, telnyxClient, telnyxFailure } from "./support";
 
 const A = "+13125550200";
 const B = "+13125550201";
@@ -13,6 +13,8 @@ beforeEach(async () => {
   sb = await start();
 });
 afterEach(async () => {
+  // Every request and answer matched Telnyx's OpenAPI document (when it is there: see support.ts).
+  expect(sb.control.validationErrors()).toEqual([]);
   expect(sb.control.releases()).toEqual([]);
   await sb.close();
 });
@@ -188,6 +190,11 @@ describe("Telnyx connections and applications", () => {
       }),
     ]);
     expect(sb.control.telnyxObject("call_control_applications", cca)).toEqual(before);
+    // Telnyx's document requires it too.
+    expectTelnyxViolations(
+      sb,
+      /^UpdateCallControlApplication request \/requestBody must have required property 'application_name'/,
+    );
   });
 
   it("requires friendly_name and voice_url on a TeXML PATCH, and lower-case methods", async () => {
@@ -208,6 +215,12 @@ describe("Telnyx connections and applications", () => {
     expect(upper).toBeInstanceOf(UnprocessableEntityError);
     expect(upper.error?.errors?.[0]?.source?.pointer).toBe("/voice_method");
     expect(sb.control.telnyxObject("texml_applications", texml)).toEqual(before);
+    expectTelnyxViolations(
+      sb,
+      /^UpdateTexmlApplication request \/requestBody must have required property 'friendly_name'/,
+      /^UpdateTexmlApplication request \/requestBody\/voice_method must be equal to one of the allowed values/,
+    );
+    // "" clears a URL: no violation (the adjustment in sandbox/carriers/telnyx/openapi.ts).
     const ok = await t.texmlApplications.update(texml, {
       friendly_name: "ivr-texml",
       voice_url: "https://new.example.com/texml",
@@ -243,6 +256,12 @@ describe("Telnyx connections and applications", () => {
       }),
     );
     expect(badUrl.error?.errors?.[0]?.source?.pointer).toBe("/webhook_event_url");
+    // The document has no additionalProperties: false, so the unknown field is the sandbox's catch alone.
+    expectTelnyxViolations(
+      sb,
+      /^UpdateCallControlApplication request \/requestBody\/webhook_timeout_secs must be integer,null/,
+      /^UpdateCallControlApplication request \/requestBody\/webhook_event_url must match format "url"/,
+    );
   });
 
   it("patches a credential connection with no required fields", async () => {
@@ -288,6 +307,10 @@ describe("Telnyx messaging profiles", () => {
       t.messagingProfiles.update(supportProfile, { webhook_api_version: "3" as never }),
     );
     expect(bad.status).toBe(422);
+    expectTelnyxViolations(
+      sb,
+      /^UpdateMessagingProfile request \/requestBody\/webhook_api_version must be equal to one of the allowed values/,
+    );
   });
 });
 
@@ -355,6 +378,13 @@ describe("Telnyx errors in Telnyx's shape", () => {
     });
     expect(method.status).toBe(405);
     expect(sb.control.state()).toEqual(before);
+    // The document agrees on the bodies and the paging; it lets the unknown and short filters pass.
+    expectTelnyxViolations(
+      sb,
+      /^UpdateCallControlApplication request \/ must have required property 'requestBody'/,
+      /^ListPhoneNumbers request \/query\/page\/size must be <= 250/,
+      /^ListPhoneNumbers request \/query\/page\/number must be >= 1/,
+    );
   });
 
   it("records a number DELETE as a release", async () => {

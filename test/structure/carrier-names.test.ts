@@ -14,20 +14,21 @@ import { carrierNamesIn, misplacedCarrierNames, type NameRule } from "./carrier-
 
 const REPO = join(__dirname, "..", "..");
 
-/** Provider modules named after a carrier beside its own (`twilio-request-client.ts`). */
-const providerModulesOf = (carrier: string) =>
-  readdirSync(join(REPO, "provider", "carriers"))
-    .filter((file) => file.startsWith(`${carrier}-`) && file.endsWith(".ts"))
-    .map((file) => `provider/carriers/${file}`);
+/** A provider carrier's modules: its folder, or its file and the files named after it (`twilio-request-client.ts`). */
+const providerCarrierModules = (carrier: string) =>
+  readdirSync(join(REPO, "provider", "carriers"), { withFileTypes: true })
+    .filter(
+      (entry) =>
+        entry.name === carrier ||
+        entry.name.startsWith(`${carrier}.`) ||
+        entry.name.startsWith(`${carrier}-`),
+    )
+    .map((entry) => `provider/carriers/${entry.name}${entry.isDirectory() ? "/" : ""}`);
 
 const RULES: NameRule[] = [
   {
     root: "provider",
-    ownModules: (carrier) => [
-      `provider/carriers/${carrier}/`,
-      `provider/carriers/${carrier}.ts`,
-      ...providerModulesOf(carrier),
-    ],
+    ownModules: providerCarrierModules,
     registries: ["provider/carriers/index.ts"],
     entryPoints: ["provider/index.ts"],
   },

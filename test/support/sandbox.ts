@@ -11,6 +11,7 @@ import {
   type SandboxOptions,
   type SandboxSeed,
 } from "../../sandbox";
+import { telnyxOpenApiDocument } from "../../sandbox/carriers/telnyx/openapi";
 
 export const DEMO_SEED_PATH = demoSeedPath();
 
@@ -52,7 +53,9 @@ export async function startHarness(
   seed: SandboxSeed = demoSeed(),
   options: Omit<SandboxOptions, "port" | "seed"> = {},
 ): Promise<CarrierHarness> {
-  const sandbox = await startSandbox({ port: 0, seed, validateTwilio: true, ...options });
+  // Every request checked against the carriers' OpenAPI documents (Telnyx's when it is there).
+  const validateTelnyx = telnyxOpenApiDocument() !== undefined;
+  const sandbox = await startSandbox({ port: 0, seed, validateTwilio: true, validateTelnyx, ...options });
   const journalDir = mkdtempSync(join(tmpdir(), "phone-webhooks-journal-"));
   const env: Record<string, string> = {
     PHONE_WEBHOOKS_JOURNAL_DIR: journalDir,

@@ -1,9 +1,17 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, expectTypeOf, it, vi } from "vitest";
-import { PhoneNumberWebhooks } from "../../provider/resource";
+import { PhoneNumberWebhooks, PhoneNumberWebhooksSet } from "../../provider/resource";
 import { OUTPUT_NAMES } from "../../provider/schema";
+import { encodeMemberRecords, type MemberState } from "../../provider/set-schema";
 
 const TOKEN = "5f2b8c1e9d7a4063b1e8f0c2a9d4e7b3";
+const MEMBER_RECORDS: Record<string, MemberState> = {
+  "+14155550103": {
+    ids: { phoneNumberSid: "PN01" },
+    webhooks: { voiceUrl: "https://example.com/v" },
+    previous: {},
+  },
+};
 const registered: Array<{ type: string; inputs: Record<string, unknown> }> = [];
 
 beforeAll(() => {
@@ -14,7 +22,11 @@ beforeAll(() => {
     {
       newResource: (args) => {
         registered.push({ type: args.type, inputs: args.inputs });
-        return { id: `${args.name}-id`, state: args.inputs };
+        // A set's provider answers with its member records encoded, as the state holds them.
+        const state = args.type.endsWith(":PhoneNumberWebhooksSet")
+          ? { ...args.inputs, members: encodeMemberRecords(MEMBER_RECORDS) }
+          : args.inputs;
+        return { id: `${args.name}-id`, state };
       },
       call: () => ({}),
     },
@@ -64,6 +76,16 @@ describe("the resource under the Pulumi runtime", () => {
     expect(check).toHaveBeenCalledWith({}, news);
     expect(result.failures).toEqual([]);
     check.mockRestore();
+  });
+
+  it("gives a set's program its member records decoded, as the README documents the output", async () => {
+    const set = new PhoneNumberWebhooksSet("records", {
+      provider: "twilio",
+      voiceUrl: "https://example.com/voice",
+      numbers: ["+14155550103"],
+    });
+    const members = await new Promise((resolve) => set.members.apply(resolve));
+    expect(members).toEqual(MEMBER_RECORDS);
   });
 
   it("has every output of the schema as a typed property (the README's list)", async () => {

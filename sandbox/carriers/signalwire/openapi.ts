@@ -2,7 +2,7 @@
  * SignalWire fidelity check: requests the sandbox receives and the answers it sends are validated
  * against SignalWire's own OpenAPI document for phone numbers, read at run time from
  * `../shared/reference/signalwire-phone-numbers-openapi.yaml` beside the repository (or the file
- * `SIGNALWIRE_OPENAPI_DOCUMENT` names). The document is data from elsewhere: it is never copied into
+ * `SANDBOX_SIGNALWIRE_OPENAPI` names). The document is data from elsewhere: it is never copied into
  * the repository, and where it is absent (an installed package) validation cannot load and says so.
  *
  * Adjustments, on an in-memory copy: `unevaluatedProperties: { not: {} }` (OpenAPI 3.1, which the
@@ -16,7 +16,7 @@ import { dirname, join, resolve } from "node:path";
 import { ISO_8601 } from "../../state/formats";
 import { SIGNALWIRE_OPERATIONS, type SignalWireOperationId } from "./api";
 
-export const SIGNALWIRE_DOCUMENT_ENV = "SIGNALWIRE_OPENAPI_DOCUMENT";
+export const SIGNALWIRE_DOCUMENT_ENV = "SANDBOX_SIGNALWIRE_OPENAPI";
 const DOCUMENT_NAME = "signalwire-phone-numbers-openapi.yaml";
 
 /** Where the document is looked for: the variable's path, else `../shared/reference/` beside the repository. */

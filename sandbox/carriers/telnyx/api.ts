@@ -2,11 +2,11 @@
  * Telnyx API v2 endpoints the sandbox serves: phone numbers, their messaging settings, voice
  * connections (Call Control, TeXML, credential) and messaging profiles.
  *
- * Telnyx publishes no machine-readable spec, so fidelity comes from the `telnyx` SDK's own types:
- * every request body is parsed by a schema keyed by the SDK's `...UpdateParams` type (`Fields<T>`:
- * one schema per SDK field, so an unknown field name fails tsc), the required fields of a PATCH
- * are checked against the SDK's required keys at compile time, and every response body is typed
- * as the SDK's `...RetrieveResponse` / `...UpdateResponse`.
+ * Fidelity comes from the `telnyx` SDK's own types, and, when validation is on, from Telnyx's
+ * OpenAPI document (openapi.ts): every request body is parsed by a schema keyed by the SDK's
+ * `...UpdateParams` type (`Fields<T>`: one schema per SDK field, so an unknown field name fails
+ * tsc), the required fields of a PATCH are checked against the SDK's required keys at compile
+ * time, and every response body is typed as the SDK's `...RetrieveResponse` / `...UpdateResponse`.
  *
  * Errors use Telnyx's shape `{errors: [{code, title, detail, source}]}`, so the SDK raises its own
  * classes (`NotFoundError`, `UnprocessableEntityError`, `RateLimitError`, ...).
@@ -670,7 +670,7 @@ export class TelnyxApi {
         "filter[phone_number] requires at least three digits.",
       );
     }
-    let items = [...state.phone_numbers.values()].filter((n) => {
+    const items = [...state.phone_numbers.values()].filter((n) => {
       // Digits only: a "+" or any other non-digit matches nothing (as the real API).
       if (byNumber !== undefined && !(/^\d+$/.test(byNumber) && n.phone_number.slice(1).includes(byNumber))) {
         return false;
@@ -686,16 +686,21 @@ export class TelnyxApi {
         (query["filter[tag]"] === undefined || n.tags.includes(query["filter[tag]"]))
       );
     });
-    items = items.map((n) => structuredClone(refreshTelnyxNames(state, n)));
     const sort = query["sort"];
     if (sort) {
       const key = sort.replace(/^-/, "");
       if (key === "phone_number" || key === "purchased_at" || key === "connection_name") {
+        if (key === "connection_name") for (const n of items) refreshTelnyxNames(state, n);
         items.sort((x, y) => String(x[key] ?? "").localeCompare(String(y[key] ?? "")));
         if (sort.startsWith("-")) items.reverse();
       }
     }
-    const body: TelnyxList<TelnyxPhoneNumber> = page(items, p);
+    // Only the page's numbers are copied: a listing of 100,000 numbers is read page by page.
+    const listed = page(items, p);
+    const body: TelnyxList<TelnyxPhoneNumber> = {
+      ...listed,
+      data: listed.data.map((n) => structuredClone(refreshTelnyxNames(state, n))),
+    };
     return { status: 200, body };
   }
 
@@ -769,20 +774,22 @@ export class TelnyxApi {
     const exactNumbers = query["filter[phone_number]"]?.split(",").map((s) => s.trim());
     const contains = query["filter[phone_number][contains]"];
     const type = query["filter[type]"];
-    const items = [...this.getState().phone_numbers.values()]
-      .filter(
-        (n) =>
-          (query["filter[messaging_profile_id]"] === undefined ||
-            n.messaging_profile_id === query["filter[messaging_profile_id]"]) &&
-          (!exactNumbers || exactNumbers.includes(n.phone_number)) &&
-          (contains === undefined || n.phone_number.includes(contains)) &&
-          (type === undefined ||
-            (type === "tollfree") ===
-              (n.phone_number_type === "toll_free" || n.phone_number_type === "tollfree")),
-      )
-      .map((n) => this.messagingSettings(n));
+    const items = [...this.getState().phone_numbers.values()].filter(
+      (n) =>
+        (query["filter[messaging_profile_id]"] === undefined ||
+          n.messaging_profile_id === query["filter[messaging_profile_id]"]) &&
+        (!exactNumbers || exactNumbers.includes(n.phone_number)) &&
+        (contains === undefined || n.phone_number.includes(contains)) &&
+        (type === undefined ||
+          (type === "tollfree") ===
+            (n.phone_number_type === "toll_free" || n.phone_number_type === "tollfree")),
+    );
     if (query["sort[phone_number]"] === "desc") items.reverse();
-    const body: TelnyxList<PhoneNumberWithMessagingSettings> = page(items, p);
+    const listed = page(items, p);
+    const body: TelnyxList<PhoneNumberWithMessagingSettings> = {
+      ...listed,
+      data: listed.data.map((n) => this.messagingSettings(n)),
+    };
     return { status: 200, body };
   }
 
@@ -818,10 +825,12 @@ export class TelnyxApi {
     if (bad) return bad;
     const p = paging(query);
     if (!p.ok) return p.response;
-    const items = [...this.getState().phone_numbers.values()]
-      .filter((n) => n.messaging_profile_id === id)
-      .map((n) => this.messagingSettings(n));
-    const body: TelnyxList<PhoneNumberWithMessagingSettings> = page(items, p);
+    const items = [...this.getState().phone_numbers.values()].filter((n) => n.messaging_profile_id === id);
+    const listed = page(items, p);
+    const body: TelnyxList<PhoneNumberWithMessagingSettings> = {
+      ...listed,
+      data: listed.data.map((n) => this.messagingSettings(n)),
+    };
     return { status: 200, body };
   }
 

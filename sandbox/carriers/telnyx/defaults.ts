@@ -31,11 +31,10 @@ const TELNYX_SEED_ISO = SEED_DATE.toISOString();
 const SEED_TIMESTAMPS = { created_at: TELNYX_SEED_ISO, updated_at: TELNYX_SEED_ISO } as const;
 
 /** The webhook settings of Call Control applications and credential connections. */
-function voiceWebhookDefaults(webhook_event_url: string) {
+function voiceWebhookDefaults() {
   return {
     webhook_api_version: "2",
     webhook_event_failover_url: "",
-    webhook_event_url,
     webhook_timeout_secs: null,
   } as const;
 }
@@ -74,7 +73,8 @@ export function ccaDefaults(i: number, name: string | undefined): StoredCallCont
     ...applicationDefaults(),
     redact_dtmf_debug_logging: false,
     tags: [],
-    ...voiceWebhookDefaults("https://example.com/telnyx/call-control"),
+    ...voiceWebhookDefaults(),
+    webhook_event_url: "https://example.com/telnyx/call-control",
     ...SEED_TIMESTAMPS,
   };
 }
@@ -119,7 +119,9 @@ export function credentialDefaults(i: number, name: string | undefined): StoredC
     sip_uri_calling_preference: "disabled",
     tags: [],
     user_name: "sandboxuser" + hashHex("user", connection_name).slice(0, 8),
-    ...voiceWebhookDefaults(""),
+    // No webhook URL unless the seed gives one: absent, as Telnyx's document has it (a credential
+    // connection's webhook_event_url is a string with format uri, so "" would not match; null neither).
+    ...voiceWebhookDefaults(),
     ...SEED_TIMESTAMPS,
   };
 }

@@ -1,11 +1,13 @@
 /**
  * Telnyx in the sandbox, behind the carrier interface (../carrier.ts): its API v2 endpoints under
- * `/v2/` (api.ts), its seed section (schemas.ts, seed.ts) and its control routes (control.ts).
+ * `/v2/` (api.ts), its seed section (schemas.ts, seed.ts), its control routes (control.ts) and its
+ * opt-in validation against Telnyx's OpenAPI document (openapi.ts).
  */
 import type { z } from "zod";
 import { defineCarrier } from "../carrier";
 import { TelnyxApi, parseJsonBody, routeTelnyx, telnyxError, telnyxFaultResponse } from "./api";
 import { TelnyxControlSurface, type TelnyxControl } from "./control";
+import { telnyxValidator, type TelnyxValidator } from "./openapi";
 import { telnyxSeedSchema } from "./schemas";
 import { dumpTelnyx, normalizeTelnyx } from "./seed";
 import type { TelnyxSeedSection, TelnyxState, TelnyxStateSection } from "./state";
@@ -19,7 +21,7 @@ export const telnyxSandbox = defineCarrier<
     dump: TelnyxStateSection;
     credentials: { api_key: string };
     control: TelnyxControl;
-    validator: never;
+    validator: TelnyxValidator;
     settingKey: "apiKey" | "baseUrl";
   }
 >({
@@ -44,6 +46,10 @@ export const telnyxSandbox = defineCarrier<
     out["x-ratelimit-reset"] ??= String(Math.ceil(Date.now() / 1000) + 1);
     return out;
   },
+  validation: {
+    help: "check Telnyx requests and responses against Telnyx's OpenAPI document (SANDBOX_TELNYX_OPENAPI)",
+    load: telnyxValidator,
+  },
   open(context) {
     const api = new TelnyxApi(context.state, context.release);
     const control = new TelnyxControlSurface(context.state);
@@ -61,9 +67,23 @@ export const telnyxSandbox = defineCarrier<
           endpoint: route.endpoint,
           body: json?.ok ? json.value : undefined,
           respond() {
+            // Validation records violations; the sandbox's own checks answer bad requests.
+            const validation = context.validation;
+            const op = route.methodNotAllowed ? undefined : validation?.validator.operationOf(route.endpoint);
+            if (validation && op) {
+              const body = json?.ok ? json.value : undefined;
+              validation.record(
+                validation.validator.validateRequest(op, { method, path: pathname, query, headers, body }),
+              );
+            }
             const authorization = headers["authorization"];
             const denied = api.authenticate(typeof authorization === "string" ? authorization : undefined);
-            return denied ?? api.handle(route, query, () => json ?? bodyRequired);
+            const response = denied ?? api.handle(route, query, () => json ?? bodyRequired);
+            if (validation && op) {
+              const body = response.status === 204 ? null : response.body;
+              validation.record(validation.validator.validateResponse(op, response.status, body));
+            }
+            return response;
           },
         };
       },

@@ -23,6 +23,7 @@
  *   `date-time` (Messaging v1's dates) is Twilio's ISO 8601 in UTC, "2024-03-14T15:09:26Z".
  */
 import { readFileSync } from "node:fs";
+import { countValidation, describeViolations } from "../../openapi";
 import { isHttpUrl, E164, ISO_8601 } from "../../state/formats";
 
 const SPEC_DIR = "@twilio/cli-core/src/services/twilio-api";
@@ -82,6 +83,9 @@ const DOCUMENTS = [
   { module: TWILIO_SPEC_MODULE, prefix: "/2010-04-01/" },
   { module: TWILIO_MESSAGING_SPEC_MODULE, prefix: "/v1/" },
 ] as const;
+
+/** A document's file name, for the tally. */
+const documentName = (module: string) => module.slice(module.lastIndexOf("/") + 1);
 
 const operationPath = (operationId: TwilioOperationId) => TWILIO_OPERATIONS[operationId].split(" ")[1] ?? "";
 
@@ -156,19 +160,6 @@ function loadDefinition(module: string, prefix: string): Json {
 interface AjvLike {
   addFormat(name: string, format: (value: string) => boolean): unknown;
 }
-interface AjvErrorLike {
-  instancePath: string;
-  message?: string;
-  params?: unknown;
-}
-
-function describe(prefix: string, errors: AjvErrorLike[] | null | undefined): string[] {
-  return (errors ?? []).map((e) => {
-    const where = e.instancePath || "/";
-    return `${prefix} ${where} ${e.message ?? "is invalid"} ${JSON.stringify(e.params ?? {})}`;
-  });
-}
-
 /** The validator of one of Twilio's documents (openapi-backend's, with Twilio's formats). */
 async function buildBackend(module: string, prefix: string) {
   const { OpenAPIBackend } = await import("openapi-backend");
@@ -200,17 +191,22 @@ async function buildBackend(module: string, prefix: string) {
 
 async function buildValidator(): Promise<TwilioValidator> {
   const backends = await Promise.all(
-    DOCUMENTS.map(async (d) => ({ prefix: d.prefix, validator: await buildBackend(d.module, d.prefix) })),
+    DOCUMENTS.map(async (d) => ({
+      prefix: d.prefix,
+      document: documentName(d.module),
+      validator: await buildBackend(d.module, d.prefix),
+    })),
   );
-  /** The validator of the document a path belongs to. */
+  /** The document a path belongs to, and its validator. */
   const forPath = (path: string) => {
     const found = backends.find((b) => path.startsWith(b.prefix));
     if (!found) throw new Error(`no Twilio OpenAPI document describes ${path}`);
-    return found.validator;
+    return found;
   };
   return {
     validateRequest(operationId, req) {
-      const result = forPath(req.path).validateRequest(
+      const { document, validator } = forPath(req.path);
+      const result = validator.validateRequest(
         {
           method: req.method.toLowerCase(),
           path: req.path,
@@ -220,13 +216,20 @@ async function buildValidator(): Promise<TwilioValidator> {
         },
         operationId,
       );
-      return result.valid ? [] : describe(`${TWILIO_OPERATIONS[operationId]} request`, result.errors);
+      const violations = result.valid
+        ? []
+        : describeViolations(`${TWILIO_OPERATIONS[operationId]} request`, result.errors);
+      countValidation(document, "request", violations);
+      return violations;
     },
     validateResponse(operationId, status, body) {
-      const result = forPath(operationPath(operationId)).validateResponse(body, operationId, status);
-      return result.valid
+      const { document, validator } = forPath(operationPath(operationId));
+      const result = validator.validateResponse(body, operationId, status);
+      const violations = result.valid
         ? []
-        : describe(`${TWILIO_OPERATIONS[operationId]} response ${status}`, result.errors);
+        : describeViolations(`${TWILIO_OPERATIONS[operationId]} response ${status}`, result.errors);
+      countValidation(document, "response", violations);
+      return violations;
     },
   };
 }
