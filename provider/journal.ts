@@ -12,7 +12,7 @@ import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
-import type { Isolation } from "./carriers/carrier";
+import type { CarrierFields, Isolation } from "./carriers/carrier";
 import { WEBHOOK_FIELDS, type WebhookField, type WebhookSettings } from "./webhooks";
 
 export const DEFAULT_JOURNAL_DIR = join(homedir(), ".pulumi-phone-webhooks", "journal");
@@ -22,6 +22,8 @@ const entrySchema = z.object({
   provider: z.string(),
   recordedAt: z.string(),
   webhooks: z.object(Object.fromEntries(WEBHOOK_FIELDS.map((f) => [f, z.string().nullable()]))),
+  /** The carrier's own previous values of the number (`CarrierFields`), for a carrier that keeps some. */
+  carrierFields: z.record(z.string(), z.string().nullable()).optional(),
   /**
    * `onShared: "isolate"`: each copy made for the number, recorded once it exists and before the
    * number moves onto it, with the object the number was on. A run that dies after that leaves
@@ -54,6 +56,7 @@ type Entry = z.output<typeof entrySchema>;
 /** What the journal holds for a number. */
 export interface JournalEntry {
   webhooks: WebhookSettings;
+  carrierFields?: CarrierFields;
   isolated: Isolation[];
   holders: Partial<Record<WebhookField, string>>;
   takenBy?: string;
@@ -67,6 +70,7 @@ export class TakeoverJournal {
    * Returns the originals of a number: the journal's, if an earlier run recorded them and never
    * finished, else `current`, which is recorded first. Must run before the first write. `takenBy`
    * names the set taking the number over (none for one number): the entry is its own from here.
+   * `carrierFields`: the carrier's own values of the number, kept and recovered beside the webhooks.
    */
   async remember(
     carrier: string,
@@ -74,23 +78,29 @@ export class TakeoverJournal {
     current: WebhookSettings,
     holders: Partial<Record<WebhookField, string>> = {},
     takenBy?: string,
-  ): Promise<{ webhooks: WebhookSettings; recovered: boolean; isolated: Isolation[] }> {
-    if (!this.dir) return { webhooks: current, recovered: false, isolated: [] };
+    carrierFields?: CarrierFields,
+  ): Promise<{
+    webhooks: WebhookSettings;
+    recovered: boolean;
+    isolated: Isolation[];
+    carrierFields?: CarrierFields;
+  }> {
+    const fields = carrierFields && { carrierFields };
+    if (!this.dir) return { webhooks: current, recovered: false, isolated: [], ...fields };
     const existing = await this.entry(carrier, phoneNumber);
     if (existing) {
-      if (existing.takenBy !== takenBy)
-        await this.write(
-          carrier,
-          phoneNumber,
-          existing.webhooks,
-          existing.isolated,
-          existing.holders,
-          takenBy,
-        );
-      return { webhooks: existing.webhooks, isolated: existing.isolated, recovered: true };
+      if (existing.takenBy !== takenBy) await this.write(carrier, phoneNumber, { ...existing, takenBy });
+      const kept = existing.carrierFields && { carrierFields: existing.carrierFields };
+      return { webhooks: existing.webhooks, isolated: existing.isolated, recovered: true, ...kept };
     }
-    await this.write(carrier, phoneNumber, current, [], holders, takenBy);
-    return { webhooks: current, recovered: false, isolated: [] };
+    await this.write(carrier, phoneNumber, {
+      webhooks: current,
+      isolated: [],
+      holders,
+      takenBy,
+      carrierFields,
+    });
+    return { webhooks: current, recovered: false, isolated: [], ...fields };
   }
 
   /**
@@ -110,14 +120,11 @@ export class TakeoverJournal {
     const byHolder = [...isolated, isolation].sort(
       (a, b) => Number(a.holds === "sms") - Number(b.holds === "sms"),
     );
-    await this.write(
-      carrier,
-      phoneNumber,
-      existing?.webhooks ?? webhooks,
-      byHolder,
-      existing?.holders,
-      existing?.takenBy,
-    );
+    await this.write(carrier, phoneNumber, {
+      ...existing,
+      webhooks: existing?.webhooks ?? webhooks,
+      isolated: byHolder,
+    });
   }
 
   /** The whole entry of a number: its original webhooks and the copies made for it. */
@@ -126,6 +133,7 @@ export class TakeoverJournal {
     return parsed
       ? {
           webhooks: parsed.webhooks as WebhookSettings,
+          ...(parsed.carrierFields !== undefined && { carrierFields: parsed.carrierFields }),
           isolated: parsed.isolated ?? [],
           holders: parsed.holders ?? {},
           ...(parsed.takenBy !== undefined && { takenBy: parsed.takenBy }),
@@ -136,14 +144,18 @@ export class TakeoverJournal {
   private async write(
     carrier: string,
     phoneNumber: string,
-    webhooks: WebhookSettings,
-    isolated: Isolation[],
-    holders: Partial<Record<WebhookField, string>> = {},
-    takenBy?: string,
+    {
+      webhooks,
+      isolated,
+      holders = {},
+      takenBy,
+      carrierFields,
+    }: Omit<JournalEntry, "holders"> & Partial<Pick<JournalEntry, "holders">>,
   ): Promise<void> {
     await mkdir(this.dir!, { recursive: true, mode: 0o700 });
     const path = this.path(carrier, phoneNumber);
     const entry: Entry = { phoneNumber, provider: carrier, recordedAt: new Date().toISOString(), webhooks };
+    if (carrierFields !== undefined) entry.carrierFields = carrierFields;
     if (isolated.length) entry.isolated = isolated;
     if (Object.keys(holders).length) entry.holders = holders;
     if (takenBy !== undefined) entry.takenBy = takenBy;

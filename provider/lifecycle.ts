@@ -7,12 +7,14 @@ import type * as pulumi from "@pulumi/pulumi";
 import {
   refuseOverridden,
   type Carrier,
+  type CarrierFields,
   type CarrierIds,
   type CarrierNumber,
   type CheckFailure,
   type Isolation,
   type NumberGroup,
   type NumberMove,
+  type Overrides,
   type WriteStep,
 } from "./carriers/carrier";
 import { CARRIER_ID_KEYS, CARRIER_NAMES, carrierDescriptor, listNames, type CarrierName } from "./carriers";
@@ -261,14 +263,18 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
     // Found as `takeOver` finds it (a takeover's options; `converge` asks the same of the state's).
     const { carrier, current } = await this.locate(args);
     const desired = managedSettings(args);
-    refuseIneffective(carrier, current, desired);
+    refuseIneffective(carrier, current, desired, args.switchHandlers);
     refuseUnclearable(carrier, current, desired, args.onDelete);
     // A value not known yet cannot be planned with (it would be claimed as a value of its own).
     const unknown = [...Object.values(desired), args.onShared, args.allowSharedUpdate].some(isUnknown);
     if (unknown || member.plan === false) return { carrier, current };
     // What takeOver and converge plan: the settings that differ, or every one (see `planned`).
     const all = planningAll(args) || member.planAll === true;
-    const changes = planned(current, desired, changesTowards(current.webhooks, desired), all);
+    const differing = {
+      ...switchedSettings(current, desired, args),
+      ...changesTowards(current.webhooks, desired),
+    };
+    const changes = planned(current, desired, differing, all);
     if (Object.keys(changes).length === 0) return { carrier, current };
     const mode = sharedMode(args);
     try {
@@ -276,6 +282,7 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
         allowSharedUpdate: mode === "update",
         isolate: mode === "isolate",
         group: member.group,
+        switchHandlers: args.switchHandlers,
       });
     } catch (error) {
       throw updateFailed(args.phoneNumber, carrier.name, error);
@@ -331,9 +338,12 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
   async takeOver(args: CheckedArgs, member: MemberOptions = {}): Promise<PhoneNumberWebhooksOutputs> {
     const { carrier, current } = await this.locate(args);
     const desired = managedSettings(args);
-    refuseIneffective(carrier, current, desired);
+    refuseIneffective(carrier, current, desired, args.switchHandlers);
     refuseUnclearable(carrier, current, desired, args.onDelete);
-    const differing = changesTowards(current.webhooks, desired);
+    const differing = {
+      ...switchedSettings(current, desired, args),
+      ...changesTowards(current.webhooks, desired),
+    };
     const changes = planned(current, desired, differing, planningAll(args));
     // Before the journal and the first write: a refused switch leaves no trace.
     const preflight = await this.preflight(carrier.name, current, differing, args, member.preflights);
@@ -351,6 +361,7 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
       before,
       holders,
       member.group?.label,
+      current.carrierFields,
     );
     let applied: Applied;
     try {
@@ -370,8 +381,15 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
         await journal.forget(carrier.name, args.phoneNumber);
       throw error;
     }
-    const { number, isolated } = await readBack(carrier, current, applied, previous.isolated);
+    const { number, isolated } = await readBack(
+      carrier,
+      current,
+      applied,
+      previous.isolated,
+      switchesRouting(current, args),
+    );
     const outs = buildOutputs(args, carrier.name, number, previous.webhooks, isolated, applied.notes);
+    keepCarrierFields(outs, previous.carrierFields);
     if (member.detected ?? args.provider === undefined) outs.providerDetected = true;
     if (preflight) outs.preflightResults = preflight;
     // From here the state holds previousWebhooks; a stale entry must not outlive the resource.
@@ -424,6 +442,7 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
       previous,
       unionOfIsolations(stored.isolated ?? [], journaled?.isolated ?? []),
     );
+    keepCarrierFields(outs, stored.previousCarrierFields);
     if (stored.providerDetected) outs.providerDetected = true;
     if (stored.preflightResults) outs.preflightResults = stored.preflightResults;
     // The state this read was given holds every copy the entry names: the entry can go. Else it
@@ -472,13 +491,16 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
       ? { ...UNSET_WEBHOOKS, ...(current.webhooksBeforeThisRun ?? current.webhooks), ...member.previous }
       : (olds.previousWebhooks ?? current.webhooks);
     const declared = managedSettings(args);
-    refuseIneffective(carrier, current, declared);
+    refuseIneffective(carrier, current, declared, args.switchHandlers);
     refuseUnclearable(carrier, current, declared, args.onDelete);
     // A setting no longer declared goes back to what the number had before.
     const desired = { ...declared };
     for (const field of WEBHOOK_FIELDS)
       if (olds[field] !== undefined && !(field in desired)) desired[field] = previous[field];
-    const differing = changesTowards(current.webhooks, desired);
+    const differing = {
+      ...switchedSettings(current, declared, args),
+      ...changesTowards(current.webhooks, desired),
+    };
     // A new onShared decides afresh where every setting lives (an object written in place with
     // consent is given back before the number is isolated, or refused): all of them are planned.
     const changes = planned(
@@ -504,8 +526,15 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
       previous,
       written: declaredBefore(olds),
     });
-    const { number, isolated } = await readBack(carrier, current, applied, isolatedBefore);
+    const { number, isolated } = await readBack(
+      carrier,
+      current,
+      applied,
+      isolatedBefore,
+      switchesRouting(current, args),
+    );
     const outs = buildOutputs(args, carrier.name, number, previous, isolated, applied.notes);
+    keepCarrierFields(outs, olds.previousCarrierFields);
     // The state holds the copies now: the journal's copy of them can go, unless a later run must
     // find them (made here, and the engine might die before writing the state).
     if (!applied.moves.length) await journal.forget(carrier.name, args.phoneNumber);
@@ -567,6 +596,8 @@ export class PhoneNumberWebhooksProvider implements pulumi.dynamic.ResourceProvi
       group: member.group,
       // "clear" empties what it can in place; the copies a number is kept on hold its previous ones.
       previous: mode === "clear" ? undefined : (member.previous ?? props.previousWebhooks),
+      // "clear" empties the webhooks only: what routes the number to them stays.
+      previousCarrierFields: mode === "clear" ? undefined : props.previousCarrierFields,
       written: declaredBefore(props),
     });
     await journal.forget(props.provider, props.phoneNumber);
@@ -932,13 +963,48 @@ function changesTowards(live: WebhookSettings, desired: WebhookChanges): Webhook
   return changes;
 }
 
-/** A declared setting that something else overrides would "succeed" and change nothing. */
-function refuseIneffective(carrier: Carrier, current: CarrierNumber, desired: WebhookChanges): void {
+/**
+ * A declared setting that something else overrides would "succeed" and change nothing. An override
+ * the write itself ends (`switchable`) is not refused when the resource consents (`switchHandlers`).
+ */
+function refuseIneffective(
+  carrier: Carrier,
+  current: CarrierNumber,
+  desired: WebhookChanges,
+  switchHandlers: boolean | undefined,
+): void {
   try {
-    refuseOverridden(current.phoneNumber, desired, current.overrides ?? {});
+    refuseOverridden(current.phoneNumber, desired, overridesInEffect(current, switchHandlers));
   } catch (error) {
     throw updateFailed(current.phoneNumber, carrier.name, error);
   }
+}
+
+/** The overrides a write leaves in place: all, but those it switches with consent. */
+function overridesInEffect(current: CarrierNumber, switchHandlers: boolean | undefined): Overrides {
+  const overrides = Object.entries(current.overrides ?? {});
+  return Object.fromEntries(overrides.filter(([, o]) => !(switchHandlers === true && o.switchable)));
+}
+
+/**
+ * Declared settings a consented switch makes effective (`switchHandlers`, a `switchable` override):
+ * written even where the number has the value already, since it does not answer with it until then.
+ */
+function switchedSettings(
+  current: CarrierNumber,
+  desired: WebhookChanges,
+  args: Pick<CheckedArgs, "switchHandlers">,
+): WebhookChanges {
+  if (args.switchHandlers !== true) return {};
+  const switched = Object.entries(desired).filter(
+    ([field, value]) => value != null && current.overrides?.[field as WebhookField]?.switchable,
+  );
+  return Object.fromEntries(switched);
+}
+
+/** The writes may switch what routes the number (a consented, `switchable` override): it is read again. */
+function switchesRouting(current: CarrierNumber, args: Pick<CheckedArgs, "switchHandlers">): boolean {
+  return args.switchHandlers === true && Object.values(current.overrides ?? {}).some((o) => o.switchable);
 }
 
 /** `onDelete: "clear"` must be possible before the number is taken over, not discovered at destroy. */
@@ -962,11 +1028,13 @@ function refuseUnclearable(
 interface ApplyOptions extends Pick<CheckedArgs, "phoneNumber" | "allowSharedUpdate" | "onShared"> {
   restoring?: boolean;
   previous?: Partial<WebhookSettings>;
+  previousCarrierFields?: CarrierFields;
   written?: WebhookChanges;
   /** The copies this resource made before (state, journal). */
   isolated?: Isolation[];
   onCopyMade?: (isolation: Isolation) => Promise<void>;
   group?: NumberGroup;
+  switchHandlers?: boolean;
 }
 
 /** What `applyChanges` did: the webhooks as written, the number's moves, and notes for `message`. */
@@ -1000,7 +1068,9 @@ async function applyChanges(
       onCopyMade: args.onCopyMade,
       group: args.group,
       previous: args.previous,
+      previousCarrierFields: args.previousCarrierFields,
       written: args.written,
+      switchHandlers: args.switchHandlers,
     });
   } catch (error) {
     throw updateFailed(args.phoneNumber, carrier.name, error);
@@ -1047,16 +1117,25 @@ async function applyChanges(
 /**
  * The number after the writes. When it moved between objects, the carrier describes it again (its
  * new identifiers and neighbours; Telnyx answers from what the moves answered, without a call);
- * the copies it is on now are the ones this resource holds.
+ * the copies it is on now are the ones this resource holds. When the writes `switched` what routes
+ * it, the carrier describes it again with its routing (from what the write answered).
  */
 async function readBack(
   carrier: Carrier,
   current: CarrierNumber,
   applied: Applied,
   isolatedBefore: Isolation[],
+  switched = false,
 ): Promise<{ number: CarrierNumber; isolated: Isolation[] }> {
   let number: CarrierNumber = { ...current, webhooks: applied.webhooks };
-  if (applied.moves.length) {
+  if (switched) {
+    const found = await carrier.find(current.phoneNumber, {
+      account: current.ids.accountSid ?? undefined,
+      routing: true,
+    });
+    if (!found) throw new WebhookError(notFoundMessage(current.phoneNumber, [carrier.name]), "not-found");
+    number = found;
+  } else if (applied.moves.length) {
     const found = await carrier.find(current.phoneNumber, { account: current.ids.accountSid ?? undefined });
     if (!found) throw new WebhookError(notFoundMessage(current.phoneNumber, [carrier.name]), "not-found");
     // A move changes which objects hold the webhooks (Telnyx), not what overrides them (Twilio).
@@ -1130,6 +1209,14 @@ function buildOutputs(
   if (isolated.length) outs.isolated = isolated;
   for (const key of CARRIER_ID_KEYS) if (current.ids[key] !== undefined) outs[key] = current.ids[key];
   return outs;
+}
+
+/**
+ * The carrier's own previous values, recorded when the number was taken over, stay in the outputs
+ * as they were (none for a carrier that keeps none: its state looks as it always did).
+ */
+function keepCarrierFields(outs: PhoneNumberWebhooksOutputs, fields: CarrierFields | undefined): void {
+  if (fields !== undefined) outs.previousCarrierFields = { ...fields };
 }
 
 /** What the state says was isolated, for `message`: the same words however many runs it took. */

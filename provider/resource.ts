@@ -37,7 +37,7 @@ const providerForState = INSTALLED ? hostedProvider : providerShim;
 const setProviderForState = INSTALLED ? hostedSetProvider : setProviderShim;
 
 /** Outputs that may hold webhook URLs the carrier already had, which can embed passwords. */
-const ALWAYS_SECRET_OUTPUTS: OutputName[] = ["webhooks", "previousWebhooks"];
+const ALWAYS_SECRET_OUTPUTS: OutputName[] = ["webhooks", "previousWebhooks", "previousCarrierFields"];
 
 /** Every output as a property of the resource, typed from the output schema. */
 type OutputProperties = {

@@ -133,6 +133,13 @@ export const ARGUMENT_SCHEMAS = {
    * `phoneWebhooks:preflight`, else off. A deployment option: changing it alone changes nothing.
    */
   preflight: z.boolean({ error: "preflight must be true or false" }),
+  /**
+   * SignalWire: a number whose calls or messages go to another handler (a Relay application, a
+   * LaML application, an AI agent, …) would ignore a declared URL, so it is refused; `true` switches
+   * that handler to LaML webhooks instead, and destroy switches it back. Like `preflight`, it says
+   * how a change is made, not what the number holds: changing it alone changes nothing.
+   */
+  switchHandlers: z.boolean({ error: "switchHandlers must be true or false" }),
 };
 
 export type ArgumentName = keyof typeof ARGUMENT_SCHEMAS;
@@ -169,9 +176,10 @@ export type PreflightOutcome = z.output<typeof preflightOutcomeSchema>;
 
 /**
  * What the resource stores: the managed settings as last applied, the live ones, and the originals.
- * `preflight` is not stored: it says how a change is applied, not what the number holds.
+ * `preflight` and `switchHandlers` are not stored: they say how a change is applied, not what the
+ * number holds.
  */
-const outputSchema = ARGS_SCHEMA.omit({ preflight: true }).extend({
+const outputSchema = ARGS_SCHEMA.omit({ preflight: true, switchHandlers: true }).extend({
   provider: z.enum(CARRIER_NAMES),
   /** True when `provider` was not declared and the carrier was found by looking the number up. */
   providerDetected: z.boolean().optional(),
@@ -183,6 +191,12 @@ const outputSchema = ARGS_SCHEMA.omit({ preflight: true }).extend({
   webhooks: webhookSettingsSchema,
   /** What the number had before this resource took it over: restored on delete. */
   previousWebhooks: webhookSettingsSchema,
+  /**
+   * The carrier's own previous values of the number beyond its webhooks (`CarrierFields`:
+   * SignalWire's handlers and their resources), restored on delete. Only for a carrier that keeps
+   * some: other carriers' states have none.
+   */
+  previousCarrierFields: z.record(z.string(), z.string().nullable()).optional(),
   /** Other numbers whose webhooks live on the same carrier objects (Telnyx). */
   sharedWith: z.array(z.string()),
   /** The preflight of the URLs the last create or update switched the number to (no URL stored). */

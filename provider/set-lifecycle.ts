@@ -397,6 +397,7 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
         webhooks: {},
         previous: Object.fromEntries(managed.map((field) => [field, entry.webhooks[field]])),
       };
+      if (entry.carrierFields) record.previousCarrierFields = entry.carrierFields;
       // The copies the entry names need no record: restoreNumber reads them from the journal.
       if (!setCarrier(olds)) record.provider = provider;
       notes.push(
@@ -695,6 +696,7 @@ function compactMember(
     const value = outs[key];
     if (typeof value === "string") member.ids[key] = value;
   }
+  if (outs.previousCarrierFields) member.previousCarrierFields = outs.previousCarrierFields;
   if (outs.isolated?.length) member.isolated = outs.isolated;
   if (outs.overriddenBy) member.overriddenBy = outs.overriddenBy;
   return member;
@@ -737,6 +739,7 @@ function memberOutputs(
     if (args[name] !== undefined) Object.assign(outs, { [name]: args[name] });
   if (member.onShared) outs.onShared = member.onShared;
   if (member.provider) outs.providerDetected = true;
+  if (member.previousCarrierFields) outs.previousCarrierFields = member.previousCarrierFields;
   if (member.isolated) outs.isolated = member.isolated;
   if (member.overriddenBy) outs.overriddenBy = member.overriddenBy;
   return outs;
@@ -794,7 +797,7 @@ function actedOn(
   const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
   const stored = olds as Partial<CheckedSetArgs>;
   const compared = SHARED_ARG_NAMES.filter(
-    (name) => !["preflight", "onDelete", "onShared", "allowSharedUpdate"].includes(name),
+    (name) => !["preflight", "switchHandlers", "onDelete", "onShared", "allowSharedUpdate"].includes(name),
   );
   if (
     !compared.every((name) => same(olds[name], args[name])) ||

@@ -28,6 +28,7 @@ export const SHARED_ARG_NAMES = [
   "allowSharedUpdate",
   "onShared",
   "preflight",
+  "switchHandlers",
 ] as const satisfies readonly ArgumentName[];
 
 /**
@@ -88,6 +89,8 @@ export const memberStateSchema = z.object({
   webhooks: z.object(recordOf(WEBHOOK_FIELDS, () => z.string().nullable().optional())),
   /** The values before the set took the number over: restored when it leaves. */
   previous: z.object(recordOf(WEBHOOK_FIELDS, () => z.string().nullable().optional())),
+  /** The carrier's own values before the set took the number over (`CarrierFields`): restored too. */
+  previousCarrierFields: z.record(z.string(), z.string().nullable()).optional(),
   /** Telnyx, `onShared: "isolate"`: the set's copies the member is on. */
   isolated: z.array(isolationSchema).optional(),
   /** Settings something else overrides (a Twilio application, trunk or Messaging Service). */

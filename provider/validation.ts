@@ -127,6 +127,14 @@ export function carrierRules(
       property: "accountSid",
       reason: `accountSid is not supported for ${carrier.name}: it names the ${subaccountNames()} that owns a number`,
     });
+  // An argument another carrier owns says something this carrier cannot do.
+  for (const other of CARRIERS)
+    for (const name of other.ownArguments ?? [])
+      if (other !== carrier && names.includes(name as ArgumentName) && given(name))
+        failures.push({
+          property: `${prefix}${name}`,
+          reason: prefixed(prefix, `${name} is for ${other.name} numbers only, not ${carrier.name}`),
+        });
   if (carrier.checkArgs) {
     const known = Object.fromEntries(names.filter(given).map((name) => [name, news[name]]));
     for (const failure of carrier.checkArgs(known))

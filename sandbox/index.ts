@@ -150,5 +150,14 @@ export type {
 export type { TelnyxPhoneNumber, TelnyxNumberSeed, TelnyxKind } from "./carriers/telnyx/state";
 export { DEFAULT_TWILIO_ACCOUNT_SID, DEFAULT_TWILIO_AUTH_TOKEN } from "./carriers/twilio/defaults";
 export { DEFAULT_TELNYX_API_KEY } from "./carriers/telnyx/defaults";
+export type {
+  SignalWirePhoneNumber,
+  SignalWireNumberSeed,
+  StoredSignalWireNumber,
+} from "./carriers/signalwire/state";
+export {
+  DEFAULT_PROJECT_ID as DEFAULT_SIGNALWIRE_PROJECT_ID,
+  DEFAULT_API_TOKEN as DEFAULT_SIGNALWIRE_API_TOKEN,
+} from "./carriers/signalwire/state";
 /** The Twilio SDK has no base-URL option: pass `new BaseUrlRequestClient(sandbox.twilioBaseUrl)` as `httpClient`. */
 export { BaseUrlRequestClient } from "../provider/carriers/twilio-request-client";

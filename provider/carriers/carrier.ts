@@ -13,6 +13,14 @@ import type { WebhookChanges, WebhookField, WebhookSettings } from "../webhooks"
 /** A carrier's identifiers of a number and of the objects its webhooks live on; `null` where unset. */
 export type CarrierIds = { readonly [key: string]: string | null };
 
+/**
+ * What a carrier keeps of a number beyond its webhooks so that it can give it back exactly
+ * (SignalWire: the call and message handlers and the resources they name), by the carrier's own
+ * field names. The lifecycle never reads it: it records what `find` gave, beside the previous
+ * webhooks in the state and the journal, and hands it back to `planWrites` when restoring.
+ */
+export type CarrierFields = Readonly<Record<string, string | null>>;
+
 /** A number as its carrier holds it now. */
 export interface CarrierNumber<Ids extends CarrierIds = CarrierIds> {
   phoneNumber: string;
@@ -30,6 +38,8 @@ export interface CarrierNumber<Ids extends CarrierIds = CarrierIds> {
    * messages (a Twilio application, SIP trunk or Messaging Service). Known when found with `routing`.
    */
   overrides?: Overrides;
+  /** The number's `CarrierFields` now, from a carrier that keeps some. */
+  carrierFields?: CarrierFields;
 }
 
 /** What makes a setting of the number ineffective. */
@@ -42,6 +52,11 @@ export interface Override {
   remedy: string;
   /** What answers instead, where the carrier says (the service's URL): shown as the live value. */
   effective: string | null;
+  /**
+   * The write itself can end this override when the resource consents (`switchHandlers: true`):
+   * it switches the number to its own settings, and restoring switches it back (SignalWire).
+   */
+  switchable?: boolean;
 }
 export type Overrides = Partial<Record<WebhookField, Override>>;
 
@@ -124,6 +139,10 @@ export interface WriteOptions {
   previous?: Partial<WebhookSettings>;
   /** The values this resource declared before (and wrote), to tell its writes from another's. */
   written?: WebhookChanges;
+  /** The resource consents to ending the number's `switchable` overrides (`switchHandlers`). */
+  switchHandlers?: boolean;
+  /** Restoring: the `CarrierFields` recorded when the number was taken over, to give back too. */
+  previousCarrierFields?: CarrierFields;
 }
 
 /**
@@ -345,6 +364,11 @@ export interface CarrierDescriptor<
    * when none are given; throws a `WebhookError` when they are incomplete or malformed.
    */
   loadSettings(values: Readonly<Record<SettingKey, string | undefined>>): Settings | undefined;
+  /**
+   * Arguments only this carrier takes (`switchHandlers`): declared for another carrier, they are
+   * refused, naming this one.
+   */
+  readonly ownArguments?: readonly string[];
   /** The test event preflight sends a URL before the number is switched to it. */
   preflightEvent(options: PreflightEventOptions): PreflightEvent;
   /** Rules for arguments declared for this carrier, on the values known at `check`. */

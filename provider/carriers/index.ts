@@ -5,10 +5,11 @@
  */
 import { z } from "zod";
 import type { CarrierDescriptor } from "./carrier";
+import { signalwireCarrier } from "./signalwire";
 import { telnyxCarrier } from "./telnyx";
 import { twilioCarrier } from "./twilio";
 
-const DESCRIPTORS = [twilioCarrier, telnyxCarrier] as const;
+const DESCRIPTORS = [twilioCarrier, telnyxCarrier, signalwireCarrier] as const;
 
 export type CarrierName = (typeof DESCRIPTORS)[number]["name"];
 /** Every identifier some carrier reports, as an output of the same name. */

@@ -3,10 +3,11 @@
  * `state()`, of the credentials and of `sandbox.control`'s carrier methods follow from here.
  */
 import type { CarrierTypes, Release as ReleaseOf, SandboxCarrier } from "./carrier";
+import { signalwireSandbox } from "./signalwire";
 import { telnyxSandbox } from "./telnyx";
 import { twilioSandbox } from "./twilio";
 
-export const SANDBOX_CARRIERS = [twilioSandbox, telnyxSandbox] as const;
+export const SANDBOX_CARRIERS = [twilioSandbox, telnyxSandbox, signalwireSandbox] as const;
 
 type Registered = (typeof SANDBOX_CARRIERS)[number];
 type TypesOf<C> = C extends SandboxCarrier<string, infer T extends CarrierTypes> ? T : never;

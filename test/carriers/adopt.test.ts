@@ -254,7 +254,7 @@ describe("adopt", () => {
     const quick = await adopt([], { now: () => 0 });
     // What it said before progress existed: the listings, warnings, and the summary.
     for (const line of quick.err.split("\n"))
-      expect(line).toMatch(/^(twilio|telnyx): listing the numbers…$|^warning: |^adopt: /);
+      expect(line).toMatch(/^(twilio|telnyx|signalwire): listing the numbers…$|^warning: |^adopt: /);
   });
 });
 
@@ -279,7 +279,7 @@ describe("adopt's flags", () => {
 
   it("refuses bad flags with the usage, and names the missing credentials", async () => {
     expect((await adopt(["--provider", "sinch"])).err).toMatch(
-      /--provider must be twilio or telnyx\n\nusage:/,
+      /--provider must be twilio or telnyx or signalwire\n\nusage:/,
     );
     expect((await adopt(["--select", "tag"])).err).toMatch(/--select takes key=value/);
     expect((await adopt(["--select", "tag=a", "--select", "friendlyNamePrefix=b"])).err).toMatch(

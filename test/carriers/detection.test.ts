@@ -28,7 +28,7 @@ describe("provider detection", () => {
   it("says a number in neither account is not found, in the seed's words", async () => {
     await expect(
       h.provider().create({ phoneNumber: "+14155559999", voiceUrl: "https://x.example.com/v" }),
-    ).rejects.toThrow("Phone number +14155559999 not found in twilio or telnyx account");
+    ).rejects.toThrow("Phone number +14155559999 not found in twilio or telnyx or signalwire account");
   });
 
   it("says which carrier was not searched when only one has credentials", async () => {
@@ -37,7 +37,7 @@ describe("provider detection", () => {
         .provider({ TELNYX_API_KEY: undefined })
         .create({ phoneNumber: "+13125550202", voiceUrl: "https://x.example.com/v" }),
     ).rejects.toThrow(
-      "Phone number +13125550202 not found in twilio or telnyx account (telnyx not searched: no credentials)",
+      "Phone number +13125550202 not found in twilio or telnyx or signalwire account (telnyx not searched: no credentials)",
     );
   });
 

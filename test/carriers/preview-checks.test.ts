@@ -45,10 +45,13 @@ async function refusedBoth(provider: PhoneNumberWebhooksProvider, args: Record<s
 }
 
 describe("check reports what up would refuse, in up's words, and writes nothing", () => {
-  it("a number in no account, its carrier to detect: both accounts searched", async () => {
+  it("a number in no account, its carrier to detect: every account searched", async () => {
     const detected = await refusedBoth(h.provider(), { phoneNumber: MISSING, voiceUrl: VOICE });
     expect(detected.failures).toEqual([
-      { property: "phoneNumber", reason: `Phone number ${MISSING} not found in twilio or telnyx account` },
+      {
+        property: "phoneNumber",
+        reason: `Phone number ${MISSING} not found in twilio or telnyx or signalwire account`,
+      },
     ]);
     expect(detected.error.message).toBe(detected.failures[0]!.reason);
   });
@@ -164,6 +167,9 @@ describe("what check asks, and when", () => {
       TWILIO_ACCOUNT_SID: undefined,
       TWILIO_AUTH_TOKEN: undefined,
       TELNYX_API_KEY: undefined,
+      SIGNALWIRE_PROJECT_ID: undefined,
+      SIGNALWIRE_API_TOKEN: undefined,
+      SIGNALWIRE_SPACE_URL: undefined,
     });
     for (const phoneNumber of [PLAIN, MISSING, ALONE])
       expect(
@@ -325,6 +331,9 @@ describe("a set's check reports what up would refuse for its members", () => {
       TWILIO_ACCOUNT_SID: undefined,
       TWILIO_AUTH_TOKEN: undefined,
       TELNYX_API_KEY: undefined,
+      SIGNALWIRE_PROJECT_ID: undefined,
+      SIGNALWIRE_API_TOKEN: undefined,
+      SIGNALWIRE_SPACE_URL: undefined,
     });
     const provider = new PhoneNumberWebhooksSetProvider(numbers);
     const { inputs, failures } = await setCheck(provider, undefined, {

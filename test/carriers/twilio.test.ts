@@ -43,6 +43,8 @@ describe("Twilio lifecycle", () => {
     expect(outs.webhooks).toMatchObject({ voiceUrl: VOICE, smsUrl: SMS });
     expect(outs.accountSid).toBe(before.account_sid);
     expect(outs.phoneNumberSid).toBe(before.sid);
+    // A carrier that keeps no fields of its own: the state looks as it always did.
+    expect(outs).not.toHaveProperty("previousCarrierFields");
     expect(live(PLAIN)).toMatchObject({ voice_url: VOICE, sms_url: SMS });
     // Settings not declared are left alone.
     expect(live(PLAIN).voice_fallback_url).toBe(before.voice_fallback_url);

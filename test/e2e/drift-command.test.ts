@@ -146,7 +146,9 @@ describe.skipIf(!binDir)("the drift command", () => {
     f.sandbox.control.deleteNumber("telnyx", "+13125550202");
     const preview = await f.preview(STACK);
     expect(preview.code).not.toBe(0);
-    expect(preview.stdout).toMatch(/Phone number \+13125550202 not found in twilio or telnyx account/);
+    expect(preview.stdout).toMatch(
+      /Phone number \+13125550202 not found in twilio or telnyx or signalwire account/,
+    );
     const r = await run("--cwd", f.project.dir);
     expect(r.code, r.stderr).toBe(2);
     expect(r.report.drift).toEqual([

@@ -73,13 +73,15 @@ import type { CaseResult as ReportedResult } from "../../scripts/report-reliabil
 import type { CheckedArgs } from "../../provider/schema";
 import { isVoiceField, type WebhookField, type WebhookSettings } from "../../provider/webhooks";
 import type { FaultSpec, RequestLogEntry, SandboxSeed } from "../../sandbox";
+import { signalwireFaultResponse } from "../../sandbox/carriers/signalwire/api";
+import { DEFAULT_API_TOKEN, DEFAULT_PROJECT_ID } from "../../sandbox/carriers/signalwire/state";
 import { telnyxFaultResponse } from "../../sandbox/carriers/telnyx/api";
 import { twilioFaultResponse } from "../../sandbox/carriers/twilio/common";
 import { demoSeed, startHarness, type CarrierHarness } from "../support/sandbox";
 
 // -- the dimensions -------------------------------------------------------------------------------
 
-export type CarrierName = "twilio" | "telnyx";
+export type CarrierName = "twilio" | "telnyx" | "signalwire";
 export type StepName = "create" | "read" | "update" | "delete";
 export type Variant = "transient" | "persistent" | "outage";
 
@@ -109,6 +111,8 @@ export interface Target {
 
 const SUBACCOUNT = "AC1a2b3c4d5e6f708192a3b4c5d6e7f8a1";
 const SUBACCOUNT_NUMBER = "+13105550111";
+const SIGNALWIRE_NUMBER = "+16505550100";
+const SIGNALWIRE_RELAY_NUMBER = "+16505550101";
 
 /**
  * The demo seed, plus what makes every Twilio read happen: in the main account and in a
@@ -137,6 +141,24 @@ export function matrixSeed(): SandboxSeed {
       messaging_services: [campaigns("+13105550198")],
     },
   ];
+  seed.signalwire = {
+    phone_numbers: [
+      {
+        number: SIGNALWIRE_NUMBER,
+        name: "main",
+        call_request_url: "https://legacy.example.com/signalwire/voice",
+        message_request_url: "https://legacy.example.com/signalwire/sms",
+      },
+      {
+        number: SIGNALWIRE_RELAY_NUMBER,
+        name: "desk",
+        call_handler: "relay_application",
+        call_relay_application: "front-desk",
+        // Left from before the Relay application: the number keeps it, and does not answer with it.
+        call_request_url: "https://legacy.example.com/signalwire/desk/voice",
+      },
+    ],
+  };
   return seed;
 }
 
@@ -194,6 +216,25 @@ export const TARGETS: readonly Target[] = [
       voiceUrl: VOICE,
       smsUrl: SMS,
       onShared: "isolate",
+    },
+  },
+  {
+    key: "signalwire",
+    carrier: "signalwire",
+    phoneNumber: SIGNALWIRE_NUMBER,
+    description: `SignalWire ${SIGNALWIRE_NUMBER} (LaML webhooks on the number: one PUT)`,
+    args: { phoneNumber: SIGNALWIRE_NUMBER, provider: "signalwire", voiceUrl: VOICE, smsUrl: SMS },
+  },
+  {
+    key: "signalwire-switch",
+    carrier: "signalwire",
+    phoneNumber: SIGNALWIRE_RELAY_NUMBER,
+    description: `SignalWire ${SIGNALWIRE_RELAY_NUMBER} routed by a Relay application, switchHandlers: true (the handler switched to LaML webhooks and given back, each in the PUT that writes the URLs)`,
+    args: {
+      phoneNumber: SIGNALWIRE_RELAY_NUMBER,
+      provider: "signalwire",
+      voiceUrl: VOICE,
+      switchHandlers: true,
     },
   },
 ];
@@ -311,8 +352,12 @@ export interface Fault {
 
 /** A 429 without Retry-After: the carrier's own 429 body and headers, minus Retry-After. */
 function bare429(carrier: CarrierName): FaultSpec {
-  const response =
-    carrier === "twilio" ? twilioFaultResponse(429, undefined) : telnyxFaultResponse(429, undefined);
+  const responses = {
+    twilio: twilioFaultResponse,
+    telnyx: telnyxFaultResponse,
+    signalwire: signalwireFaultResponse,
+  } as const;
+  const response = responses[carrier](429, undefined);
   return {
     kind: "body",
     status: 429,
@@ -554,6 +599,11 @@ export function callName(
   carrier: CarrierName,
   r: Pick<RequestLogEntry, "method" | "path" | "query">,
 ): string {
+  if (carrier === "signalwire") {
+    const id = /^\/api\/relay\/rest\/phone_numbers\/([^/]+)$/.exec(r.path)?.[1];
+    if (!id) return "list phone numbers";
+    return r.method === "PUT" ? `update phone number ${id}` : `get phone number ${id}`;
+  }
   if (carrier === "twilio") {
     if (r.method === "GET" && r.path.endsWith("/IncomingPhoneNumbers.json"))
       return "list IncomingPhoneNumbers";
@@ -752,6 +802,10 @@ const SECRETS = (() => {
     token,
     ...(seed.twilio?.api_keys ?? []).map((k) => k.secret ?? ""),
     seed.telnyx?.api_key ?? "",
+    seed.signalwire?.api_token ?? DEFAULT_API_TOKEN,
+    Buffer.from(
+      `${seed.signalwire?.project_id ?? DEFAULT_PROJECT_ID}:${seed.signalwire?.api_token ?? DEFAULT_API_TOKEN}`,
+    ).toString("base64"),
     ...(seed.twilio?.subaccounts ?? []).map((a) => a.auth_token ?? ""),
     Buffer.from(`${sid}:${token}`).toString("base64"),
     "Bearer ",
@@ -782,7 +836,11 @@ function differences(a: unknown, b: unknown, max = 4, path = ""): string[] {
   return [`${path || "value"}: ${show(a)} instead of ${show(b)}`];
 }
 
-const CARRIER_WORD: Record<CarrierName, string> = { twilio: "Twilio", telnyx: "Telnyx" };
+const CARRIER_WORD: Record<CarrierName, string> = {
+  twilio: "Twilio",
+  telnyx: "Telnyx",
+  signalwire: "SignalWire",
+};
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** The message a rejected step must give: which call failed, how, and in whose words. */

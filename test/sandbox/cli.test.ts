@@ -29,7 +29,7 @@ describe("phone-webhooks-sandbox (in process)", () => {
     running = await main(["--port", "0", "--seed", DEMO_SEED_FILE, "--validate-twilio"], o.io);
     expect(o.out).toHaveLength(1);
     const line = JSON.parse(o.out[0]!) as Record<string, string>;
-    expect(Object.keys(line)).toEqual(["url", "twilioBaseUrl", "telnyxBaseUrl"]);
+    expect(Object.keys(line)).toEqual(["url", "twilioBaseUrl", "telnyxBaseUrl", "signalwireBaseUrl"]);
     expect(line["telnyxBaseUrl"]).toBe(`${line["url"]}/v2`);
     expect(line["twilioBaseUrl"]).toBe(line["url"]);
     expect(await twilioClient(running!).list({ phoneNumber: "+14155550100" })).toHaveLength(1);

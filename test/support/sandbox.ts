@@ -8,6 +8,7 @@ import {
   providerEnvironment,
   startSandbox,
   type Sandbox,
+  type SandboxOptions,
   type SandboxSeed,
 } from "../../sandbox";
 import { telnyxOpenApiDocument } from "../../sandbox/carriers/telnyx/openapi";
@@ -47,10 +48,14 @@ export interface CarrierHarness {
   close(): Promise<void>;
 }
 
-export async function startHarness(seed: SandboxSeed = demoSeed()): Promise<CarrierHarness> {
+/** `options`: more of the sandbox's (another carrier's validation). */
+export async function startHarness(
+  seed: SandboxSeed = demoSeed(),
+  options: Omit<SandboxOptions, "port" | "seed"> = {},
+): Promise<CarrierHarness> {
   // Every request checked against the carriers' OpenAPI documents (Telnyx's when it is there).
   const validateTelnyx = telnyxOpenApiDocument() !== undefined;
-  const sandbox = await startSandbox({ port: 0, seed, validateTwilio: true, validateTelnyx });
+  const sandbox = await startSandbox({ port: 0, seed, validateTwilio: true, validateTelnyx, ...options });
   const journalDir = mkdtempSync(join(tmpdir(), "phone-webhooks-journal-"));
   const env: Record<string, string> = {
     PHONE_WEBHOOKS_JOURNAL_DIR: journalDir,

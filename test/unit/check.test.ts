@@ -43,7 +43,10 @@ describe("check", () => {
 
   it("rejects an unknown provider", () => {
     expect(failuresOf({ ...valid, provider: "vonage" })).toEqual([
-      { property: "provider", reason: 'Invalid provider value "vonage": must be "twilio" or "telnyx"' },
+      {
+        property: "provider",
+        reason: 'Invalid provider value "vonage": must be "twilio", "telnyx" or "signalwire"',
+      },
     ]);
   });
 

@@ -66,6 +66,24 @@ describe("TakeoverJournal", () => {
     expect(await afterCrash.read(TELNYX, NUMBER)).toEqual(ORIGINAL);
   });
 
+  it("keeps a carrier's own previous values beside the webhooks, and recovers them after a crash", async () => {
+    const HANDLER = { call_handler: "relay_application", call_relay_application: "front-desk" };
+    await new TakeoverJournal(dir).remember("signalwire", NUMBER, ORIGINAL, {}, undefined, HANDLER);
+    const afterCrash = new TakeoverJournal(dir);
+    // The half-written number now answers laml_webhooks: the recorded handler wins.
+    const switched = { call_handler: "laml_webhooks", call_relay_application: null };
+    expect(await afterCrash.remember("signalwire", NUMBER, HALF_WRITTEN, {}, undefined, switched)).toEqual({
+      webhooks: ORIGINAL,
+      recovered: true,
+      isolated: [],
+      carrierFields: HANDLER,
+    });
+    expect((await afterCrash.entry("signalwire", NUMBER))?.carrierFields).toEqual(HANDLER);
+    // A carrier that keeps none writes no such key: its entries look as they always did.
+    await afterCrash.remember(TWILIO, NUMBER, ORIGINAL);
+    expect(Object.keys((await afterCrash.entry(TWILIO, NUMBER))!)).not.toContain("carrierFields");
+  });
+
   it("forget drops the entry: the next remember records afresh", async () => {
     const journal = new TakeoverJournal(dir);
     await journal.remember(TWILIO, NUMBER, ORIGINAL);

@@ -11,7 +11,7 @@ const README = readFileSync(join(__dirname, "..", "..", "README.md"), "utf8");
 describe("the carrier registry", () => {
   it("names every carrier once, and the provider argument accepts exactly those names", () => {
     expect(new Set(CARRIER_NAMES).size).toBe(CARRIERS.length);
-    expect(CARRIER_NAMES).toEqual(expect.arrayContaining(["twilio", "telnyx"]));
+    expect(CARRIER_NAMES).toEqual(expect.arrayContaining(["twilio", "telnyx", "signalwire"]));
     for (const name of CARRIER_NAMES) expect(ARGUMENT_SCHEMAS.provider.safeParse(name).success).toBe(true);
     const refused = ARGUMENT_SCHEMAS.provider.safeParse("vonage");
     expect(refused.success).toBe(false);

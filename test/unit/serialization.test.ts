@@ -97,7 +97,7 @@ describe("the resource under the Pulumi runtime", () => {
     for (const name of OUTPUT_NAMES) expect(pulumi.Output.isInstance(resource[name]), name).toBe(true);
     // Carrier identifiers are declared too, typed from their carrier's descriptor.
     expectTypeOf(resource.trunkSid).toEqualTypeOf<pulumi.Output<string | null | undefined>>();
-    expectTypeOf(resource.provider).toEqualTypeOf<pulumi.Output<"twilio" | "telnyx">>();
+    expectTypeOf(resource.provider).toEqualTypeOf<pulumi.Output<"twilio" | "telnyx" | "signalwire">>();
   });
 
   it("makes a webhook URL with a password a secret input", async () => {
