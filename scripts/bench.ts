@@ -1,6 +1,6 @@
 /**
  * `npm run bench` (issues 6 and 11): the real Pulumi engine against the local carrier sandbox with
- * injected latency, for N numbers split across Twilio and Telnyx (Telnyx numbers grouped ~10 per
+ * injected latency, for N numbers split across Twilio, Telnyx and SignalWire (`--carriers`; Telnyx numbers grouped ~10 per
  * application and messaging profile). Per N and variant: a preview of the creates, up from
  * scratch, `preview --refresh --expect-no-changes`, a preview and an up with 10% of the URLs
  * changed, destroy. Per phase: wall time, the
@@ -12,7 +12,8 @@
  * file, the 10% change as per-member overrides).
  *
  *   npx tsx scripts/bench.ts [--sizes 100,1000,10000] [--latency 80] [--group-size 10]
- *     [--set-concurrency 16] [--variants per-number,set]
+ *     [--set-concurrency 16] [--variants per-number,set] [--carriers twilio,telnyx,signalwire]
+ *     [--large-latency 20]
  *
  * `npm run bench` builds first; each project gets its own copy of the built package (see
  * `installPackage`), so a later build cannot change a run midway. Raw numbers go to
@@ -57,7 +58,8 @@ for (const { name, ...args } of sets) new PhoneNumberWebhooksSet(name, args);
 // No `refresh: always`: only phase 2 refreshes, so each phase measures one thing.
 const PULUMI_YAML = "name: bench\nruntime: nodejs\nmain: index.js\n";
 
-type Carrier = "twilio" | "telnyx";
+type Carrier = "twilio" | "telnyx" | "signalwire";
+const CARRIERS: readonly Carrier[] = ["twilio", "telnyx", "signalwire"];
 interface Declared {
   name: string;
   phoneNumber: string;
@@ -134,8 +136,8 @@ interface PhaseResult {
   outputTail?: string;
 }
 
-const PAGE_MAX: Record<Carrier, number> = { twilio: 1000, telnyx: 250 };
-const PAGE_DEFAULT: Record<Carrier, number> = { twilio: 50, telnyx: 20 };
+const PAGE_MAX: Record<Carrier, number> = { twilio: 1000, telnyx: 250, signalwire: 1000 };
+const PAGE_DEFAULT: Record<Carrier, number> = { twilio: 50, telnyx: 20, signalwire: 50 };
 const LIST_ENDPOINT = /IncomingPhoneNumbers\.json$|\/phone_numbers(\/messaging)?$/;
 const UP = ["up", "--yes", "--skip-preview"];
 /**
@@ -160,7 +162,7 @@ const pad = (i: number) => String(i).padStart(4, "0");
  * The i-th bench number of an area code: exchange 555 first (the numbers the bench always used),
  * then 556, 557, …, 9,999 numbers each, so that none is +1…5559999 (the campaigns number).
  */
-const benchNumber = (areaCode: "415" | "312", i: number) =>
+const benchNumber = (areaCode: "415" | "312" | "646", i: number) =>
   `+1${areaCode}${555 + Math.floor(i / 9999)}${pad(i % 9999)}`;
 /** Sizes from here run at `--large-latency`: at 80 ms the floors of 100,000 numbers alone are minutes. */
 const LARGE_N = 50_000;
@@ -172,13 +174,20 @@ const run = (file: string, args: string[], timeout: number) =>
   );
 
 /**
- * N/2 Twilio numbers with their own URLs (every 10th in a Messaging Service that defers to the
- * number, and one more, not declared, in one that does not); N/2 Telnyx numbers, `groupSize` per
+ * N split among the carriers: Twilio numbers with their own URLs (every 10th in a Messaging Service
+ * that defers to the number, and one more, not declared, in one that does not); SignalWire numbers
+ * with their own URLs (LaML webhooks); Telnyx numbers, `groupSize` per
  * application and profile.
  */
-function workload(n: number, groupSize: number) {
-  const nTwilio = Math.ceil(n / 2);
-  const nTelnyx = n - nTwilio;
+function workload(n: number, groupSize: number, carriers: readonly Carrier[]) {
+  // N split evenly among the carriers benched (the first ones take the remainder).
+  const share = (carrier: Carrier) => {
+    const at = carriers.indexOf(carrier);
+    return at < 0 ? 0 : Math.floor(n / carriers.length) + (at < n % carriers.length ? 1 : 0);
+  };
+  const nTwilio = share("twilio");
+  const nTelnyx = share("telnyx");
+  const nSignalwire = share("signalwire");
   const groups = Math.ceil(nTelnyx / groupSize);
   const legacy = (what: string) => `https://legacy.example.com/${what}`;
   const seed: SandboxSeed = {
@@ -225,6 +234,16 @@ function workload(n: number, groupSize: number) {
         messaging_profile_name: `profile-${Math.floor(i / groupSize)}`,
       })),
     },
+    signalwire: {
+      phone_numbers: range(nSignalwire).map((i) => ({
+        number: benchNumber("646", i),
+        name: `line ${i}`,
+        call_handler: "laml_webhooks",
+        call_request_url: legacy(`signalwire/${i}/voice`),
+        message_handler: "laml_webhooks",
+        message_request_url: legacy(`signalwire/${i}/sms`),
+      })),
+    },
   };
   const declare = (version: (key: number | string) => string): Declared[] => [
     ...range(nTwilio).map((i) => ({
@@ -249,6 +268,14 @@ function workload(n: number, groupSize: number) {
         ...(shared ? { allowSharedUpdate: true } : {}),
       };
     }),
+    // Webhooks on the number, as Twilio's.
+    ...range(nSignalwire).map((i) => ({
+      name: `signalwire-${pad(i)}`,
+      phoneNumber: benchNumber("646", i),
+      provider: "signalwire" as const,
+      voiceUrl: `https://hooks.example.com${version(`s${i}`)}/signalwire/${i}/voice`,
+      smsUrl: `https://hooks.example.com${version(`s${i}`)}/signalwire/${i}/sms`,
+    })),
   ];
   // "10% of URLs": every 10th Twilio number's URLs, and every 10th Telnyx application's and
   // profile's URLs (a Telnyx URL is one setting of the whole group).
@@ -278,17 +305,18 @@ function workload(n: number, groupSize: number) {
       concurrency,
       numbers: members(carrier),
     });
-    return [set("twilio"), set("telnyx")].filter((d) => d.numbers.length > 0);
+    return CARRIERS.map(set).filter((d) => d.numbers.length > 0);
   };
   return {
     seed: withCampaignNumber(seed),
     nTwilio,
     nTelnyx,
+    nSignalwire,
     groups,
     initial: declare(() => ""),
     changed: changedDeclared,
     declareSets,
-    changedNote: `${Math.ceil(nTwilio / 10)} Twilio numbers + ${Math.ceil(groups / 10)} of ${groups} Telnyx app/profile groups`,
+    changedNote: `${Math.ceil(nTwilio / 10)} Twilio numbers + ${Math.ceil(groups / 10)} of ${groups} Telnyx app/profile groups + ${Math.ceil(nSignalwire / 10)} SignalWire numbers`,
   };
 }
 
@@ -370,7 +398,7 @@ class ProcessSampler {
 
 /** Every webhook URL in the sandbox, to check that destroy gave each number its URLs back. */
 function webhookSnapshot(sandbox: Sandbox): Map<string, string> {
-  const { twilio, telnyx } = sandbox.control.state();
+  const { twilio, telnyx, signalwire } = sandbox.control.state();
   return new Map<string, string>([
     ...twilio.incoming_phone_numbers.flatMap((n) => [
       [`twilio ${n.phone_number} voice_url`, String(n.voice_url)] as const,
@@ -381,6 +409,10 @@ function webhookSnapshot(sandbox: Sandbox): Map<string, string> {
     ),
     ...telnyx.texml_applications.map((a) => [`telnyx ${a.id} voice_url`, String(a.voice_url)] as const),
     ...telnyx.messaging_profiles.map((p) => [`telnyx ${p.id} webhook_url`, String(p.webhook_url)] as const),
+    ...signalwire.phone_numbers.flatMap((n) => [
+      [`signalwire ${n.number} call_request_url`, String(n.call_request_url)] as const,
+      [`signalwire ${n.number} message_request_url`, String(n.message_request_url)] as const,
+    ]),
   ]);
 }
 
@@ -394,7 +426,7 @@ function carrierCalls(log: RequestLogEntry[], carrier: Carrier, numbers: number)
   const mine = log.filter((r) => r.carrier === carrier);
   const lists = mine.filter((r) => r.method === "GET" && LIST_ENDPOINT.test(r.endpoint));
   const sizes = lists.map((r) =>
-    Number(r.query["PageSize"] ?? r.query["page[size]"] ?? PAGE_DEFAULT[carrier]),
+    Number(r.query["PageSize"] ?? r.query["page[size]"] ?? r.query["page_size"] ?? PAGE_DEFAULT[carrier]),
   );
   const pageSize = Math.min(PAGE_MAX[carrier], sizes.length ? Math.max(...sizes) : PAGE_MAX[carrier]);
   const reads = mine.filter((r) => r.method === "GET").length;
@@ -465,8 +497,7 @@ function floorOf(
   concurrency: number,
 ): { rounds: number; chain: number } {
   if (variant === "per-number") {
-    const calls =
-      byCarrier.twilio.reads + byCarrier.twilio.writes + byCarrier.telnyx.reads + byCarrier.telnyx.writes;
+    const calls = CARRIERS.reduce((sum, c) => sum + byCarrier[c].reads + byCarrier[c].writes, 0);
     return { rounds: Math.max(Math.ceil(calls / concurrency), chain), chain };
   }
   const perCarrier = Object.values(byCarrier).map((c) => {
@@ -484,7 +515,7 @@ async function benchSize(
   variant: Variant,
   ctx: Context,
 ): Promise<{ phases: PhaseResult[]; notRestored: string[] }> {
-  const w = workload(n, ctx.groupSize);
+  const w = workload(n, ctx.groupSize, ctx.carriers);
   const sandbox = await startSandbox({ port: 0, seed: w.seed });
   const project = new PulumiProject({
     binDir: ctx.binDir,
@@ -525,9 +556,10 @@ async function benchSize(
       const byCarrier = {
         twilio: carrierCalls(log, "twilio", w.nTwilio + 1),
         telnyx: carrierCalls(log, "telnyx", w.nTelnyx),
+        signalwire: carrierCalls(log, "signalwire", w.nSignalwire),
       };
-      const reads = byCarrier.twilio.reads + byCarrier.telnyx.reads;
-      const writes = byCarrier.twilio.writes + byCarrier.telnyx.writes;
+      const reads = CARRIERS.reduce((sum, c) => sum + byCarrier[c].reads, 0);
+      const writes = CARRIERS.reduce((sum, c) => sum + byCarrier[c].writes, 0);
       const floor = floorOf(variant, byCarrier, phase.chain, concurrency);
       const floorMs = floor.rounds * ctx.latencyMs;
       const failed = result.code !== 0;
@@ -623,6 +655,8 @@ interface Context {
   setConcurrency: number;
   latencyMs: number;
   groupSize: number;
+  /** The carriers N is split among. */
+  carriers: readonly Carrier[];
   cleanups: Set<() => void>;
 }
 
@@ -818,8 +852,13 @@ function setTargets(results: PhaseResult[], groups: Record<number, number>, size
         bound: r.byCarrier.telnyx.pagesNeeded + 3 * groupCount,
         how: `${r.byCarrier.telnyx.pagesNeeded} page(s) of ${r.byCarrier.telnyx.pageSize} for ${r.byCarrier.telnyx.numbers} numbers + 3 × ${groupCount} groups (connection type, application, profile)`,
       },
+      // Webhooks on the number: the listing answers everything.
+      signalwire: {
+        bound: r.byCarrier.signalwire.pagesNeeded,
+        how: `${r.byCarrier.signalwire.pagesNeeded} page(s) of ${r.byCarrier.signalwire.pageSize} for ${r.byCarrier.signalwire.numbers} numbers`,
+      },
     };
-    for (const carrier of ["twilio", "telnyx"] as const) {
+    for (const carrier of CARRIERS.filter((c) => r.byCarrier[c].numbers > 0)) {
       const { reads } = r.byCarrier[carrier];
       const { bound, how } = bounds[carrier];
       add(
@@ -890,6 +929,7 @@ async function main(): Promise<void> {
       "group-size": { type: "string", default: "10" },
       "set-concurrency": { type: "string", default: "16" },
       variants: { type: "string", default: "per-number,set" },
+      carriers: { type: "string", default: CARRIERS.join(",") },
     },
   });
   const sizes = values.sizes.split(",").map(Number);
@@ -898,16 +938,18 @@ async function main(): Promise<void> {
   const groupSize = Number(values["group-size"]);
   const setConcurrency = Number(values["set-concurrency"]);
   const variants = values.variants.split(",");
+  const carriers = values.carriers.split(",") as Carrier[];
   if (
     !sizes.every((s) => Number.isInteger(s) && s >= 1 && s <= 200_000) ||
     !(latencyMs >= 0) ||
     !(largeLatencyMs >= 0) ||
     !(groupSize >= 1) ||
     !(Number.isInteger(setConcurrency) && setConcurrency >= 1 && setConcurrency <= 64) ||
-    !variants.every((v) => v === "per-number" || v === "set")
+    !variants.every((v) => v === "per-number" || v === "set") ||
+    !(carriers.length > 0 && carriers.every((c) => CARRIERS.includes(c)))
   )
     throw new Error(
-      `usage: bench.ts [--sizes 100,1000,10000 (each 1..200000)] [--latency 80] [--large-latency 20 (N >= ${LARGE_N})] [--group-size 10] [--set-concurrency 1..64] [--variants per-number,set]`,
+      `usage: bench.ts [--sizes 100,1000,10000 (each 1..200000)] [--latency 80] [--large-latency 20 (N >= ${LARGE_N})] [--group-size 10] [--set-concurrency 1..64] [--variants per-number,set] [--carriers twilio,telnyx,signalwire]`,
     );
 
   const cleanups = new Set<() => void>();
@@ -931,7 +973,7 @@ async function main(): Promise<void> {
     const version = (await run(join(binDir, "pulumi"), ["version"], 60_000)).out.trim();
     const git = await run("git", ["-C", REPO_ROOT, "log", "-1", "--format=%h %s"], 30_000);
     const dirty = await run("git", ["-C", REPO_ROOT, "status", "--porcelain", "provider"], 30_000);
-    const ctx: Context = { binDir, parallelism, setConcurrency, latencyMs, groupSize, cleanups };
+    const ctx: Context = { binDir, parallelism, setConcurrency, latencyMs, groupSize, carriers, cleanups };
     const results: PhaseResult[] = [];
     /** By "<N> <variant>". */
     const restored: Record<string, string[]> = {};
@@ -939,7 +981,7 @@ async function main(): Promise<void> {
     const errors: Record<string, string> = {};
     const skipped: string[] = [];
     for (const n of sizes) {
-      const w = workload(n, groupSize);
+      const w = workload(n, groupSize, carriers);
       groups[n] = w.groups;
       console.error(`N=${n}: ${w.changedNote} changed in phase 3`);
       for (const variant of ["per-number", "set"] as const) {
