@@ -133,7 +133,10 @@ export function carrierRules(
       if (other !== carrier && names.includes(name as ArgumentName) && given(name))
         failures.push({
           property: `${prefix}${name}`,
-          reason: prefixed(prefix, `${name} is for ${other.name} numbers only, not ${carrier.name}`),
+          reason: prefixed(
+            prefix,
+            `${name} is not supported for ${carrier.name}: it is for ${other.name} numbers only`,
+          ),
         });
   if (carrier.checkArgs) {
     const known = Object.fromEntries(names.filter(given).map((name) => [name, news[name]]));

@@ -31,7 +31,7 @@ const validPhone = exampleNumber.map((n) => n.number as string);
 
 /** Scalars and containers of every JSON type, as the engine can pass them. */
 const jsonValue = fc.jsonValue({ maxDepth: 2 });
-const BOOLEAN_ARGS = ["allowSharedUpdate", "preflight"];
+const BOOLEAN_ARGS = ["allowSharedUpdate", "preflight", "switchHandlers"];
 const wrongTypeFor = (name: string) =>
   jsonValue.filter(
     (v) => v !== null && (BOOLEAN_ARGS.includes(name) ? typeof v !== "boolean" : typeof v !== "string"),
