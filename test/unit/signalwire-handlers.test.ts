@@ -180,7 +180,10 @@ describe("SignalWire's arguments", () => {
   it("switchHandlers is for SignalWire numbers only", () => {
     expect(checkArgs({ ...valid, provider: "signalwire", switchHandlers: true }).failures).toEqual([]);
     expect(checkArgs({ ...valid, provider: "twilio", switchHandlers: true }).failures).toEqual([
-      { property: "switchHandlers", reason: "switchHandlers is not supported for twilio: it is for signalwire numbers only" },
+      {
+        property: "switchHandlers",
+        reason: "switchHandlers is not supported for twilio: it is for signalwire numbers only",
+      },
     ]);
     expect(checkArgs({ ...valid, switchHandlers: "yes" }).failures).toEqual([
       { property: "switchHandlers", reason: "switchHandlers must be true or false" },
