@@ -310,6 +310,41 @@ export interface PreflightEventOptions {
  */
 export type PreflightEvent = { form: URLSearchParams } | { json: unknown };
 
+/**
+ * The form parameters of a Twilio-shaped webhook (TwiML, and LaML, its compatible twin): an
+ * incoming call ringing, or a message received. The carrier gives its own account and ids.
+ */
+export function formWebhookEvent(
+  { kind, phoneNumber, from, text }: PreflightEventOptions,
+  ids: { accountSid: string; callSid: () => string; messageSid: () => string },
+): PreflightEvent {
+  const common = { AccountSid: ids.accountSid, ApiVersion: "2010-04-01", From: from, To: phoneNumber };
+  if (kind === "voice")
+    return {
+      form: new URLSearchParams({
+        ...common,
+        CallSid: ids.callSid(),
+        CallStatus: "ringing",
+        Called: phoneNumber,
+        Caller: from,
+        Direction: "inbound",
+      }),
+    };
+  const messageSid = ids.messageSid();
+  return {
+    form: new URLSearchParams({
+      ...common,
+      Body: text,
+      MessageSid: messageSid,
+      NumMedia: "0",
+      NumSegments: "1",
+      SmsMessageSid: messageSid,
+      SmsSid: messageSid,
+      SmsStatus: "received",
+    }),
+  };
+}
+
 /** The `accountSid` argument of a carrier whose numbers may be in subaccounts. */
 export interface SubaccountRule<Settings = unknown> {
   /** A valid account identifier. */

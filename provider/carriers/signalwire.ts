@@ -27,6 +27,7 @@ import {
 import {
   carrierBaseUrl,
   carrierSettings,
+  formWebhookEvent,
   parseSelector,
   refuseOverridden,
   withCredentialsHint,
@@ -108,40 +109,15 @@ export function spaceBaseUrl(value: string): string {
 }
 
 /**
- * A LaML webhook's form parameters (SignalWire's Twilio-compatible shape): an incoming call ringing,
- * or a message received. SignalWire's ids are UUIDs; the project is all zeros, which none is.
+ * A LaML webhook (SignalWire's Twilio-compatible shape). SignalWire's ids are UUIDs; the project is
+ * all zeros, which none is.
  */
-function signalwirePreflightEvent({ kind, phoneNumber, from, text }: PreflightEventOptions): PreflightEvent {
-  const common = { AccountSid: "00000000-0000-0000-0000-000000000000", ApiVersion: "2010-04-01" };
-  if (kind === "voice")
-    return {
-      form: new URLSearchParams({
-        ...common,
-        CallSid: randomUUID(),
-        CallStatus: "ringing",
-        Called: phoneNumber,
-        Caller: from,
-        Direction: "inbound",
-        From: from,
-        To: phoneNumber,
-      }),
-    };
-  const messageSid = randomUUID();
-  return {
-    form: new URLSearchParams({
-      ...common,
-      Body: text,
-      From: from,
-      MessageSid: messageSid,
-      NumMedia: "0",
-      NumSegments: "1",
-      SmsMessageSid: messageSid,
-      SmsSid: messageSid,
-      SmsStatus: "received",
-      To: phoneNumber,
-    }),
-  };
-}
+const signalwirePreflightEvent = (options: PreflightEventOptions): PreflightEvent =>
+  formWebhookEvent(options, {
+    accountSid: "00000000-0000-0000-0000-000000000000",
+    callSid: randomUUID,
+    messageSid: randomUUID,
+  });
 
 export const signalwireCarrier: CarrierDescriptor<
   "signalwire",

@@ -29,6 +29,7 @@ import {
   type CarrierSetting,
   type CarrierNumber,
   type FindOptions,
+  formWebhookEvent,
   parseSelector,
   type PreflightEvent,
   type PreflightEventOptions,
@@ -104,37 +105,13 @@ const ACCOUNT_SID = /^AC[0-9a-fA-F]{32}$/;
 
 const sid = (prefix: string) => prefix + randomUUID().replace(/-/g, "");
 
-/** A Twilio webhook's form parameters: an incoming call ringing, or a message received. */
-function twilioPreflightEvent({ kind, phoneNumber, from, text }: PreflightEventOptions): PreflightEvent {
-  const common = { AccountSid: `AC${"0".repeat(32)}`, ApiVersion: "2010-04-01" };
-  if (kind === "voice") {
-    const form = new URLSearchParams({
-      ...common,
-      CallSid: sid("CA"),
-      CallStatus: "ringing",
-      Called: phoneNumber,
-      Caller: from,
-      Direction: "inbound",
-      From: from,
-      To: phoneNumber,
-    });
-    return { form };
-  }
-  const messageSid = sid("SM");
-  const form = new URLSearchParams({
-    ...common,
-    Body: text,
-    From: from,
-    MessageSid: messageSid,
-    NumMedia: "0",
-    NumSegments: "1",
-    SmsMessageSid: messageSid,
-    SmsSid: messageSid,
-    SmsStatus: "received",
-    To: phoneNumber,
+/** A Twilio webhook: an incoming call ringing, or a message received. */
+const twilioPreflightEvent = (options: PreflightEventOptions): PreflightEvent =>
+  formWebhookEvent(options, {
+    accountSid: `AC${"0".repeat(32)}`,
+    callSid: () => sid("CA"),
+    messageSid: () => sid("SM"),
   });
-  return { form };
-}
 
 export const twilioCarrier: CarrierDescriptor<"twilio", TwilioSettings, TwilioIds, keyof typeof SETTINGS> = {
   name: "twilio",
