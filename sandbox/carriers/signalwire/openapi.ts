@@ -15,6 +15,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { ISO_8601 } from "../../state/formats";
 import { SIGNALWIRE_OPERATIONS, type SignalWireOperationId } from "./api";
+import { countValidation, describeViolations } from "../../openapi";
 
 export const SIGNALWIRE_DOCUMENT_ENV = "SANDBOX_SIGNALWIRE_OPENAPI";
 const DOCUMENT_NAME = "signalwire-phone-numbers-openapi.yaml";
@@ -63,19 +64,6 @@ function adjust(node: unknown): unknown {
   return out;
 }
 
-interface AjvErrorLike {
-  instancePath: string;
-  message?: string;
-  params?: unknown;
-}
-
-function describe(prefix: string, errors: AjvErrorLike[] | null | undefined): string[] {
-  return (errors ?? []).map(
-    (e) =>
-      `${prefix} ${e.instancePath || "/"} ${e.message ?? "is invalid"} ${JSON.stringify(e.params ?? {})}`,
-  );
-}
-
 async function buildValidator(path: string): Promise<SignalWireValidator> {
   const [{ OpenAPIBackend }, { parse }] = await Promise.all([import("openapi-backend"), import("yaml")]);
   const definition = adjust(parse(readFileSync(path, "utf8"))) as Json;
@@ -106,13 +94,19 @@ async function buildValidator(path: string): Promise<SignalWireValidator> {
         },
         operationId,
       );
-      return result.valid ? [] : describe(`${SIGNALWIRE_OPERATIONS[operationId]} request`, result.errors);
+      const violations = result.valid
+        ? []
+        : describeViolations(`${SIGNALWIRE_OPERATIONS[operationId]} request`, result.errors);
+      countValidation(DOCUMENT_NAME, "request", violations);
+      return violations;
     },
     validateResponse(operationId, status, body) {
       const result = validator.validateResponse(body, operationId, status);
-      return result.valid
+      const violations = result.valid
         ? []
-        : describe(`${SIGNALWIRE_OPERATIONS[operationId]} response ${status}`, result.errors);
+        : describeViolations(`${SIGNALWIRE_OPERATIONS[operationId]} response ${status}`, result.errors);
+      countValidation(DOCUMENT_NAME, "response", violations);
+      return violations;
     },
   };
 }
