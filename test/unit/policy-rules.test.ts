@@ -219,3 +219,32 @@ describe("the rules on sets", () => {
     ]);
   });
 });
+
+describe("a SignalWire resource, under the same rules", () => {
+  const prod = parseConfig("p", stacksConfig, { stacks: ["production"] });
+  const hosts = parseConfig("p", allowedHostsConfig, { hosts: ["*.example.com"] });
+  const set = {
+    provider: "signalwire",
+    select: { signalwireNamePrefix: "support-" },
+    numbers: [{ phoneNumber: "+16465550101", smsUrl: "http://sms.partner.test/in" }],
+    members: { "+16465550100": {}, "+16465550101": { smsUrl: "http://sms.partner.test/in" } },
+    voiceUrl: "https://hooks.example.com/voice",
+    onDelete: "retain",
+  };
+
+  it("finds a member's own URL on another host and over http, and the destroy that gives nothing back", () => {
+    expect(checkAllowedHosts(set, hosts).join("\n")).toContain("http://sms.partner.test/in");
+    expect(checkHttpsOnly(set).join("\n")).toContain("http://sms.partner.test/in is not an https:// URL");
+    expect(checkRestoreOnDelete(set, "production", prod)).toEqual([
+      'onDelete: "retain" is not allowed on stack production: it must be "restore"',
+    ]);
+  });
+
+  it("counts its selected members as the stack's numbers", () => {
+    const config = parseConfig("p", numbersByStackConfig, { numbers: { production: ["+16465550100"] } });
+    const found = checkNumberPerStack(set, "production", config);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toContain("+16465550101");
+    expect(found[0]).toContain("is not among the numbers of stack production");
+  });
+});
