@@ -88,6 +88,21 @@ export function countValidation(document: string, kind: "request" | "response", 
   tallies.set(document, t);
 }
 
+/**
+ * One validation's outcome as the sandbox records it: its violations (none when valid), counted
+ * against `document`.
+ */
+export function recordValidation(
+  document: string,
+  kind: "request" | "response",
+  label: string,
+  result: { valid: boolean; errors?: AjvErrorLike[] | null },
+): string[] {
+  const violations = result.valid ? [] : describeViolations(label, result.errors);
+  countValidation(document, kind, violations);
+  return violations;
+}
+
 /** What this process validated so far, by document. */
 export function validationTally(): Record<string, DocumentTally> {
   return Object.fromEntries([...tallies].map(([k, v]) => [k, { ...v }]));

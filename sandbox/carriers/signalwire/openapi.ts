@@ -15,7 +15,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { ISO_8601 } from "../../state/formats";
 import { SIGNALWIRE_OPERATIONS, type SignalWireOperationId } from "./api";
-import { countValidation, describeViolations } from "../../openapi";
+import { recordValidation } from "../../openapi";
 
 export const SIGNALWIRE_DOCUMENT_ENV = "SANDBOX_SIGNALWIRE_OPENAPI";
 const DOCUMENT_NAME = "signalwire-phone-numbers-openapi.yaml";
@@ -94,19 +94,17 @@ async function buildValidator(path: string): Promise<SignalWireValidator> {
         },
         operationId,
       );
-      const violations = result.valid
-        ? []
-        : describeViolations(`${SIGNALWIRE_OPERATIONS[operationId]} request`, result.errors);
-      countValidation(DOCUMENT_NAME, "request", violations);
-      return violations;
+      return recordValidation(
+        DOCUMENT_NAME,
+        "request",
+        `${SIGNALWIRE_OPERATIONS[operationId]} request`,
+        result,
+      );
     },
     validateResponse(operationId, status, body) {
       const result = validator.validateResponse(body, operationId, status);
-      const violations = result.valid
-        ? []
-        : describeViolations(`${SIGNALWIRE_OPERATIONS[operationId]} response ${status}`, result.errors);
-      countValidation(DOCUMENT_NAME, "response", violations);
-      return violations;
+      const label = `${SIGNALWIRE_OPERATIONS[operationId]} response ${status}`;
+      return recordValidation(DOCUMENT_NAME, "response", label, result);
     },
   };
 }

@@ -24,7 +24,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { countValidation, cutDocument, describeViolations } from "../../openapi";
+import { cutDocument, recordValidation } from "../../openapi";
 
 /** The document's file name in ../shared/reference/. */
 export const TELNYX_OPENAPI_FILE = "telnyx-openapi-spec3.yml.gz";
@@ -189,17 +189,11 @@ async function buildValidator(file: string): Promise<TelnyxValidator> {
         },
         operationId,
       );
-      const violations = result.valid ? [] : describeViolations(`${operationId} request`, result.errors);
-      countValidation(TELNYX_OPENAPI_FILE, "request", violations);
-      return violations;
+      return recordValidation(TELNYX_OPENAPI_FILE, "request", `${operationId} request`, result);
     },
     validateResponse(operationId, status, body) {
       const result = validator.validateResponse(body, operationId, status);
-      const violations = result.valid
-        ? []
-        : describeViolations(`${operationId} response ${status}`, result.errors);
-      countValidation(TELNYX_OPENAPI_FILE, "response", violations);
-      return violations;
+      return recordValidation(TELNYX_OPENAPI_FILE, "response", `${operationId} response ${status}`, result);
     },
   };
 }

@@ -23,7 +23,7 @@
  *   `date-time` (Messaging v1's dates) is Twilio's ISO 8601 in UTC, "2024-03-14T15:09:26Z".
  */
 import { readFileSync } from "node:fs";
-import { countValidation, describeViolations } from "../../openapi";
+import { recordValidation } from "../../openapi";
 import { isHttpUrl, E164, ISO_8601 } from "../../state/formats";
 
 const SPEC_DIR = "@twilio/cli-core/src/services/twilio-api";
@@ -216,20 +216,13 @@ async function buildValidator(): Promise<TwilioValidator> {
         },
         operationId,
       );
-      const violations = result.valid
-        ? []
-        : describeViolations(`${TWILIO_OPERATIONS[operationId]} request`, result.errors);
-      countValidation(document, "request", violations);
-      return violations;
+      return recordValidation(document, "request", `${TWILIO_OPERATIONS[operationId]} request`, result);
     },
     validateResponse(operationId, status, body) {
       const { document, validator } = forPath(operationPath(operationId));
       const result = validator.validateResponse(body, operationId, status);
-      const violations = result.valid
-        ? []
-        : describeViolations(`${TWILIO_OPERATIONS[operationId]} response ${status}`, result.errors);
-      countValidation(document, "response", violations);
-      return violations;
+      const label = `${TWILIO_OPERATIONS[operationId]} response ${status}`;
+      return recordValidation(document, "response", label, result);
     },
   };
 }
