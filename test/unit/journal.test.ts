@@ -97,6 +97,16 @@ describe("TakeoverJournal", () => {
     });
   });
 
+  it("makes its directory again when it is removed between two writes", async () => {
+    const journal = new TakeoverJournal(dir);
+    await journal.remember(TWILIO, NUMBER, ORIGINAL);
+    rmSync(dir, { recursive: true });
+    await journal.remember(TELNYX, NUMBER, ORIGINAL);
+    expect(files()).toHaveLength(1);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(await journal.read(TELNYX, NUMBER)).toEqual(ORIGINAL);
+  });
+
   it("forgetting a number it never recorded is harmless", async () => {
     const journal = new TakeoverJournal(dir);
     await expect(journal.forget(TWILIO, NUMBER)).resolves.toBeUndefined();
