@@ -839,18 +839,24 @@ function setTargets(results: PhaseResult[], groups: Record<number, number>, size
     );
     add(r.writes === 0, `set N=${r.n} unchanged preview makes 0 carrier writes (made ${r.writes})`);
     // Twilio: the listing's pages, and the Messaging Service check (services, then the numbers of
-    // the one that does not defer) once per provider process. Telnyx: the listing's pages, and per
-    // shared group its connection's type, its application and its messaging profile.
+    // the one that does not defer) once per provider process. Telnyx: the listing's pages, and the
+    // pages of the listings of the objects its numbers are on (the workload puts half the groups
+    // on Call Control applications, half on TeXML ones, each with its own messaging profile).
     const messaging = messagingReads(r);
     const groupCount = groups[r.n] ?? 0;
+    const telnyxPage = PAGE_MAX.telnyx;
+    const objectPages = [Math.ceil(groupCount / 2), Math.floor(groupCount / 2), groupCount].reduce(
+      (sum, objects) => sum + Math.ceil(objects / telnyxPage),
+      0,
+    );
     const bounds: Record<Carrier, { bound: number; how: string }> = {
       twilio: {
         bound: r.byCarrier.twilio.pagesNeeded + 2 * r.providerProcesses,
         how: `${r.byCarrier.twilio.pagesNeeded} page(s) of ${r.byCarrier.twilio.pageSize} for ${r.byCarrier.twilio.numbers} numbers + 2 Messaging reads × ${r.providerProcesses} provider process(es)`,
       },
       telnyx: {
-        bound: r.byCarrier.telnyx.pagesNeeded + 3 * groupCount,
-        how: `${r.byCarrier.telnyx.pagesNeeded} page(s) of ${r.byCarrier.telnyx.pageSize} for ${r.byCarrier.telnyx.numbers} numbers + 3 × ${groupCount} groups (connection type, application, profile)`,
+        bound: r.byCarrier.telnyx.pagesNeeded + objectPages,
+        how: `${r.byCarrier.telnyx.pagesNeeded} page(s) of ${r.byCarrier.telnyx.pageSize} for ${r.byCarrier.telnyx.numbers} numbers + ${objectPages} page(s) of ${telnyxPage} for the Call Control and TeXML applications and messaging profiles of ${groupCount} groups`,
       },
       // Webhooks on the number: the listing answers everything.
       signalwire: {

@@ -282,6 +282,12 @@ export interface Carrier<Ids extends CarrierIds = CarrierIds, Name extends strin
   select(selector: Selector, options?: { account?: string }): Promise<string[]>;
   /** Every number of the account, E.164, sorted: the account's listing (shared with `find`). */
   list(options?: { account?: string }): Promise<string[]>;
+  /**
+   * The numbers an operation is about to act on (a set's members), before the first of them is
+   * found: a carrier whose numbers share objects may read those by listing at once, instead of
+   * one by one until the listing looks cheaper. A hint: the finds still read what they need.
+   */
+  expect?(phoneNumbers: readonly string[], options?: { account?: string }): Promise<void>;
 }
 
 /** One setting of a carrier: a stack config key, then an environment variable. */

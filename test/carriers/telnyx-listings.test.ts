@@ -153,3 +153,62 @@ describe("Telnyx reads", () => {
     });
   });
 });
+
+describe("an operation's objects, expected before its numbers are found", () => {
+  // 300 numbers, each on its own messaging profile: two pages of profiles (250 a page).
+  const MANY = Array.from({ length: 300 }, (_, i) => ({
+    phone: `+1312556${String(i).padStart(4, "0")}`,
+    profile: `fleet-sms-${i}`,
+  }));
+  const manySeed = () =>
+    ({
+      telnyx: {
+        call_control_applications: [{ application_name: "fleet-app", webhook_event_url: legacy("fleet") }],
+        messaging_profiles: MANY.map((n) => ({ name: n.profile, webhook_url: legacy(n.profile) })),
+        phone_numbers: MANY.map((n) => ({
+          phone_number: n.phone,
+          connection_name: "fleet-app",
+          messaging_profile_name: n.profile,
+        })),
+      },
+    }) as SandboxSeed;
+
+  /** Finds every number as a set does: a few at a time, in order. */
+  async function findAll(harness: CarrierHarness, expectFirst: boolean): Promise<string[]> {
+    const env = providerEnvironment(harness.sandbox);
+    const carrier = await telnyxCarrier.create(
+      telnyxCarrier.loadSettings({ apiKey: env.TELNYX_API_KEY, baseUrl: env.TELNYX_BASE_URL })!,
+      DEFAULT_RETRY_POLICY,
+    );
+    const phones = MANY.map((n) => n.phone);
+    if (expectFirst) await carrier.expect!(phones);
+    for (let i = 0; i < phones.length; i += 4) {
+      const found = await Promise.all(phones.slice(i, i + 4).map((p) => carrier.find(p)));
+      expect(found.map((n) => n?.webhooks.smsUrl)).toEqual(
+        MANY.slice(i, i + 4).map((n) => legacy(n.profile)),
+      );
+    }
+    return harness.sandbox.control.requests().map((r) => r.endpoint);
+  }
+
+  it("reads each kind's listing whole, once, with no object fetched alone", async () => {
+    const many = await startHarness(manySeed());
+    try {
+      const read = await findAll(many, true);
+      expect(read.filter((e) => e === "GET /v2/messaging_profiles")).toHaveLength(2);
+      expect(read.filter((e) => e.startsWith("GET /v2/messaging_profiles/"))).toEqual([]);
+    } finally {
+      await many.close();
+    }
+  });
+
+  it("without the hint, reads the first page twice: once alone, again when the rest is needed", async () => {
+    const many = await startHarness(manySeed());
+    try {
+      const read = await findAll(many, false);
+      expect(read.filter((e) => e === "GET /v2/messaging_profiles")).toHaveLength(3);
+    } finally {
+      await many.close();
+    }
+  });
+});

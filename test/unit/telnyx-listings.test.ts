@@ -114,6 +114,26 @@ describe("ObjectListings", () => {
     expect(id(await l.lookup(MESSAGING_PROFILE, "p300"))).toBe("p300");
   });
 
+  it("reads the whole listing at the first lookup when the operation expects as many objects as its pages", async () => {
+    const { client, pages } = fakeClient(1200); // 5 pages
+    const l = listings(client);
+    l.expect(MESSAGING_PROFILE, 40);
+    // One object, asked first: the listing's floor, each page once, nothing fetched alone.
+    expect(id(await l.lookup(MESSAGING_PROFILE, "p900"))).toBe("p900");
+    expect(pages).toEqual([1, 2, 3, 4, 5]);
+    expect(id(await l.lookup(MESSAGING_PROFILE, "p300"))).toBe("p300");
+    expect(pages).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it("still fetches a few objects alone when the operation expects fewer than the listing's pages", async () => {
+    const { client, pages } = fakeClient(1200); // 5 pages
+    const l = listings(client);
+    l.expect(MESSAGING_PROFILE, 2);
+    const two = await Promise.all(["p300", "p900"].map((x) => l.lookup(MESSAGING_PROFILE, x)));
+    expect(two).toEqual(["unlisted", "unlisted"]);
+    expect(pages).toEqual([1]);
+  });
+
   it("goes stale with its TTL, and keeps this process's creates and deletes", async () => {
     const { client, pages } = fakeClient(3);
     const l = listings(client);

@@ -69,6 +69,8 @@ import { refuseSharedWithoutConsent, SharedClaims, writeTargets, type WriteTarge
 const CACHE_TTL_MS = 30_000;
 
 /** The voice kinds whose listings say which connections are theirs. */
+/** From this many numbers, an operation's objects are counted before it starts (`expect`). */
+const EXPECT_FROM = 100;
 const LISTED_VOICE_KINDS = [VOICE_KINDS.call_control_application!, VOICE_KINDS.texml_application!];
 
 type TelnyxCarrierNumber = CarrierNumber<TelnyxIds>;
@@ -273,6 +275,26 @@ export class TelnyxCarrier implements Carrier<TelnyxIds, "telnyx"> {
       )
       .map((n) => n.phone_number)
       .sort();
+  }
+
+  /**
+   * The applications and profiles the numbers are on, counted from the account's listing (which
+   * their finds use next): from a few of them on, each kind's listing is read whole at once.
+   */
+  async expect(phoneNumbers: readonly string[]): Promise<void> {
+    // A few numbers: fetching their objects one by one until a listing is cheaper costs at most a
+    // few calls more, and each number's find reads what it needs in its own order.
+    if (phoneNumbers.length < EXPECT_FROM) return;
+    const found = await Promise.all(phoneNumbers.map((phoneNumber) => this.directory.find(phoneNumber)));
+    const connections = new Set<string>();
+    const profiles = new Set<string>();
+    for (const n of found) {
+      if (n?.connection_id) connections.add(n.connection_id);
+      if (n?.messaging_profile_id) profiles.add(n.messaging_profile_id);
+    }
+    // A connection is a Call Control or a TeXML application (or neither): at most this many of each.
+    for (const kind of LISTED_VOICE_KINDS) this.listings.expect(kind, connections.size);
+    this.listings.expect(MESSAGING_PROFILE, profiles.size);
   }
 
   /** Telnyx has no subaccounts: the credentials' account. */

@@ -63,6 +63,12 @@ export class ObjectListings {
   private readonly firstPages: ReadCache<FirstPage>;
   /** Objects of each kind fetched one by one in this process: they count toward the listing's cost. */
   private readonly singles = new Map<string, Set<string>>();
+  /**
+   * How many distinct objects of each kind the operation will ask for (`expect`): a set knows its
+   * members before the first of them asks, so the listing is read at once instead of after a
+   * few objects were fetched one by one.
+   */
+  private readonly expected = new Map<string, number>();
   private readonly pending = new Map<string, Pending[]>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
 
@@ -105,6 +111,11 @@ export class ObjectListings {
           setTimeout(() => void this.flush(kind), this.options.batchWindowMs),
         );
     });
+  }
+
+  /** The operation will look up `count` distinct objects of `kind` (an upper bound). */
+  expect(kind: ObjectKind, count: number): void {
+    this.expected.set(kind.path, Math.max(count, this.expected.get(kind.path) ?? 0));
   }
 
   /** An object this process made: listed from now on, so that its marked name is seen. */
@@ -162,10 +173,11 @@ export class ObjectListings {
       return answers;
     }
     const singles = this.singlesOf(kind);
+    const expected = this.expected.get(kind.path) ?? 0;
     let first = this.firstPages.peek(kind.path);
     if (!first) {
       // One object is one call either way.
-      if (singles.size + ids.length < 2) return this.fetchAlone(kind, ids, answers);
+      if (Math.max(singles.size + ids.length, expected) < 2) return this.fetchAlone(kind, ids, answers);
       first = this.firstPages.get(kind.path, () => this.readFirstPage(kind));
     }
     const page = await first;
@@ -174,8 +186,12 @@ export class ObjectListings {
       if (page.byId.has(id) || page.complete) answers.set(id, answer(page, id, page.complete));
       else rest.push(id);
     }
-    if (!rest.length) return answers;
-    if (singles.size + rest.length < page.pages - 1) return this.fetchAlone(kind, rest, answers);
+    // Expected to need about as many objects as the listing has pages: the rest of it now, while
+    // this batch's first page is fresh (read later, the listing would start again from page 1).
+    const wholeExpected = !page.complete && expected >= page.pages - 1;
+    if (!rest.length && !wholeExpected) return answers;
+    if (!wholeExpected && singles.size + rest.length < page.pages - 1)
+      return this.fetchAlone(kind, rest, answers);
     // The rest of the listing goes on from a first page that answered while this batch waited (as
     // fresh as one read for it); one read earlier is read again, since objects made or deleted
     // since shift the pages (one could be skipped).
