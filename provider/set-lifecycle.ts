@@ -12,6 +12,7 @@ import { CARRIER_ID_KEYS, CARRIER_NAMES, carrierDescriptor, type CarrierName } f
 import type { JournalEntry } from "./journal";
 import { WebhookError } from "./errors";
 import { status } from "./engine-log";
+import { compactHeapFor } from "./heap";
 import { ProgressMeter } from "./progress";
 import { NO_CREDENTIALS } from "./config";
 import {
@@ -90,6 +91,7 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
       if (!(error instanceof WebhookError && error.message.startsWith("select"))) throw error;
       return { inputs: checked.inputs, failures: [{ property: "select", reason: error.message }] };
     }
+    if (typeof members === "object") compactHeapFor(Object.keys(members).length);
     const args = { ...inputs, members };
     const refused = await this.previewRefusals(olds ?? {}, args);
     // No property: the failure names its members, and the engine would print the whole list.
@@ -145,6 +147,7 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
 
   async diff(_id: string, state: StoredSetOutputs, news: CheckedSetArgs): Promise<pulumi.dynamic.DiffResult> {
     const olds = setOutputsFromState(state);
+    compactHeapFor(olds.memberCount ?? 0);
     const replaces: string[] = [];
     if (news.provider !== undefined && (isUnknown(news.provider) || news.provider !== olds.provider))
       replaces.push("provider");
@@ -280,10 +283,14 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
         });
         return compactMember(args, outs);
       }
-      const previous = memberOutputs(olds, phoneNumber, member);
       if (!wanted[phoneNumber]) {
         // Leaving, it gives way to the members that stay on an object it shares with them.
-        notes.push(...(await this.numbers.restoreNumber(previous, { group, previous: member.previous })));
+        notes.push(
+          ...(await this.numbers.restoreNumber(memberOutputs(olds, phoneNumber, member), {
+            group,
+            previous: member.previous,
+          })),
+        );
         return undefined;
       }
       const unchanged =
@@ -306,7 +313,11 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
       };
       return compactMember(
         args,
-        await this.numbers.converge(previous, this.memberArgs(args, phoneNumber), options),
+        await this.numbers.converge(
+          memberOutputs(olds, phoneNumber, member),
+          this.memberArgs(args, phoneNumber),
+          options,
+        ),
       );
     });
     if (notes.length) await warnAll(notes);
@@ -428,10 +439,14 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
     );
     const found: Array<{ provider: CarrierName; entry: JournalEntry }> = [];
     // A bounded number of files open at once: a set may have thousands of members.
-    for (let i = 0; i < reads.length; i += JOURNAL_READS_AT_ONCE) {
-      const read = await Promise.all(reads.slice(i, i + JOURNAL_READS_AT_ONCE).map((r) => r()));
-      for (const { provider, entry } of read) if (entry) found.push({ provider, entry });
-    }
+    await inBatches(
+      reads,
+      async (read) => {
+        const { provider, entry } = await read();
+        if (entry) found.push({ provider, entry });
+      },
+      JOURNAL_READS_AT_ONCE,
+    );
     return found;
   }
 
@@ -507,8 +522,10 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
     if (![...listed.values()].some((own) => Object.keys(own).length)) return;
     const carrier = await this.numbers.carrier(provider);
     const wanted = new Map<string, Map<string | null, string[]>>();
-    await Promise.all(
-      phoneNumbers.map(async (phoneNumber) => {
+    // A bounded number at once: all of 100,000 members in flight together held them all in memory.
+    await inBatches(
+      phoneNumbers,
+      async (phoneNumber) => {
         // A member that cannot be found, or a read that fails, is its own attempt's to report.
         const current = await carrier.find(phoneNumber, { account: args.accountSid }).catch(() => undefined);
         if (!current) return;
@@ -522,7 +539,8 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
           values.set(value, [...(values.get(value) ?? []), phoneNumber]);
           wanted.set(key, values);
         }
-      }),
+      },
+      FINDS_AT_ONCE,
     );
     const conflicts = [...wanted]
       .filter(([, values]) => values.size > 1)
@@ -578,11 +596,13 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
    * engine shows the progress while it runs ("fleet: 1,200 of 10,000 numbers applied, …").
    */
   private async forEachMember(
-    args: Pick<CheckedSetArgs, "concurrency" | "label">,
+    args: Pick<CheckedSetArgs, "concurrency" | "label" | "provider" | "select" | "accountSid">,
     phoneNumbers: string[],
     verb: string | undefined,
     run: (phoneNumber: string) => Promise<MemberState | undefined>,
   ): Promise<{ done: Record<string, MemberState>; failed: MemberFailure[] }> {
+    compactHeapFor(phoneNumbers.length);
+    await this.expectMembers(args, phoneNumbers);
     const done: Record<string, MemberState> = {};
     const failed: MemberFailure[] = [];
     const workers = Math.min(args.concurrency ?? DEFAULT_CONCURRENCY, phoneNumbers.length);
@@ -618,7 +638,32 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
     failed.sort((a, b) => a.phoneNumber.localeCompare(b.phoneNumber));
     return { done, failed };
   }
+  /**
+   * Tells the set's carrier which numbers come next (`Carrier.expect`). A hint only: a carrier that
+   * fails here fails each member's own find, which reports it.
+   */
+  private async expectMembers(
+    args: Pick<CheckedSetArgs, "provider" | "select" | "accountSid">,
+    phoneNumbers: string[],
+  ): Promise<void> {
+    const provider = setCarrier(args);
+    if (!provider || phoneNumbers.length < 2) return;
+    const carrier = await this.numbers.carrier(provider);
+    await carrier.expect?.(phoneNumbers, { account: args.accountSid }).catch(() => undefined);
+  }
 }
+
+/** Runs `run` for every item, `size` at a time (each batch finished before the next starts). */
+async function inBatches<T>(
+  items: readonly T[],
+  run: (item: T) => Promise<void>,
+  size: number,
+): Promise<void> {
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(run));
+}
+
+/** Members the conflict check finds at once (each find is a cached lookup once the account is listed). */
+const FINDS_AT_ONCE = 500;
 
 /** Runs per worker in `spreadOut` (1,000 Telnyx members in groups of 10, K=16: 11.3 s with 1, 8.2 s with 4). */
 const RUNS_PER_WORKER = 4;
@@ -777,8 +822,9 @@ function setOutputs(
   return setOutputsToState(outs);
 }
 
+/** By number. Members are E.164 (`+` and digits): code-point order, without `localeCompare`'s cost. */
 function sortedRecord<T>(record: Record<string, T>): Record<string, T> {
-  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /**

@@ -142,7 +142,13 @@ export function encodeMemberRecords(members: Record<string, MemberState>): strin
   return MEMBER_RECORDS_FORMAT + gzipSync(JSON.stringify(members)).toString("base64");
 }
 
-const storedMembersSchema = z.record(z.string(), z.looseObject({}));
+/** Only the shape: a record per number, not copied (a set may hold 100,000). */
+const storedMembersSchema = z.record(
+  z.string(),
+  z.custom<MemberState>((record) => typeof record === "object" && record !== null && !Array.isArray(record), {
+    message: "a member record is an object",
+  }),
+);
 
 /** The member records from the state: the encoded string, or the object an older state holds. */
 export function decodeMemberRecords(stored: unknown): Record<string, MemberState> {
@@ -158,7 +164,7 @@ export function decodeMemberRecords(stored: unknown): Record<string, MemberState
     );
   }
   // Each record is checked where it is used (`memberStateSchema`): only the shape here.
-  return storedMembersSchema.parse(records) as Record<string, MemberState>;
+  return storedMembersSchema.parse(records);
 }
 
 /** The outputs as the lifecycle works with them: member records decoded. */
