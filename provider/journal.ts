@@ -17,9 +17,9 @@ import type { CarrierFields, Isolation } from "./carriers/carrier";
 import { WEBHOOK_FIELDS, type WebhookField, type WebhookSettings } from "./webhooks";
 
 /**
- * The callback forms, promisified: a set reads, writes and removes one entry per member, and
- * `fs/promises` opens a `FileHandle` for each (measured at 100,000 members: about a third of the
- * provider's CPU in an up went to the journal, most of it there).
+ * The callback forms, promisified, without a `FileHandle` per call: a set reads, writes and removes
+ * one entry per member. At 100,000 members the journal is about a tenth of the provider's CPU in
+ * an up (CPU profiles, README "100,000 numbers"), most of it the system calls themselves.
  */
 const readText = promisify(readFile);
 const writeText = promisify(writeFile);
