@@ -7,8 +7,8 @@
  * most of what it does, so a large set sets V8's heap growing factor for the rest of it (a
  * runtime flag: the host starts `node` itself, with no flags of ours).
  *
- * Measured at 10,000 members (three sets, bench): peak RSS 435–484 → 221–304 MB, for about a
- * sixth more provider CPU. See README, "Memory".
+ * Measured with the bench (three sets, one run each): peak RSS 435–484 → 249–295 MB at 10,000
+ * members, 0.66–1.7 GB → 0.41–1.1 GB at 100,000, for 14–29% more provider CPU. See README, "Memory".
  */
 import { setFlagsFromString } from "node:v8";
 

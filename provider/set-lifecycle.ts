@@ -638,6 +638,7 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
     failed.sort((a, b) => a.phoneNumber.localeCompare(b.phoneNumber));
     return { done, failed };
   }
+
   /**
    * Tells the set's carrier which numbers come next (`Carrier.expect`). A hint only: a carrier that
    * fails here fails each member's own find, which reports it.

@@ -69,9 +69,9 @@ import { refuseSharedWithoutConsent, SharedClaims, writeTargets, type WriteTarge
 const CACHE_TTL_MS = 30_000;
 
 /** The voice kinds whose listings say which connections are theirs. */
+const LISTED_VOICE_KINDS = [VOICE_KINDS.call_control_application!, VOICE_KINDS.texml_application!];
 /** From this many numbers, an operation's objects are counted before it starts (`expect`). */
 const EXPECT_FROM = 100;
-const LISTED_VOICE_KINDS = [VOICE_KINDS.call_control_application!, VOICE_KINDS.texml_application!];
 
 type TelnyxCarrierNumber = CarrierNumber<TelnyxIds>;
 
