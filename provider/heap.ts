@@ -8,20 +8,27 @@
  * runtime flag: the host starts `node` itself, with no flags of ours).
  *
  * Measured with the bench (three sets, one run each): peak RSS 435–484 → 249–295 MB at 10,000
- * members, 0.66–1.7 GB → 0.41–1.1 GB at 100,000, for 14–29% more provider CPU. See README, "Memory".
+ * members (25%); 0.66–1.7 GB → 0.41–1.1 GB at 100,000 with 25%, 0.41–0.93 GB with 10%, for
+ * about 20% more provider CPU than 25% in the up. See README, "Memory".
  */
 import { setFlagsFromString } from "node:v8";
 
-/** From this many members in one set, the process keeps its heap compact. */
-export const COMPACT_HEAP_FROM_MEMBERS = 2_000;
-/** The old generation grows to at most this percent above its live size before a full collection. */
-export const HEAP_GROWING_PERCENT = 25;
+/**
+ * The old generation grows to at most `percent` above its live size before a full collection,
+ * once one set has `from` members. A larger heap gets a smaller percent: the slack is absolute
+ * memory, and a set of 100,000 holds some 600 MB live in an update.
+ */
+export const HEAP_GROWTH_BY_SET_SIZE = [
+  { from: 2_000, percent: 25 },
+  { from: 20_000, percent: 10 },
+] as const;
 
-let compact = false;
+let growingPercent: number | undefined;
 
-/** Keeps the heap compact from now on, when `members` (one set's) are many. */
+/** Keeps the heap compact from now on, as far as `members` (one set's) call for. */
 export function compactHeapFor(members: number): void {
-  if (compact || members < COMPACT_HEAP_FROM_MEMBERS) return;
-  compact = true;
-  setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+  const tier = HEAP_GROWTH_BY_SET_SIZE.filter((t) => members >= t.from).at(-1);
+  if (!tier || (growingPercent !== undefined && growingPercent <= tier.percent)) return;
+  growingPercent = tier.percent;
+  setFlagsFromString(`--heap-growing-percent=${tier.percent}`);
 }
