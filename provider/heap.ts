@@ -25,10 +25,15 @@ export const HEAP_GROWTH_BY_SET_SIZE = [
 
 let growingPercent: number | undefined;
 
-/** Keeps the heap compact from now on, as far as `members` (one set's) call for. */
+/** The growing percent a set of `members` calls for; `undefined`: V8's own. */
+export function growingPercentFor(members: number): number | undefined {
+  return HEAP_GROWTH_BY_SET_SIZE.filter((t) => members >= t.from).at(-1)?.percent;
+}
+
+/** Keeps the heap compact from now on, as far as `members` (one set's) call for: never looser. */
 export function compactHeapFor(members: number): void {
-  const tier = HEAP_GROWTH_BY_SET_SIZE.filter((t) => members >= t.from).at(-1);
-  if (!tier || (growingPercent !== undefined && growingPercent <= tier.percent)) return;
-  growingPercent = tier.percent;
-  setFlagsFromString(`--heap-growing-percent=${tier.percent}`);
+  const percent = growingPercentFor(members);
+  if (percent === undefined || (growingPercent !== undefined && growingPercent <= percent)) return;
+  growingPercent = percent;
+  setFlagsFromString(`--heap-growing-percent=${percent}`);
 }
