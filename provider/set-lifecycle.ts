@@ -12,6 +12,7 @@ import { CARRIER_ID_KEYS, CARRIER_NAMES, carrierDescriptor, type CarrierName } f
 import type { JournalEntry } from "./journal";
 import { WebhookError } from "./errors";
 import { status } from "./engine-log";
+import { mapLimit } from "./concurrency";
 import { compactHeapFor } from "./heap";
 import { ProgressMeter } from "./progress";
 import { NO_CREDENTIALS } from "./config";
@@ -437,17 +438,9 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
         entry: await journal.entry(provider, phoneNumber),
       })),
     );
-    const found: Array<{ provider: CarrierName; entry: JournalEntry }> = [];
     // A bounded number of files open at once: a set may have thousands of members.
-    await inBatches(
-      reads,
-      async (read) => {
-        const { provider, entry } = await read();
-        if (entry) found.push({ provider, entry });
-      },
-      JOURNAL_READS_AT_ONCE,
-    );
-    return found;
+    const read = await mapLimit(reads, JOURNAL_READS_AT_ONCE, (r) => r());
+    return read.flatMap(({ provider, entry }) => (entry ? [{ provider, entry }] : []));
   }
 
   /**
@@ -523,25 +516,21 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
     const carrier = await this.numbers.carrier(provider);
     const wanted = new Map<string, Map<string | null, string[]>>();
     // A bounded number at once: all of 100,000 members in flight together held them all in memory.
-    await inBatches(
-      phoneNumbers,
-      async (phoneNumber) => {
-        // A member that cannot be found, or a read that fails, is its own attempt's to report.
-        const current = await carrier.find(phoneNumber, { account: args.accountSid }).catch(() => undefined);
-        if (!current) return;
-        const holders = carrier.holders(current);
-        const declared = memberSettings(args, listed.get(phoneNumber));
-        for (const [field, value] of Object.entries(declared) as Array<[WebhookField, string | null]>) {
-          const holder = holders[field];
-          if (!holder) continue;
-          const key = `${field} on ${holder}`;
-          const values = wanted.get(key) ?? new Map<string | null, string[]>();
-          values.set(value, [...(values.get(value) ?? []), phoneNumber]);
-          wanted.set(key, values);
-        }
-      },
-      FINDS_AT_ONCE,
-    );
+    await mapLimit(phoneNumbers, FINDS_AT_ONCE, async (phoneNumber) => {
+      // A member that cannot be found, or a read that fails, is its own attempt's to report.
+      const current = await carrier.find(phoneNumber, { account: args.accountSid }).catch(() => undefined);
+      if (!current) return;
+      const holders = carrier.holders(current);
+      const declared = memberSettings(args, listed.get(phoneNumber));
+      for (const [field, value] of Object.entries(declared) as Array<[WebhookField, string | null]>) {
+        const holder = holders[field];
+        if (!holder) continue;
+        const key = `${field} on ${holder}`;
+        const values = wanted.get(key) ?? new Map<string | null, string[]>();
+        values.set(value, [...(values.get(value) ?? []), phoneNumber]);
+        wanted.set(key, values);
+      }
+    });
     const conflicts = [...wanted]
       .filter(([, values]) => values.size > 1)
       .map(
@@ -652,15 +641,6 @@ export class PhoneNumberWebhooksSetProvider implements pulumi.dynamic.ResourcePr
     const carrier = await this.numbers.carrier(provider);
     await carrier.expect?.(phoneNumbers, { account: args.accountSid }).catch(() => undefined);
   }
-}
-
-/** Runs `run` for every item, `size` at a time (each batch finished before the next starts). */
-async function inBatches<T>(
-  items: readonly T[],
-  run: (item: T) => Promise<void>,
-  size: number,
-): Promise<void> {
-  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(run));
 }
 
 /** Members the conflict check finds at once (each find is a cached lookup once the account is listed). */

@@ -27,6 +27,7 @@ import {
   type ConfigSource,
   type Settings,
 } from "../config";
+import { mapLimit } from "../concurrency";
 import { readNumbersFile, type NumberEntry } from "../numbers-file";
 import { ProgressMeter, type ProgressOptions } from "../progress";
 import { argumentsOrExit, parseCommandLine, type CommandIo } from "./command-line";
@@ -185,24 +186,6 @@ function selectorOf(args: AdoptArgs): Selector | undefined {
 
 async function createCarrier(name: CarrierName, settings: Settings): Promise<Carrier> {
   return carrierDescriptor(name).create(settings.carriers[name], settings.retry);
-}
-
-/** Runs `work` over `items`, `limit` at a time, in order of the results. */
-async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 /**
